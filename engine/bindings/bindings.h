@@ -1,0 +1,42 @@
+/* bindings.h: shared helpers of the thin Lua layer over the kernels.
+ * Metatable names are defined here once. */
+#ifndef CU_BINDINGS_H
+#define CU_BINDINGS_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "frame.h"
+
+#define CU_FRAME_MT "custan.Frame"
+#define CU_COLUMN_MT "custan.Column"
+
+typedef struct {
+  cu_frame *f;
+} l_frame_box;
+typedef struct {
+  cu_column *c;
+} l_column_box;
+
+/* Push an empty box first, then fill it: if anything raises in between,
+ * __gc frees what the box holds and nothing leaks. */
+l_frame_box *l_newframe(lua_State *L);
+l_column_box *l_newcolumn(lua_State *L);
+cu_frame *l_checkframe(lua_State *L, int i);
+cu_column *l_checkcolumn(lua_State *L, int i);
+cu_column *l_tocolumn(lua_State *L, int i); /* NULL when not a column */
+/* Tells the collector about memory a kernel allocated outside Lua. */
+void l_account(lua_State *L, size_t bytes);
+/* Raises e's message as a Lua error at the caller's line. */
+int l_raise(lua_State *L, const cu_err *e);
+/* Pushes nil, message, code; returns 3. */
+int l_fail(lua_State *L, const cu_err *e);
+/* Pushes row i of c as a Lua value (nil when missing). */
+void l_pushcell(lua_State *L, const cu_column *c, size_t i);
+/* Reads a Lua value as a scalar operand; returns 0 if it is not one. */
+int l_toscalar(lua_State *L, int i, cu_scalar *s);
+
+int luaopen_custan_frame(lua_State *L);
+int luaopen_custan_io(lua_State *L);
+
+#endif

@@ -1,0 +1,165 @@
+/* l_io.c: Lua binding of CSV reading and writing (module custan.core.io).
+ * read_csv returns a frame and an info table, or nil, message, code: a bad
+ * file is an expected failure that scripts report, not a crash. */
+#include <string.h>
+
+#include "bindings.h"
+#include "csv_io.h"
+
+static int opt_bool(lua_State *L, int t, const char *k, int dflt) {
+  int ty = lua_getfield(L, t, k);
+  int v = ty == LUA_TNIL ? dflt : lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return v;
+}
+
+static lua_Integer opt_int(lua_State *L, int t, const char *k, lua_Integer d) {
+  lua_Integer v = d;
+  if (lua_getfield(L, t, k) != LUA_TNIL) {
+    int ok;
+    v = lua_tointegerx(L, -1, &ok);
+    if (!ok || v < 0) luaL_error(L, "read_csv: option '%s' must be a non-negative integer", k);
+  }
+  lua_pop(L, 1);
+  return v;
+}
+
+/* Reads an array of strings from option k into a scratch userdata left on
+ * the stack (so the pointers live as long as the call). */
+static const char **opt_strings(lua_State *L, int t, const char *k, size_t *n) {
+  *n = 0;
+  if (lua_getfield(L, t, k) == LUA_TNIL) {
+    lua_pop(L, 1);
+    return NULL;
+  }
+  if (!lua_istable(L, -1)) luaL_error(L, "read_csv: option '%s' must be an array of strings", k);
+  int arr = lua_gettop(L);
+  size_t m = lua_rawlen(L, arr);
+  const char **v = lua_newuserdatauv(L, (m ? m : 1) * sizeof *v, 1);
+  lua_pushvalue(L, arr); /* keep the strings alive with the scratch */
+  lua_setiuservalue(L, -2, 1);
+  for (size_t i = 0; i < m; i++) {
+    lua_rawgeti(L, arr, (lua_Integer)i + 1);
+    if (lua_type(L, -1) != LUA_TSTRING)
+      luaL_error(L, "read_csv: option '%s' item %d is not a string", k, (int)i + 1);
+    v[i] = lua_tostring(L, -1);
+    lua_pop(L, 1);
+  }
+  lua_remove(L, arr);
+  *n = m;
+  return v;
+}
+
+static int l_read_csv(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  cu_csv_options o;
+  memset(&o, 0, sizeof o);
+  if (!lua_isnoneornil(L, 2)) {
+    luaL_checktype(L, 2, LUA_TTABLE);
+    if (lua_getfield(L, 2, "delimiter") == LUA_TSTRING) {
+      const char *d = lua_tostring(L, -1);
+      if (!strcmp(d, "whitespace") || !strcmp(d, " ")) o.whitespace = 1;
+      else if (!strcmp(d, "tab") || !strcmp(d, "\\t")) o.delim = '\t';
+      else if (strlen(d) == 1) o.delim = d[0];
+      else return luaL_error(L, "read_csv: delimiter must be one character, \"tab\" or \"whitespace\"");
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, 2, "quote") == LUA_TSTRING) o.quote = lua_tostring(L, -1)[0];
+    lua_pop(L, 1);
+    o.no_header = !opt_bool(L, 2, "header", 1);
+    o.skip_bad_rows = opt_bool(L, 2, "skip_bad_rows", 0);
+    o.threads = (int)opt_int(L, 2, "threads", 0);
+    o.block_size = (size_t)opt_int(L, 2, "block_size", 0);
+    o.infer_rows = (size_t)opt_int(L, 2, "infer_rows", 0);
+    o.names = opt_strings(L, 2, "names", &o.nnames);
+    o.na = opt_strings(L, 2, "na", &o.nna);
+    if (lua_getfield(L, 2, "name") == LUA_TSTRING) o.display_name = lua_tostring(L, -1);
+    lua_pop(L, 1);
+    if (lua_getfield(L, 2, "types") != LUA_TNIL) {
+      int tt = lua_gettop(L);
+      luaL_argcheck(L, lua_istable(L, tt), 2, "types must map column names to type names");
+      size_t n = 0;
+      lua_pushnil(L);
+      while (lua_next(L, tt)) n++, lua_pop(L, 1);
+      cu_csv_coltype *ct = lua_newuserdatauv(L, (n ? n : 1) * sizeof *ct, 0);
+      size_t k = 0;
+      lua_pushnil(L);
+      while (lua_next(L, tt)) {
+        const char *name = lua_tostring(L, -2), *spec = lua_tostring(L, -1);
+        if (!name || !spec) return luaL_error(L, "read_csv: types must map names to strings");
+        const char *colon = strchr(spec, ':');
+        char tname[32];
+        size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
+        if (len >= sizeof tname) len = sizeof tname - 1;
+        memcpy(tname, spec, len);
+        tname[len] = 0;
+        if (cu_type_parse(tname, &ct[k].type))
+          return luaL_error(L, "read_csv: unknown type '%s' for column '%s' (float64, int64, "
+                               "timestamp[:format], bool, string)", spec, name);
+        if (colon && ct[k].type != CU_TS)
+          return luaL_error(L, "read_csv: a format is only for timestamp columns ('%s')", name);
+        ct[k].name = name;
+        ct[k].pattern = colon ? colon + 1 : NULL;
+        k++;
+        lua_pop(L, 1);
+      }
+      o.types = ct;
+      o.ntypes = k;
+      /* leave the table and scratch on the stack for the call */
+    } else {
+      lua_pop(L, 1);
+    }
+  }
+  cu_csv_info info;
+  cu_err e = {0};
+  l_frame_box *box = l_newframe(L);
+  if (cu_csv_read(&box->f, path, &o, &info, &e)) return l_fail(L, &e);
+  size_t bytes = 0;
+  for (size_t j = 0; j < box->f->ncols; j++) bytes += cu_column_bytes(box->f->cols[j]);
+  l_account(L, bytes);
+  lua_createtable(L, 0, 6);
+  lua_pushinteger(L, (lua_Integer)info.skipped);
+  lua_setfield(L, -2, "skipped");
+  lua_createtable(L, CU_CSV_MAX_SKIPPED_LINES, 0);
+  for (size_t k = 0; k < info.skipped && k < CU_CSV_MAX_SKIPPED_LINES; k++) {
+    lua_pushinteger(L, info.skipped_lines[k]);
+    lua_rawseti(L, -2, (lua_Integer)k + 1);
+  }
+  lua_setfield(L, -2, "skipped_lines");
+  lua_pushinteger(L, info.threads_used);
+  lua_setfield(L, -2, "threads");
+  lua_pushboolean(L, info.serial_fallback);
+  lua_setfield(L, -2, "serial_fallback");
+  lua_pushinteger(L, info.restarts);
+  lua_setfield(L, -2, "restarts");
+  return 2;
+}
+
+static int l_write_csv(lua_State *L) {
+  cu_frame *f = l_checkframe(L, 1);
+  const char *path = luaL_checkstring(L, 2);
+  cu_csv_write_options o = {0};
+  if (lua_istable(L, 3)) {
+    if (lua_getfield(L, 3, "delimiter") == LUA_TSTRING) {
+      const char *d = lua_tostring(L, -1);
+      o.delim = !strcmp(d, "tab") ? '\t' : d[0];
+    }
+    if (lua_getfield(L, 3, "na") == LUA_TSTRING) o.na = lua_tostring(L, -1);
+  }
+  cu_err e = {0};
+  if (cu_csv_write(path, f, &o, &e)) return l_fail(L, &e);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static const luaL_Reg io_fns[] = {{"read_csv", l_read_csv},
+                                  {"write_csv", l_write_csv},
+                                  {NULL, NULL}};
+
+int luaopen_custan_io(lua_State *L) {
+  /* frames need their metatables before read_csv makes one */
+  luaL_requiref(L, "custan.core.frame", luaopen_custan_frame, 0);
+  lua_pop(L, 1);
+  luaL_newlib(L, io_fns);
+  return 1;
+}

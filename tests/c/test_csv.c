@@ -1,0 +1,273 @@
+/* test_csv.c: the CSV reader and writer, including the parallel path, the
+ * serial fallback, type widening and every bad-input error. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "csv_io.h"
+#include "datetime.h"
+
+static char dir[] = "/tmp/custan_test_csvXXXXXX";
+
+static const char *put(const char *name, const char *text) {
+  static char path[256];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "wb");
+  fwrite(text, 1, strlen(text), f);
+  fclose(f);
+  return path;
+}
+
+static cu_column *col(cu_frame *f, const char *name) {
+  long j = cu_frame_find(f, name);
+  return j >= 0 ? f->cols[j] : NULL;
+}
+
+static const char *sval(const cu_column *c, size_t i) {
+  size_t len;
+  return cu_dict_str(c->dict, ((int32_t *)c->data)[i], &len);
+}
+
+static void test_basic_types(void) {
+  const char *p = put("basic.csv",
+                      "\xEF\xBB\xBFid,price,name,when,flag,qty\r\n"
+                      "1,2.5,\"Smith, J\",2010-12-01 08:26:00,true,3\r\n"
+                      "2,,\"say \"\"hi\"\"\",2010-12-02 09:00:00,false,\r\n"
+                      "3,4,\"two\nlines\",2011-01-01 00:00:00,TRUE,5\r\n");
+  cu_frame *f = NULL;
+  cu_err e = {0};
+  CHECK(cu_csv_read(&f, p, NULL, NULL, &e) == 0);
+  if (!f) return;
+  CHECK(f->nrows == 3 && f->ncols == 6);
+  CHECK(col(f, "id") && col(f, "id")->type == CU_I64); /* the BOM is not in the name */
+  CHECK(col(f, "price")->type == CU_F64 && !cu_is_valid(col(f, "price"), 1));
+  CHECK(col(f, "name")->type == CU_STR);
+  CHECK_STR(sval(col(f, "name"), 0), "Smith, J");
+  CHECK_STR(sval(col(f, "name"), 1), "say \"hi\"");
+  CHECK_STR(sval(col(f, "name"), 2), "two\nlines");
+  CHECK(col(f, "when")->type == CU_TS);
+  CHECK(((int64_t *)col(f, "when")->data)[0] == INT64_C(1291191960) * CU_US_PER_SEC);
+  CHECK(col(f, "flag")->type == CU_BOOL && ((uint8_t *)col(f, "flag")->data)[2] == 1);
+  CHECK(col(f, "qty")->type == CU_I64 && !cu_is_valid(col(f, "qty"), 1));
+  cu_frame_release(f);
+}
+
+static void test_delimiters(void) {
+  cu_frame *f = NULL;
+  cu_err e = {0};
+  CHECK(cu_csv_read(&f, put("semi.csv", "a;b\n1;x\n2;y\n"), NULL, NULL, &e) == 0);
+  CHECK(f && f->ncols == 2 && f->nrows == 2);
+  cu_frame_release(f);
+  CHECK(cu_csv_read(&f, put("tab.tsv", "a\tb\tc\n1\t2\t3\n"), NULL, NULL, &e) == 0);
+  CHECK(f && f->ncols == 3);
+  cu_frame_release(f);
+  CHECK(cu_csv_read(&f, put("pipe.txt", "a|b\n1|2\n"), NULL, NULL, &e) == 0);
+  CHECK(f && f->ncols == 2);
+  cu_frame_release(f);
+  /* the CDNOW sample's layout: runs of blanks, no header, YYYYMMDD dates */
+  const char *names[] = {"master", "id", "date", "cds", "amount"};
+  cu_csv_coltype types[] = {{"date", CU_TS, NULL}};
+  cu_csv_options o = {.whitespace = 1, .no_header = 1, .names = names, .nnames = 5,
+                      .types = types, .ntypes = 1};
+  CHECK(cu_csv_read(&f, put("cdnow.txt",
+                            " 00004 0001 19970101  2   29.33\n"
+                            " 00004 0001 19970118  2   29.73\n"
+                            "\n"
+                            " 00018 0002 19970101\t2   29.33\n"),
+                    &o, NULL, &e) == 0);
+  CHECK(f && f->nrows == 3 && f->ncols == 5);
+  if (f) {
+    CHECK(col(f, "date")->type == CU_TS);
+    CHECK(((int64_t *)col(f, "date")->data)[1] ==
+          cu_days_from_civil(1997, 1, 18) * CU_US_PER_DAY);
+    CHECK(((int64_t *)col(f, "id")->data)[2] == 2);
+    CHECK(((double *)col(f, "amount")->data)[0] == 29.33);
+  }
+  cu_frame_release(f);
+}
+
+/* A column that looks like integers for the sample and then holds text:
+ * Online Retail's InvoiceNo (536365 ... C536379). */
+static void test_widening(void) {
+  char *text = malloc(200000);
+  size_t n = (size_t)sprintf(text, "inv,qty\n");
+  for (int i = 0; i < 3000; i++) n += (size_t)sprintf(text + n, "%d,%d\n", 536365 + i, i);
+  n += (size_t)sprintf(text + n, "C536379,1.5\n");
+  for (int i = 0; i < 10; i++) n += (size_t)sprintf(text + n, "%d,%d\n", 600000 + i, i);
+  const char *p = put("widen.csv", text);
+  cu_csv_options o = {.infer_rows = 100, .block_size = 4096, .threads = 2};
+  cu_csv_info info;
+  cu_frame *f = NULL;
+  cu_err e = {0};
+  CHECK(cu_csv_read(&f, p, &o, &info, &e) == 0);
+  CHECK(f && f->nrows == 3011);
+  if (f) {
+    CHECK(col(f, "inv")->type == CU_STR);
+    CHECK_STR(sval(col(f, "inv"), 0), "536365");
+    CHECK_STR(sval(col(f, "inv"), 3000), "C536379");
+    CHECK(col(f, "qty")->type == CU_F64);
+    CHECK(((double *)col(f, "qty")->data)[2999] == 2999);
+    CHECK(((double *)col(f, "qty")->data)[3000] == 1.5);
+    CHECK(info.restarts == 0); /* both widened in place */
+  }
+  cu_frame_release(f);
+  /* zero-padded codes cannot be rebuilt from integers: the file is read again */
+  n = (size_t)sprintf(text, "code\n");
+  for (int i = 0; i < 3000; i++) n += (size_t)sprintf(text + n, "%05d\n", i);
+  n += (size_t)sprintf(text + n, "X1\n");
+  p = put("widen2.csv", text);
+  CHECK(cu_csv_read(&f, p, &o, &info, &e) == 0);
+  CHECK(f && col(f, "code")->type == CU_STR && info.restarts == 1);
+  if (f) CHECK_STR(sval(col(f, "code"), 7), "00007");
+  cu_frame_release(f);
+  free(text);
+}
+
+/* The same file read with one thread, two threads and tiny blocks must give
+ * identical frames, also when quoted newlines defeat the parallel split. */
+static int frames_equal(const cu_frame *a, const cu_frame *b) {
+  if (a->nrows != b->nrows || a->ncols != b->ncols) return 0;
+  for (size_t j = 0; j < a->ncols; j++) {
+    const cu_column *x = a->cols[j], *y = b->cols[j];
+    if (x->type != y->type) return 0;
+    for (size_t i = 0; i < a->nrows; i++) {
+      if (cu_is_valid(x, i) != cu_is_valid(y, i)) return 0;
+      if (!cu_is_valid(x, i)) continue;
+      if (x->type == CU_STR) {
+        if (strcmp(sval(x, i), sval(y, i))) return 0;
+      } else if (memcmp((char *)x->data + i * cu_type_width(x->type),
+                        (char *)y->data + i * cu_type_width(y->type), cu_type_width(x->type))) {
+        return 0;
+      }
+    }
+  }
+  return 1;
+}
+
+static void test_parallel_equivalence(int multiline) {
+  size_t cap = 8 << 20, n = 0;
+  char *text = malloc(cap);
+  n += (size_t)sprintf(text, "id,city,amount,when\n");
+  for (int i = 0; i < 60000; i++) {
+    const char *city = multiline && i % 7 == 0 ? "\"New\nYork\"" : (i % 3 ? "Paris" : "\"Lyon, FR\"");
+    n += (size_t)sprintf(text + n, "%d,%s,%d.%02d,2011-%02d-%02d 10:%02d:00\n", i, city, i % 997,
+                         i % 100, 1 + i % 12, 1 + i % 28, i % 60);
+  }
+  const char *p = put(multiline ? "par_ml.csv" : "par.csv", text);
+  free(text);
+  cu_csv_options one = {.threads = 1}, two = {.threads = 2, .block_size = 100000};
+  cu_frame *a = NULL, *b = NULL;
+  cu_csv_info ia, ib;
+  cu_err e = {0};
+  CHECK(cu_csv_read(&a, p, &one, &ia, &e) == 0);
+  CHECK(cu_csv_read(&b, p, &two, &ib, &e) == 0);
+  CHECK(a && b && a->nrows == 60000 && frames_equal(a, b));
+  CHECK(ib.threads_used == 2);
+  if (multiline) CHECK(ib.serial_fallback); /* this data puts a split inside "New\nYork" */
+  cu_frame_release(a);
+  cu_frame_release(b);
+}
+
+static void expect_error(const char *name, const char *text, const cu_csv_options *o,
+                         int code, long line, const char *needle) {
+  const char *p = put(name, text);
+  cu_frame *f = NULL;
+  cu_err e = {0};
+  int st = cu_csv_read(&f, p, o, NULL, &e);
+  CHECK(st == code);
+  CHECK(f == NULL);
+  if (line && e.line != line) {
+    check_failures++;
+    fprintf(stderr, "%s: line %ld, expected %ld (%s)\n", name, e.line, line, e.msg);
+  }
+  if (!strstr(e.msg, needle)) {
+    check_failures++;
+    fprintf(stderr, "%s: message \"%s\" lacks \"%s\"\n", name, e.msg, needle);
+  }
+  if (f) cu_frame_release(f);
+}
+
+static void test_errors(void) {
+  cu_frame *f = NULL;
+  cu_err e = {0};
+  CHECK(cu_csv_read(&f, "/nonexistent/x.csv", NULL, NULL, &e) == CU_EIO);
+  CHECK(strstr(e.msg, "/nonexistent/x.csv") && strstr(e.msg, "No such file"));
+  expect_error("empty.csv", "", NULL, CU_EPARSE, 0, "empty");
+  expect_error("ragged.csv", "a,b,c\n1,2,3\n4,5\n6,7,8\n", NULL, CU_EPARSE, 3,
+               "ragged.csv:3: expected 3 fields, found 2");
+  expect_error("quote.csv", "a,b\n1,2\n3,\"open\n4,5\n", NULL, CU_EPARSE, 3,
+               "quote.csv:3: unterminated quoted field");
+  cu_csv_coltype t[] = {{"qty", CU_I64, NULL}};
+  cu_csv_options o = {.types = t, .ntypes = 1};
+  expect_error("nonnum.csv", "id,qty\n1,2\n2,abc\n", &o, CU_EPARSE, 3,
+               "nonnum.csv:3: column 2 (qty): cannot read 'abc' as int64");
+  cu_csv_coltype td[] = {{"d", CU_TS, "%Y-%m-%d"}};
+  cu_csv_options od = {.types = td, .ntypes = 1};
+  expect_error("baddate.csv", "d\n2010-01-01\n2010-13-01\n", &od, CU_EPARSE, 3,
+               "column 1 (d): cannot read '2010-13-01' as timestamp with format %Y-%m-%d");
+  expect_error("binary.csv", "a,b\n1,2\n\x01\x02\x00\xff\n", NULL, CU_EPARSE, 3, "binary");
+  expect_error("dupname.csv", "a,a\n1,2\n", NULL, CU_EPARSE, 1, "appears twice");
+  cu_csv_coltype tx[] = {{"nope", CU_I64, NULL}};
+  cu_csv_options ox = {.types = tx, .ntypes = 1};
+  expect_error("unknown_col.csv", "a\n1\n", &ox, CU_EARG, 0, "'nope'");
+  /* the line is right after a multi-line quoted field */
+  expect_error("ml_ragged.csv", "a,b\n\"x\ny\",1\n2\n", NULL, CU_EPARSE, 4, ":4: expected 2 fields");
+  /* in a big file, the error is found in the second thread's piece */
+  size_t cap = 4 << 20, n = 0;
+  char *text = malloc(cap);
+  n += (size_t)sprintf(text, "id,v\n");
+  for (int i = 0; i < 50000; i++) n += (size_t)sprintf(text + n, "%d,%d\n", i, i);
+  sprintf(text + n, "oops\n");
+  cu_csv_options o2 = {.threads = 2};
+  expect_error("big_ragged.csv", text, &o2, CU_EPARSE, 50002, "big_ragged.csv:50002:");
+  free(text);
+}
+
+static void test_skip_bad_rows(void) {
+  cu_csv_coltype t[] = {{"qty", CU_I64, NULL}};
+  cu_csv_options o = {.types = t, .ntypes = 1, .skip_bad_rows = 1};
+  cu_csv_info info;
+  cu_frame *f = NULL;
+  cu_err e = {0};
+  CHECK(cu_csv_read(&f, put("skip.csv", "id,qty\n1,2\n2,abc\n3\n4,5\n"), &o, &info, &e) == 0);
+  CHECK(f && f->nrows == 2 && info.skipped == 2);
+  CHECK(info.skipped_lines[0] == 3 && info.skipped_lines[1] == 4);
+  cu_frame_release(f);
+}
+
+static void test_write_roundtrip(void) {
+  const char *p = put("rt.csv", "s,x,t,b\n\"a,b\",1.25,2010-12-01 08:26:00,true\n"
+                                "\"q\"\"q\",,2010-12-02 00:00:00,false\n"
+                                "\" pad \",3,,true\n");
+  cu_frame *f = NULL, *g = NULL;
+  cu_err e = {0};
+  CHECK(cu_csv_read(&f, p, NULL, NULL, &e) == 0);
+  char out[256];
+  for (int gz = 0; gz < 2 && f; gz++) {
+    snprintf(out, sizeof out, "%s/out.csv%s", dir, gz ? ".gz" : "");
+    CHECK(cu_csv_write(out, f, NULL, &e) == 0);
+    CHECK(cu_csv_read(&g, out, NULL, NULL, &e) == 0);
+    CHECK(g && frames_equal(f, g));
+    cu_frame_release(g);
+    g = NULL;
+  }
+  /* a directory that does not exist: an error, and no file left behind */
+  CHECK(cu_csv_write("/nonexistent/dir/out.csv", f, NULL, &e) == CU_EIO);
+  cu_frame_release(f);
+}
+
+int main(void) {
+  if (!mkdtemp(dir)) return 1;
+  test_basic_types();
+  test_delimiters();
+  test_widening();
+  test_parallel_equivalence(0);
+  test_parallel_equivalence(1);
+  test_errors();
+  test_skip_bad_rows();
+  test_write_roundtrip();
+  char cmd[300];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  if (system(cmd) != 0) return 1;
+  return check_done("csv");
+}
