@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <csv.h>
 #include <zlib.h>
@@ -82,6 +83,13 @@ static int l_host_interrupted(lua_State *L) {
   return 1;
 }
 
+static int l_host_now(lua_State *L) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  lua_pushnumber(L, (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9);
+  return 1;
+}
+
 static int l_host_isatty(lua_State *L) {
   lua_pushboolean(L, isatty((int)luaL_optinteger(L, 1, 2)));
   return 1;
@@ -90,6 +98,7 @@ static int l_host_isatty(lua_State *L) {
 static int luaopen_custan_host(lua_State *L) {
   static const luaL_Reg fns[] = {{"interrupted", l_host_interrupted},
                                  {"isatty", l_host_isatty},
+                                 {"now", l_host_now},
                                  {NULL, NULL}};
   cu_host *h = lua_touserdata(L, lua_upvalueindex(1));
   luaL_newlib(L, fns);

@@ -59,6 +59,8 @@ typedef struct colbuf {
   void *data;
   uint8_t *valid;
   cu_dict *ldict;
+  int32_t last; /* code of the previous row's string: order lines repeat
+                   invoice numbers and countries, so most lookups hit here */
   int noncanon;
 } colbuf;
 
@@ -188,7 +190,9 @@ static void on_field(void *sv, size_t len, void *ud) {
     break;
   }
   case CU_STR: {
-    int32_t code = cu_dict_intern(b->ldict, s, len);
+    int32_t code = b->last;
+    if (code < 0 || b->ldict->len[code] != len || memcmp(b->ldict->arena + b->ldict->off[code], s, len))
+      b->last = code = cu_dict_intern(b->ldict, s, len);
     if (code < 0) {
       tctx_fail(t, K_NOMEM, c, NULL, 0);
       return;
@@ -264,8 +268,10 @@ static int tctx_init(tctx *t, reader *rd, int id, size_t cap) {
   csv_set_quote(&t->p, (unsigned char)rd->quote);
   t->cols = calloc(rd->ncols ? rd->ncols : 1, sizeof *t->cols);
   if (!t->cols) return -1;
-  for (size_t c = 0; c < rd->ncols; c++)
+  for (size_t c = 0; c < rd->ncols; c++) {
     if (!(t->cols[c].ldict = cu_dict_new())) return -1;
+    t->cols[c].last = -1;
+  }
   return grow_colbuf(t, cap < 16 ? 16 : cap);
 }
 

@@ -69,6 +69,18 @@ int cu_arith(cu_column **out, const cu_column *a, const cu_scalar *as,
     return cu_err_set(e, CU_EARG, "columns differ in length (%zu and %zu)",
                       a->n, b->n);
   opnd x = mk(a, as), y = mk(b, bs);
+  cu_scalar conv;
+  if ((x.t == CU_TS && !b && bs->type == CU_STR) || (y.t == CU_TS && !a && as->type == CU_STR)) {
+    /* t - "2011-01-01": the text is an ISO timestamp */
+    const cu_scalar *txt = b ? as : bs;
+    conv = *txt;
+    conv.type = CU_TS;
+    if (cu_ts_parse(txt->s, txt->len, CU_TSF_ISO, &conv.i))
+      return cu_err_set(e, CU_EARG, "cannot read '%.40s' as a timestamp (YYYY-MM-DD[ HH:MM:SS])",
+                        txt->s);
+    if (b) x = mk(NULL, &conv);
+    else y = mk(NULL, &conv);
+  }
   cu_type rt;
   int ts_mode = 0; /* 1: ts - ts in days, 2: ts +/- days, 3: days + ts */
   if (is_num(x.t) && is_num(y.t)) {

@@ -1,0 +1,84 @@
+--- Command-line handling shared by the prepared scripts (lua-argparse).
+-- Every prepared script builds its parser here, so the common flags, the
+-- exit codes (2 for bad usage, 1 for bad data) and --help behave the same.
+-- @module custan.cli
+
+local argparse = require "argparse"
+local util = require "custan.util"
+local host = require "custan.core.host"
+
+local M = {}
+
+--- A parser for a prepared script.
+-- @tparam string name e.g. "summary.lua"
+-- @tparam string description one paragraph
+-- @tparam[opt] string epilog examples shown after the options
+function M.parser(name, description, epilog)
+  local p = argparse(name, description, epilog)
+  p:help_max_width(88)
+  return p
+end
+
+--- Adds the flags every prepared script shares: --input, --output,
+-- --json, --seed, --quiet, and the CSV reading flags.
+function M.add_common(p, options)
+  options = options or {}
+  local input = p:option("-i --input", "Transactions file (CSV or .csv.gz).")
+  if options.default_input then input:default(options.default_input) else input:args(1) end
+  p:option("-o --output", "Directory for the result files (CSV and JSON).")
+  p:flag("--json", "Print one JSON result document on stdout instead of tables.")
+  p:option("--seed", "Seed for anything random.", "1"):convert(tonumber)
+  p:flag("-q --quiet", "Print nothing but errors.")
+  p:option("--delimiter", "Field separator: , ; | tab whitespace (default: guessed).")
+  p:flag("--skip-bad-rows", "Drop rows that cannot be read, and report how many.")
+  return p
+end
+
+--- Parses the arguments; on bad usage prints the usage and the error to
+-- stderr and exits with status 2.
+function M.parse(p, args)
+  local ok, result = p:pparse(args)
+  if not ok then
+    io.stderr:write(p:get_usage(), "\n\nerror: ", result, "\n")
+    os.exit(2)
+  end
+  return result
+end
+
+--- Stops a prepared script with "custan: message" and exit status 1 (bad
+-- data or a failed step, as opposed to bad usage).
+function M.fail(message)
+  io.stderr:write("custan: ", tostring(message), "\n")
+  os.exit(1)
+end
+
+--- Reading options for custan.read_csv from parsed flags.
+function M.csv_options(args, extra)
+  local o = {}
+  if args.delimiter then o.delimiter = args.delimiter end
+  if args.skip_bad_rows then o.skip_bad_rows = true end
+  for k, v in pairs(extra or {}) do o[k] = v end
+  return o
+end
+
+--- Prints to stdout unless --quiet or --json.
+function M.printer(args)
+  return function(...)
+    if not args.quiet and not args.json then print(...) end
+  end
+end
+
+--- Progress on stderr when it is a terminal (nothing when piped).
+function M.progress(args, message)
+  if not args.quiet and host.isatty(2) then io.stderr:write(message, "\n") end
+end
+
+--- Creates the output directory when one was asked for.
+function M.output_dir(args)
+  if not args.output then return nil end
+  local ok, err = util.mkdir_p(args.output)
+  if not ok then M.fail(err) end
+  return args.output
+end
+
+return M
