@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# CLI tests: exit codes, messages and behaviour of the custan command.
+# usage: tests/cli/run.sh BUILD_DIR     (prints "N passed, N failed")
+set -u
+build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
+custan="$build/custan"
+root=$(cd "$(dirname "$0")/../.." && pwd)
+fx="$root/tests/fixtures"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+
+# expect NAME CODE PATTERN -- COMMAND...: runs COMMAND, checks its exit code
+# and that stdout+stderr contain PATTERN (a fixed string; "" for any).
+expect() {
+  local name=$1 code=$2 pattern=$3
+  shift 4
+  local out rc
+  out=$("$@" 2>&1)
+  rc=$?
+  if [ "$rc" -ne "$code" ]; then
+    echo "FAIL $name: exit $rc, expected $code"; echo "$out" | head -5 | sed 's/^/    /'
+    failed=$((failed + 1)); return
+  fi
+  if [ -n "$pattern" ] && ! grep -qF -- "$pattern" <<<"$out"; then
+    echo "FAIL $name: output lacks '$pattern'"; echo "$out" | head -5 | sed 's/^/    /'
+    failed=$((failed + 1)); return
+  fi
+  passed=$((passed + 1))
+}
+
+# check NAME CONDITION...: a plain test
+check() {
+  local name=$1
+  shift
+  if "$@"; then passed=$((passed + 1)); else echo "FAIL $name"; failed=$((failed + 1)); fi
+}
+
+# --- commands and usage ---------------------------------------------------
+expect "version" 0 "Lua 5.4" -- "$custan" version
+expect "version names GSL" 0 "GSL" -- "$custan" version
+expect "version names libcsv" 0 "libcsv" -- "$custan" version
+expect "help" 0 "usage: custan" -- "$custan" help
+expect "no command" 2 "usage: custan" -- "$custan"
+expect "unknown command" 2 "unknown command 'frobnicate'" -- "$custan" frobnicate
+expect "run without script" 2 "run needs a script" -- "$custan" run
+expect "-e without code" 2 "-e needs a line of Lua" -- "$custan" -e
+expect "script not found" 1 "cannot find script 'nope.lua'" -- "$custan" run nope.lua
+expect "scripts list" 0 "summary.lua" -- "$custan" scripts
+
+# --- running Lua ----------------------------------------------------------
+expect "arg as in lua" 0 "args:	2	one	two" -- "$custan" run "$fx/echo_args.lua" one two
+expect "varargs" 0 "one	two" -- "$custan" run "$fx/echo_args.lua" one two
+expect "file as command" 0 "args:	1	x" -- "$custan" "$fx/echo_args.lua" x
+expect "-e" 0 "2" -- "$custan" -e 'print(1 + 1)'
+expect "-e has custan" 0 "541,909" -- "$custan" -e 'print(require("custan.util").commas(541909))'
+expect "lfs, cjson, argparse" 0 "ok" -- "$custan" -e 'require "lfs"; require "cjson"; require "argparse"; print("ok")'
+expect "syntax error" 1 "custan: $fx/syntax_error.lua:3: unexpected symbol near <eof>" -- "$custan" run "$fx/syntax_error.lua"
+expect "runtime error" 1 "custan: $fx/runtime_error.lua:2: attempt to index a nil value" -- "$custan" run "$fx/runtime_error.lua"
+expect "no traceback by default" 1 "" -- "$custan" run "$fx/runtime_error.lua"
+check "no traceback without --trace" bash -c "! '$custan' run '$fx/runtime_error.lua' 2>&1 | grep -q traceback"
+expect "--trace" 1 "stack traceback:" -- "$custan" --trace run "$fx/runtime_error.lua"
+expect "error in -e" 1 "custan: (command line):1: boom" -- "$custan" -e 'error("boom")'
+expect "os.exit code" 3 "" -- "$custan" -e 'os.exit(3)'
+expect "repl" 0 "42" -- bash -c "echo 'return 6 * 7' | '$custan' repl"
+expect "repl multi-line" 0 "6" -- bash -c "printf 'local function f(x)\nreturn x * 2 end print(f(3))\n' | '$custan' repl"
+
+# the environment must not change which code runs
+mkdir -p "$work/evil/custan"
+echo 'error("shadowed by LUA_PATH")' > "$work/evil/custan/init.lua"
+expect "LUA_PATH ignored" 0 "ok" -- env LUA_PATH="$work/evil/?.lua;$work/evil/?/init.lua" LUA_PATH_5_4="$work/evil/?/init.lua" "$custan" -e 'require "custan"; print("ok")'
+
+# --- prepared script: summary.lua ----------------------------------------
+expect "summary --help" 0 "Usage: summary.lua" -- "$custan" run summary.lua --help
+expect "summary without input" 2 "error: missing option '-i'" -- "$custan" run summary.lua
+expect "summary bad flag" 2 "error: unknown option '--bogus'" -- "$custan" run summary.lua --input x --bogus
+expect "summary missing file" 1 "custan: /nonexistent.csv: cannot open: No such file or directory" -- "$custan" run summary.lua --input /nonexistent.csv
+expect "summary empty file" 1 "empty.csv: the file is empty" -- "$custan" run summary.lua --input "$fx/empty.csv"
+expect "summary ragged" 1 "custan: $fx/ragged.csv:3: expected 3 fields, found 2" -- "$custan" run summary.lua --input "$fx/ragged.csv"
+expect "summary unterminated quote" 1 "unterminated.csv:3: unterminated quoted field" -- "$custan" run summary.lua --input "$fx/unterminated.csv"
+expect "summary binary" 1 "binary.csv:3: binary data" -- "$custan" run summary.lua --input "$fx/binary.csv"
+expect "summary skip bad rows" 0 "skipped 1 bad rows (first at line 3)" -- "$custan" run summary.lua --input "$fx/ragged.csv" --skip-bad-rows
+expect "summary orders" 0 "4 rows x 4 columns" -- "$custan" run summary.lua --input "$fx/orders.csv" --date date --amount amount --order order --customer customer
+(cd "$work" && "$custan" run summary.lua --input "$fx/orders.csv" --json > a.json 2>&1; "$custan" run summary.lua --input "$fx/orders.csv" --json > b.json 2>&1)
+check "summary --json is valid JSON" "$custan" -e "require(\"cjson\").decode(io.open(\"$work/a.json\"):read(\"a\"))"
+check "summary --json is the same every run" cmp -s "$work/a.json" "$work/b.json"
+expect "summary --output" 0 "wrote" -- "$custan" run summary.lua --input "$fx/orders.csv" --output "$work/out"
+check "summary wrote columns.csv" test -s "$work/out/columns.csv"
+check "summary wrote summary.json" "$custan" -e "require(\"cjson\").decode(io.open(\"$work/out/summary.json\"):read(\"a\"))"
+expect "summary output not writable" 1 "cannot" -- "$custan" run summary.lua --input "$fx/orders.csv" --output /proc/custan-out
+check "no partial files" bash -c "! ls '$work/out' | grep -q tmp"
+expect "summary from another folder" 0 "541,909 rows" -- bash -c "cd / && '$custan' run summary.lua --input '$root/examples/data/online_retail.csv.gz' --quiet; '$custan' run summary.lua --input '$root/examples/data/online_retail.csv.gz' | head -1"
+
+# --- the installed tree ----------------------------------------------------
+if cmake --install "$build" --prefix "$work/prefix" >/dev/null 2>&1; then
+  expect "installed binary runs prepared script" 0 "4 rows x 4 columns" -- bash -c "cd / && '$work/prefix/bin/custan' run summary.lua --input '$fx/orders.csv'"
+  expect "installed binary finds its library" 0 "$work/prefix/bin/../share/custan/lua" -- "$work/prefix/bin/custan" -e 'print(require("custan.core.host").lua_dir)'
+else
+  echo "FAIL cmake --install"; failed=$((failed + 1))
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
