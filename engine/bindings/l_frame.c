@@ -62,9 +62,7 @@ void l_account(lua_State *L, size_t bytes) {
   if (bytes >= 1024) lua_gc(L, LUA_GCSTEP, (int)(bytes >> 10 > 1 << 20 ? 1 << 20 : bytes >> 10));
 }
 
-int l_raise(lua_State *L, const cu_err *e) {
-  return luaL_error(L, "%s", e->msg);
-}
+int l_raise(lua_State *L, const cu_err *e) { return luaL_error(L, "%s", e->msg); }
 
 int l_fail(lua_State *L, const cu_err *e) {
   luaL_pushfail(L);
@@ -100,8 +98,14 @@ void l_pushcell(lua_State *L, const cu_column *c, size_t i) {
 int l_toscalar(lua_State *L, int i, cu_scalar *s) {
   memset(s, 0, sizeof *s);
   switch (lua_type(L, i)) {
-  case LUA_TNIL: s->missing = 1; s->type = CU_F64; return 1;
-  case LUA_TBOOLEAN: s->type = CU_BOOL; s->i = lua_toboolean(L, i); return 1;
+  case LUA_TNIL:
+    s->missing = 1;
+    s->type = CU_F64;
+    return 1;
+  case LUA_TBOOLEAN:
+    s->type = CU_BOOL;
+    s->i = lua_toboolean(L, i);
+    return 1;
   case LUA_TNUMBER:
     if (lua_isinteger(L, i)) {
       s->type = CU_I64;
@@ -112,7 +116,10 @@ int l_toscalar(lua_State *L, int i, cu_scalar *s) {
       s->f = lua_tonumber(L, i);
     }
     return 1;
-  case LUA_TSTRING: s->type = CU_STR; s->s = lua_tolstring(L, i, &s->len); return 1;
+  case LUA_TSTRING:
+    s->type = CU_STR;
+    s->s = lua_tolstring(L, i, &s->len);
+    return 1;
   default: return 0;
   }
 }
@@ -136,8 +143,11 @@ static cu_type check_type_name(lua_State *L, int i) {
   const char *name = luaL_checkstring(L, i);
   cu_type t;
   if (cu_type_parse(name, &t))
-    luaL_argerror(L, i, lua_pushfstring(L, "unknown type '%s' (float64, int64, "
-                                           "timestamp, bool, string)", name));
+    luaL_argerror(L, i,
+                  lua_pushfstring(L,
+                                  "unknown type '%s' (float64, int64, "
+                                  "timestamp, bool, string)",
+                                  name));
   return t;
 }
 
@@ -157,31 +167,39 @@ static size_t table_extent(lua_State *L, int i) {
 
 /* Builds a column from the Lua array at index i, inferring the type from the
  * values unless `want` >= 0.  Leaves the new column on the stack. */
-static cu_column *column_from_table(lua_State *L, int i, int want, size_t n,
-                                    const char *what) {
+static cu_column *column_from_table(lua_State *L, int i, int want, size_t n, const char *what) {
   i = lua_absindex(L, i);
   int has_int = 0, has_float = 0, has_bool = 0, has_str = 0;
   for (size_t k = 1; k <= n; k++) {
     int t = lua_rawgeti(L, i, (lua_Integer)k);
     if (t == LUA_TNUMBER) {
-      if (lua_isinteger(L, -1)) has_int = 1;
-      else has_float = 1;
-    }
-    else if (t == LUA_TBOOLEAN) has_bool = 1;
-    else if (t == LUA_TSTRING) has_str = 1;
+      if (lua_isinteger(L, -1))
+        has_int = 1;
+      else
+        has_float = 1;
+    } else if (t == LUA_TBOOLEAN)
+      has_bool = 1;
+    else if (t == LUA_TSTRING)
+      has_str = 1;
     else if (t != LUA_TNIL)
       luaL_error(L, "%s: value %d is a %s", what, (int)k, luaL_typename(L, -1));
     lua_pop(L, 1);
   }
   cu_type type;
-  if (want >= 0) type = (cu_type)want;
+  if (want >= 0)
+    type = (cu_type)want;
   else if (has_str + has_bool + (has_int || has_float) > 1)
     return (void)luaL_error(L, "%s mixes value types; give the type explicitly", what), NULL;
-  else if (has_str) type = CU_STR;
-  else if (has_bool) type = CU_BOOL;
-  else if (has_float) type = CU_F64;
-  else if (has_int) type = CU_I64;
-  else type = CU_F64; /* all missing */
+  else if (has_str)
+    type = CU_STR;
+  else if (has_bool)
+    type = CU_BOOL;
+  else if (has_float)
+    type = CU_F64;
+  else if (has_int)
+    type = CU_I64;
+  else
+    type = CU_F64; /* all missing */
   l_column_box *box = l_newcolumn(L);
   if (!(box->c = cu_column_new(type, n, NULL)) || cu_column_ensure_mask(box->c))
     luaL_error(L, "out of memory");
@@ -196,14 +214,20 @@ static cu_column *column_from_table(lua_State *L, int i, int want, size_t n,
     }
     int ok = 1;
     switch (type) {
-    case CU_F64: ok = t == LUA_TNUMBER; ((double *)c->data)[r] = lua_tonumber(L, -1); break;
+    case CU_F64:
+      ok = t == LUA_TNUMBER;
+      ((double *)c->data)[r] = lua_tonumber(L, -1);
+      break;
     case CU_I64: {
       int isnum;
       ((int64_t *)c->data)[r] = lua_tointegerx(L, -1, &isnum);
       ok = isnum && t == LUA_TNUMBER;
       break;
     }
-    case CU_BOOL: ok = t == LUA_TBOOLEAN; ((uint8_t *)c->data)[r] = (uint8_t)lua_toboolean(L, -1); break;
+    case CU_BOOL:
+      ok = t == LUA_TBOOLEAN;
+      ((uint8_t *)c->data)[r] = (uint8_t)lua_toboolean(L, -1);
+      break;
     case CU_TS: {
       size_t len;
       const char *s = lua_tolstring(L, -1, &len);
@@ -224,8 +248,8 @@ static cu_column *column_from_table(lua_State *L, int i, int want, size_t n,
     }
     }
     if (!ok)
-      luaL_error(L, "%s: value %d (%s) is not a %s", what, (int)k,
-                 luaL_tolstring(L, -1, NULL), cu_type_name(type));
+      luaL_error(L, "%s: value %d (%s) is not a %s", what, (int)k, luaL_tolstring(L, -1, NULL),
+                 cu_type_name(type));
     lua_pop(L, 1);
   }
   cu_column_compact_mask(c);
@@ -370,8 +394,7 @@ static int col_is_missing(lua_State *L) {
 static int col_fill(lua_State *L) {
   cu_column *a = l_checkcolumn(L, 1);
   cu_scalar s;
-  luaL_argcheck(L, !lua_isnoneornil(L, 2) && l_toscalar(L, 2, &s), 2,
-                "expected a fill value");
+  luaL_argcheck(L, !lua_isnoneornil(L, 2) && l_toscalar(L, 2, &s), 2, "expected a fill value");
   cu_err e = {0};
   l_column_box *box = l_newcolumn(L);
   return finish_column(L, box, cu_fill_missing(&box->c, a, &s, &e), &e);
@@ -456,8 +479,7 @@ static int col_cast(lua_State *L) {
 }
 
 /* Pushes a reduction's value: nil when there was nothing to reduce. */
-static int push_stat(lua_State *L, const cu_column *a, const cu_stat *s,
-                     cu_type as) {
+static int push_stat(lua_State *L, const cu_column *a, const cu_stat *s, cu_type as) {
   if (!s->count) {
     lua_pushnil(L);
     return 1;
@@ -483,8 +505,10 @@ static int col_sum(lua_State *L) {
   cu_err e = {0};
   if (cu_sum(&s, a, &e)) return l_raise(L, &e);
   if (!s.count) { /* the sum of nothing is zero */
-    if (s.is_int) lua_pushinteger(L, 0);
-    else lua_pushnumber(L, 0);
+    if (s.is_int)
+      lua_pushinteger(L, 0);
+    else
+      lua_pushnumber(L, 0);
     return 1;
   }
   return push_stat(L, a, &s, CU_F64);
@@ -593,7 +617,8 @@ static int l_frame_new(lua_State *L) {
     lua_gettable(L, 1);
     cu_column *c = l_tocolumn(L, -1);
     if (!c) {
-      if (!lua_istable(L, -1)) return luaL_error(L, "column '%s' is neither a table nor a column", name);
+      if (!lua_istable(L, -1))
+        return luaL_error(L, "column '%s' is neither a table nor a column", name);
       c = column_from_table(L, -1, -1, n, name);
     }
     cu_err e = {0};
@@ -828,8 +853,7 @@ static int fr_tail(lua_State *L) {
 }
 
 /* Key columns named by a string or an array of strings at index i. */
-static size_t key_columns(lua_State *L, cu_frame *f, int i,
-                          const cu_column **keys, size_t max) {
+static size_t key_columns(lua_State *L, cu_frame *f, int i, const cu_column **keys, size_t max) {
   if (lua_type(L, i) == LUA_TSTRING) {
     keys[0] = f->cols[check_colindex(L, f, i)];
     return 1;
@@ -854,7 +878,8 @@ static int fr_sort(lua_State *L) {
   if (lua_istable(L, 3)) {
     int t = lua_getfield(L, 3, "desc");
     for (size_t k = 0; k < nk; k++) {
-      if (t == LUA_TBOOLEAN) desc[k] = lua_toboolean(L, -1);
+      if (t == LUA_TBOOLEAN)
+        desc[k] = lua_toboolean(L, -1);
       else if (t == LUA_TTABLE) {
         lua_rawgeti(L, -1, (lua_Integer)k + 1);
         desc[k] = lua_toboolean(L, -1);
@@ -917,8 +942,8 @@ static int l_concat(lua_State *L) {
   for (size_t k = 0; k < nf; k++) {
     rows += fs[k]->nrows;
     if (fs[k]->ncols != fs[0]->ncols)
-      return luaL_error(L, "concat: frame %d has %d columns, frame 1 has %d",
-                        (int)k + 1, (int)fs[k]->ncols, (int)fs[0]->ncols);
+      return luaL_error(L, "concat: frame %d has %d columns, frame 1 has %d", (int)k + 1,
+                        (int)fs[k]->ncols, (int)fs[0]->ncols);
   }
   l_frame_box *box = l_newframe(L);
   if (!(box->f = cu_frame_new(rows))) return luaL_error(L, "out of memory");
@@ -967,8 +992,10 @@ static int fr_aggregate(lua_State *L) {
   int st = CU_OK;
   for (size_t k = 0; k < nk && !st; k++) {
     cu_column *c;
-    if (lua_type(L, 2) == LUA_TSTRING) lua_pushvalue(L, 2);
-    else lua_rawgeti(L, 2, (lua_Integer)k + 1);
+    if (lua_type(L, 2) == LUA_TSTRING)
+      lua_pushvalue(L, 2);
+    else
+      lua_rawgeti(L, 2, (lua_Integer)k + 1);
     const char *name = lua_tostring(L, -1);
     if ((st = cu_column_take(&c, keys[k], gp->first, gp->ngroups, &e)) == 0) {
       st = cu_frame_set(box->f, name, c, &e);
@@ -991,8 +1018,10 @@ static int fr_aggregate(lua_State *L) {
     long j = col ? cu_frame_find(f, col) : -1;
     if (!fn || cu_agg_parse(fn, &af)) {
       cu_groups_free(gp);
-      return luaL_error(L, "unknown aggregation '%s' (count, size, sum, mean, min, max, "
-                           "first, last, n_unique, std, var)", fn ? fn : "?");
+      return luaL_error(L,
+                        "unknown aggregation '%s' (count, size, sum, mean, min, max, "
+                        "first, last, n_unique, std, var)",
+                        fn ? fn : "?");
     }
     if (j < 0 && af != CU_AGG_SIZE) {
       cu_groups_free(gp);
@@ -1040,55 +1069,84 @@ static int fr_len(lua_State *L) { return fr_nrows(L); }
 
 /* -------------------------------------------------------- registration -- */
 
-static const luaL_Reg frame_methods[] = {
-    {"nrows", fr_nrows},   {"ncols", fr_ncols},       {"names", fr_names},
-    {"types", fr_types},   {"col", fr_col},           {"has", fr_has},
-    {"select", fr_select}, {"drop", fr_drop},         {"rename", fr_rename},
-    {"set", fr_set},       {"filter", fr_filter},     {"take", fr_take},
-    {"slice", fr_slice},   {"head", fr_head},         {"tail", fr_tail},
-    {"sort", fr_sort},     {"row", fr_row},           {"copy", fr_copy},
-    {"nbytes", fr_nbytes}, {"aggregate", fr_aggregate}, {"close", frame_release},
-    {NULL, NULL}};
+static const luaL_Reg frame_methods[] = {{"nrows", fr_nrows},      {"ncols", fr_ncols},
+                                         {"names", fr_names},      {"types", fr_types},
+                                         {"col", fr_col},          {"has", fr_has},
+                                         {"select", fr_select},    {"drop", fr_drop},
+                                         {"rename", fr_rename},    {"set", fr_set},
+                                         {"filter", fr_filter},    {"take", fr_take},
+                                         {"slice", fr_slice},      {"head", fr_head},
+                                         {"tail", fr_tail},        {"sort", fr_sort},
+                                         {"row", fr_row},          {"copy", fr_copy},
+                                         {"nbytes", fr_nbytes},    {"aggregate", fr_aggregate},
+                                         {"close", frame_release}, {NULL, NULL}};
 
-static const luaL_Reg frame_meta[] = {{"__index", fr_index},
-                                      {"__newindex", fr_newindex},
-                                      {"__len", fr_len},
-                                      {"__gc", frame_release},
-                                      {"__close", frame_release},
-                                      {NULL, NULL}};
+static const luaL_Reg frame_meta[] = {{"__index", fr_index},      {"__newindex", fr_newindex},
+                                      {"__len", fr_len},          {"__gc", frame_release},
+                                      {"__close", frame_release}, {NULL, NULL}};
 
-static const luaL_Reg column_methods[] = {
-    {"type", col_type},         {"len", col_len},         {"nmissing", col_nmissing},
-    {"count", col_count},       {"get", col_get},         {"to_table", col_to_table},
-    {"eq", col_eq},             {"ne", col_ne},           {"lt", col_lt},
-    {"le", col_le},             {"gt", col_gt},           {"ge", col_ge},
-    {"and_", col_and},          {"or_", col_or},          {"not_", col_not},
-    {"is_missing", col_is_missing}, {"fill", col_fill},
-    {"startswith", col_startswith}, {"endswith", col_endswith},
-    {"contains", col_contains}, {"lower", col_lower},     {"upper", col_upper},
-    {"length", col_length},     {"year", col_year},       {"month", col_month},
-    {"day", col_day},           {"weekday", col_weekday}, {"hour", col_hour},
-    {"minute", col_minute},     {"second", col_second},   {"quarter", col_quarter},
-    {"yearday", col_yearday},   {"floor", col_floor},     {"log", col_log},
-    {"log1p", col_log1p},       {"exp", col_exp},         {"sqrt", col_sqrt},
-    {"abs", col_abs},           {"round", col_round},     {"ceil", col_ceil},
-    {"cast", col_cast},         {"sum", col_sum},         {"mean", col_mean},
-    {"min", col_min},           {"max", col_max},         {"var", col_var},
-    {"std", col_std},           {"quantile", col_quantile}, {"median", col_median},
-    {"n_unique", col_n_unique}, {"slice", col_slice},     {"close", column_release},
-    {NULL, NULL}};
+static const luaL_Reg column_methods[] = {{"type", col_type},
+                                          {"len", col_len},
+                                          {"nmissing", col_nmissing},
+                                          {"count", col_count},
+                                          {"get", col_get},
+                                          {"to_table", col_to_table},
+                                          {"eq", col_eq},
+                                          {"ne", col_ne},
+                                          {"lt", col_lt},
+                                          {"le", col_le},
+                                          {"gt", col_gt},
+                                          {"ge", col_ge},
+                                          {"and_", col_and},
+                                          {"or_", col_or},
+                                          {"not_", col_not},
+                                          {"is_missing", col_is_missing},
+                                          {"fill", col_fill},
+                                          {"startswith", col_startswith},
+                                          {"endswith", col_endswith},
+                                          {"contains", col_contains},
+                                          {"lower", col_lower},
+                                          {"upper", col_upper},
+                                          {"length", col_length},
+                                          {"year", col_year},
+                                          {"month", col_month},
+                                          {"day", col_day},
+                                          {"weekday", col_weekday},
+                                          {"hour", col_hour},
+                                          {"minute", col_minute},
+                                          {"second", col_second},
+                                          {"quarter", col_quarter},
+                                          {"yearday", col_yearday},
+                                          {"floor", col_floor},
+                                          {"log", col_log},
+                                          {"log1p", col_log1p},
+                                          {"exp", col_exp},
+                                          {"sqrt", col_sqrt},
+                                          {"abs", col_abs},
+                                          {"round", col_round},
+                                          {"ceil", col_ceil},
+                                          {"cast", col_cast},
+                                          {"sum", col_sum},
+                                          {"mean", col_mean},
+                                          {"min", col_min},
+                                          {"max", col_max},
+                                          {"var", col_var},
+                                          {"std", col_std},
+                                          {"quantile", col_quantile},
+                                          {"median", col_median},
+                                          {"n_unique", col_n_unique},
+                                          {"slice", col_slice},
+                                          {"close", column_release},
+                                          {NULL, NULL}};
 
 static const luaL_Reg column_meta[] = {
-    {"__index", col_index}, {"__len", col_len},   {"__add", col_add},
-    {"__sub", col_sub},     {"__mul", col_mul},   {"__div", col_div},
-    {"__mod", col_mod},     {"__pow", col_pow},   {"__unm", col_unm},
-    {"__band", col_and},    {"__bor", col_or},    {"__bnot", col_not},
+    {"__index", col_index},   {"__len", col_len},          {"__add", col_add}, {"__sub", col_sub},
+    {"__mul", col_mul},       {"__div", col_div},          {"__mod", col_mod}, {"__pow", col_pow},
+    {"__unm", col_unm},       {"__band", col_and},         {"__bor", col_or},  {"__bnot", col_not},
     {"__gc", column_release}, {"__close", column_release}, {NULL, NULL}};
 
-static const luaL_Reg module_fns[] = {{"new", l_frame_new},
-                                      {"column", l_column_new},
-                                      {"concat", l_concat},
-                                      {NULL, NULL}};
+static const luaL_Reg module_fns[] = {
+    {"new", l_frame_new}, {"column", l_column_new}, {"concat", l_concat}, {NULL, NULL}};
 
 /* Metatable with metamethods and a `methods` table, as liolib's
  * createmeta(); Lua code adds more methods to the same table. */

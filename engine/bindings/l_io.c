@@ -58,10 +58,15 @@ static int l_read_csv(lua_State *L) {
     luaL_checktype(L, 2, LUA_TTABLE);
     if (lua_getfield(L, 2, "delimiter") == LUA_TSTRING) {
       const char *d = lua_tostring(L, -1);
-      if (!strcmp(d, "whitespace") || !strcmp(d, " ")) o.whitespace = 1;
-      else if (!strcmp(d, "tab") || !strcmp(d, "\\t")) o.delim = '\t';
-      else if (strlen(d) == 1) o.delim = d[0];
-      else return luaL_error(L, "read_csv: delimiter must be one character, \"tab\" or \"whitespace\"");
+      if (!strcmp(d, "whitespace") || !strcmp(d, " "))
+        o.whitespace = 1;
+      else if (!strcmp(d, "tab") || !strcmp(d, "\\t"))
+        o.delim = '\t';
+      else if (strlen(d) == 1)
+        o.delim = d[0];
+      else
+        return luaL_error(L,
+                          "read_csv: delimiter must be one character, \"tab\" or \"whitespace\"");
     }
     lua_pop(L, 1);
     if (lua_getfield(L, 2, "quote") == LUA_TSTRING) o.quote = lua_tostring(L, -1)[0];
@@ -94,8 +99,10 @@ static int l_read_csv(lua_State *L) {
         memcpy(tname, spec, len);
         tname[len] = 0;
         if (cu_type_parse(tname, &ct[k].type))
-          return luaL_error(L, "read_csv: unknown type '%s' for column '%s' (float64, int64, "
-                               "timestamp[:format], bool, string)", spec, name);
+          return luaL_error(L,
+                            "read_csv: unknown type '%s' for column '%s' (float64, int64, "
+                            "timestamp[:format], bool, string)",
+                            spec, name);
         if (colon && ct[k].type != CU_TS)
           return luaL_error(L, "read_csv: a format is only for timestamp columns ('%s')", name);
         ct[k].name = name;
@@ -152,9 +159,8 @@ static int l_write_csv(lua_State *L) {
   return 1;
 }
 
-static const luaL_Reg io_fns[] = {{"read_csv", l_read_csv},
-                                  {"write_csv", l_write_csv},
-                                  {NULL, NULL}};
+static const luaL_Reg io_fns[] = {
+    {"read_csv", l_read_csv}, {"write_csv", l_write_csv}, {NULL, NULL}};
 
 int luaopen_custan_io(lua_State *L) {
   /* frames need their metatables before read_csv makes one */

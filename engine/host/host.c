@@ -51,11 +51,15 @@ static int is_file(const char *p) {
 static void exe_dir(const char *argv0, char *out, size_t n) {
   char buf[PATH_MAX];
   ssize_t k = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (k > 0) buf[k] = 0;
-  else if (!realpath(argv0, buf)) snprintf(buf, sizeof buf, "%s", argv0);
+  if (k > 0)
+    buf[k] = 0;
+  else if (!realpath(argv0, buf))
+    snprintf(buf, sizeof buf, "%s", argv0);
   char *slash = strrchr(buf, '/');
-  if (slash) *slash = 0;
-  else snprintf(buf, sizeof buf, ".");
+  if (slash)
+    *slash = 0;
+  else
+    snprintf(buf, sizeof buf, ".");
   snprintf(out, n, "%s", buf);
 }
 
@@ -146,8 +150,7 @@ int cu_host_open(cu_host *h, const char *argv0, int with_busted) {
   /* Paths from our trees and the system's Lua 5.4 directories, never from
    * LUA_PATH: a user's environment must not change which code runs. */
   lua_getglobal(L, "package");
-  lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;" LUA_PATH_DEFAULT "%s", h->lua_dir,
-                  h->lua_dir,
+  lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;" LUA_PATH_DEFAULT "%s", h->lua_dir, h->lua_dir,
                   with_busted ? ";/usr/share/lua/5.1/?.lua;/usr/share/lua/5.1/?/init.lua" : "");
   lua_setfield(L, -2, "path");
   lua_pushstring(L, LUA_CPATH_DEFAULT);
@@ -161,8 +164,7 @@ void cu_host_close(cu_host *h) {
   h->L = NULL;
 }
 
-int cu_host_find_script(const cu_host *h, const char *name, char *out,
-                        size_t outsz) {
+int cu_host_find_script(const cu_host *h, const char *name, char *out, size_t outsz) {
   const char *ext = strlen(name) > 4 && !strcmp(name + strlen(name) - 4, ".lua") ? "" : ".lua";
   snprintf(out, outsz, "%s", name);
   if (is_file(out)) return 0;
@@ -185,8 +187,10 @@ static int msghandler(lua_State *L) {
   lua_getfield(L, LUA_REGISTRYINDEX, "custan.trace");
   int trace = lua_toboolean(L, -1);
   lua_pop(L, 1);
-  if (trace) luaL_traceback(L, L, msg, 1);
-  else lua_pushstring(L, msg);
+  if (trace)
+    luaL_traceback(L, L, msg, 1);
+  else
+    lua_pushstring(L, msg);
   return 1;
 }
 
@@ -228,8 +232,7 @@ static void create_arg(lua_State *L, int argc, char **argv, int arg0) {
   lua_setglobal(L, "arg");
 }
 
-int cu_host_run_file(cu_host *h, const char *path, int argc, char **argv,
-                     int arg0) {
+int cu_host_run_file(cu_host *h, const char *path, int argc, char **argv, int arg0) {
   lua_State *L = h->L;
   create_arg(L, argc, argv, arg0);
   int status = luaL_loadfilex(L, path, "t");
@@ -246,8 +249,10 @@ static void preload_custan_global(cu_host *h) {
   lua_State *L = h->L;
   lua_getglobal(L, "require");
   lua_pushstring(L, "custan");
-  if (docall(h, 1, 1) == LUA_OK) lua_setglobal(L, "custan");
-  else report(L, 1);
+  if (docall(h, 1, 1) == LUA_OK)
+    lua_setglobal(L, "custan");
+  else
+    report(L, 1);
 }
 
 int cu_host_run_string(cu_host *h, const char *code, const char *name) {
@@ -278,8 +283,7 @@ int cu_host_repl(cu_host *h) {
   luaL_Buffer b;
   preload_custan_global(h);
   int tty = isatty(0);
-  if (tty)
-    printf("custan %s (%s); custan is loaded; Ctrl-D leaves\n", CUSTAN_VERSION, LUA_RELEASE);
+  if (tty) printf("custan %s (%s); custan is loaded; Ctrl-D leaves\n", CUSTAN_VERSION, LUA_RELEASE);
   for (;;) {
     if (tty) {
       fputs("> ", stdout);

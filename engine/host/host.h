@@ -19,13 +19,11 @@ void cu_host_close(cu_host *h);
 
 /* Finds a script as a path, then among the prepared scripts (with or
  * without .lua); writes the path found into out.  0 ok, -1 not found. */
-int cu_host_find_script(const cu_host *h, const char *name, char *out,
-                        size_t outsz);
+int cu_host_find_script(const cu_host *h, const char *name, char *out, size_t outsz);
 
 /* Runs a file or a string with arguments; returns the process exit code
  * (0 ok, 1 error, or what the script passed to os.exit). */
-int cu_host_run_file(cu_host *h, const char *path, int argc, char **argv,
-                     int arg0);
+int cu_host_run_file(cu_host *h, const char *path, int argc, char **argv, int arg0);
 int cu_host_run_string(cu_host *h, const char *code, const char *name);
 int cu_host_repl(cu_host *h);
 

@@ -70,10 +70,10 @@ static int cmd_test(cu_host *h, int argc, char **argv, int at) {
   int has_path = 0;
   for (int i = at; i < argc; i++) has_path |= argv[i][0] != '-';
   if (!has_path) args[k++] = "tests/spec";
-  const char *code =
-      "local ok, runner = pcall(require, 'busted.runner')\n"
-      "if not ok then error('busted is not installed (apt-get install lua-busted): ' .. tostring(runner), 0) end\n"
-      "runner({ standalone = false })\n";
+  const char *code = "local ok, runner = pcall(require, 'busted.runner')\n"
+                     "if not ok then error('busted is not installed (apt-get install lua-busted): "
+                     "' .. tostring(runner), 0) end\n"
+                     "runner({ standalone = false })\n";
   lua_State *L = h->L;
   lua_createtable(L, k, 2);
   for (int i = 0; i < k; i++) {
@@ -131,24 +131,31 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
-    printf("custan %s\n%s\nGSL %s\nlibcsv %d.%d.%d\n", CUSTAN_VERSION, LUA_RELEASE,
-           GSL_VERSION, CSV_MAJOR, CSV_MINOR, CSV_RELEASE);
+    printf("custan %s\n%s\nGSL %s\nlibcsv %d.%d.%d\n", CUSTAN_VERSION, LUA_RELEASE, GSL_VERSION,
+           CSV_MAJOR, CSV_MINOR, CSV_RELEASE);
     return 0;
   }
   int is_test = !strcmp(cmd, "test");
-  int known = is_test || !strcmp(cmd, "run") || !strcmp(cmd, "-e") ||
-              !strcmp(cmd, "repl") || !strcmp(cmd, "scripts") || is_file(cmd);
+  int known = is_test || !strcmp(cmd, "run") || !strcmp(cmd, "-e") || !strcmp(cmd, "repl") ||
+              !strcmp(cmd, "scripts") || is_file(cmd);
   if (!known) return usage_error("unknown command '%s'", cmd);
   if (cu_host_open(&h, argv[0], is_test)) return 1;
   int rc;
-  if (!strcmp(cmd, "run")) rc = cmd_run(&h, argc, argv, at + 1);
+  if (!strcmp(cmd, "run"))
+    rc = cmd_run(&h, argc, argv, at + 1);
   else if (!strcmp(cmd, "-e")) {
-    if (at + 1 >= argc) rc = usage_error("%s", "-e needs a line of Lua");
-    else rc = cu_host_run_string(&h, argv[at + 1], "=(command line)");
-  } else if (!strcmp(cmd, "repl")) rc = cu_host_repl(&h);
-  else if (is_test) rc = cmd_test(&h, argc, argv, at + 1);
-  else if (!strcmp(cmd, "scripts")) rc = cmd_scripts(&h);
-  else rc = cmd_run(&h, argc, argv, at); /* custan FILE.lua ARGS, as lua does */
+    if (at + 1 >= argc)
+      rc = usage_error("%s", "-e needs a line of Lua");
+    else
+      rc = cu_host_run_string(&h, argv[at + 1], "=(command line)");
+  } else if (!strcmp(cmd, "repl"))
+    rc = cu_host_repl(&h);
+  else if (is_test)
+    rc = cmd_test(&h, argc, argv, at + 1);
+  else if (!strcmp(cmd, "scripts"))
+    rc = cmd_scripts(&h);
+  else
+    rc = cmd_run(&h, argc, argv, at); /* custan FILE.lua ARGS, as lua does */
   cu_host_close(&h);
   return rc;
 }

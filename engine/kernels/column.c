@@ -9,8 +9,7 @@
 #include "frame.h"
 #include "parse.h"
 
-static const char *const type_names[CU_NTYPES] = {"float64", "int64",
-                                                  "timestamp", "bool",
+static const char *const type_names[CU_NTYPES] = {"float64", "int64", "timestamp", "bool",
                                                   "string"};
 
 const char *cu_type_name(cu_type t) { return type_names[t]; }
@@ -19,10 +18,9 @@ int cu_type_parse(const char *name, cu_type *out) {
   static const struct {
     const char *name;
     cu_type t;
-  } alias[] = {{"float64", CU_F64}, {"float", CU_F64},    {"number", CU_F64},
-               {"int64", CU_I64},   {"int", CU_I64},      {"integer", CU_I64},
-               {"timestamp", CU_TS}, {"date", CU_TS},     {"datetime", CU_TS},
-               {"bool", CU_BOOL},   {"boolean", CU_BOOL}, {"string", CU_STR},
+  } alias[] = {{"float64", CU_F64}, {"float", CU_F64},   {"number", CU_F64},   {"int64", CU_I64},
+               {"int", CU_I64},     {"integer", CU_I64}, {"timestamp", CU_TS}, {"date", CU_TS},
+               {"datetime", CU_TS}, {"bool", CU_BOOL},   {"boolean", CU_BOOL}, {"string", CU_STR},
                {"str", CU_STR}};
   for (size_t i = 0; i < sizeof alias / sizeof alias[0]; i++)
     if (!strcmp(name, alias[i].name)) {
@@ -117,9 +115,7 @@ int32_t cu_dict_find(const cu_dict *d, const char *s, size_t len) {
   for (;;) {
     int32_t c = d->slots[j];
     if (c < 0) return -1;
-    if (d->hash[c] == h && d->len[c] == len &&
-        !memcmp(d->arena + d->off[c], s, len))
-      return c;
+    if (d->hash[c] == h && d->len[c] == len && !memcmp(d->arena + d->off[c], s, len)) return c;
     j = (j + 1) & (d->nslots - 1);
   }
 }
@@ -129,9 +125,7 @@ int32_t cu_dict_intern_h(cu_dict *d, const char *s, size_t len, uint64_t h) {
   for (;;) {
     int32_t c = d->slots[j];
     if (c < 0) break;
-    if (d->hash[c] == h && d->len[c] == len &&
-        !memcmp(d->arena + d->off[c], s, len))
-      return c;
+    if (d->hash[c] == h && d->len[c] == len && !memcmp(d->arena + d->off[c], s, len)) return c;
     j = (j + 1) & (d->nslots - 1);
   }
   if (len > UINT32_MAX || d->n == INT32_MAX) return -1;
@@ -178,8 +172,8 @@ static const cu_dict *rank_dict; /* qsort has no context argument */
 static int cmp_codes(const void *a, const void *b) {
   int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
   size_t lx = rank_dict->len[x], ly = rank_dict->len[y];
-  int r = memcmp(rank_dict->arena + rank_dict->off[x],
-                 rank_dict->arena + rank_dict->off[y], lx < ly ? lx : ly);
+  int r = memcmp(rank_dict->arena + rank_dict->off[x], rank_dict->arena + rank_dict->off[y],
+                 lx < ly ? lx : ly);
   if (r) return r;
   return (lx > ly) - (lx < ly);
 }
@@ -265,8 +259,7 @@ size_t cu_column_nmissing(const cu_column *c) {
 size_t cu_column_bytes(const cu_column *c) {
   size_t b = c->n * cu_type_width(c->type) + (c->valid ? c->n : 0);
   if (c->dict)
-    b += c->dict->acap + (size_t)c->dict->cap * (sizeof(size_t) + 12) +
-         c->dict->nslots * 4;
+    b += c->dict->acap + (size_t)c->dict->cap * (sizeof(size_t) + 12) + c->dict->nslots * 4;
   return b;
 }
 
@@ -280,8 +273,7 @@ double cu_column_get_f(const cu_column *c, size_t i) {
   }
 }
 
-int cu_column_take(cu_column **out, const cu_column *c, const size_t *idx,
-                   size_t n, cu_err *e) {
+int cu_column_take(cu_column **out, const cu_column *c, const size_t *idx, size_t n, cu_err *e) {
   cu_column *r = cu_column_new(c->type, n, c->dict);
   if (!r) return cu_err_set(e, CU_ENOMEM, "out of memory");
   size_t w = cu_type_width(c->type);
@@ -312,8 +304,7 @@ int cu_column_take(cu_column **out, const cu_column *c, const size_t *idx,
   return CU_OK;
 }
 
-int cu_column_slice(cu_column **out, const cu_column *c, size_t from,
-                    size_t to, cu_err *e) {
+int cu_column_slice(cu_column **out, const cu_column *c, size_t from, size_t to, cu_err *e) {
   if (from > to || to > c->n)
     return cu_err_set(e, CU_EARG, "slice [%zu, %zu) out of range", from, to);
   size_t n = to - from, w = cu_type_width(c->type);
@@ -332,8 +323,7 @@ int cu_column_slice(cu_column **out, const cu_column *c, size_t from,
   return CU_OK;
 }
 
-int cu_column_concat(cu_column **out, const cu_column *const *parts,
-                     size_t nparts, cu_err *e) {
+int cu_column_concat(cu_column **out, const cu_column *const *parts, size_t nparts, cu_err *e) {
   if (nparts == 0) return cu_err_set(e, CU_EARG, "nothing to concatenate");
   cu_type t = parts[0]->type;
   size_t n = 0;
@@ -344,8 +334,8 @@ int cu_column_concat(cu_column **out, const cu_column *const *parts,
       if ((t == CU_I64 || t == CU_F64) && (u == CU_I64 || u == CU_F64))
         t = CU_F64;
       else
-        return cu_err_set(e, CU_ETYPE, "cannot concatenate %s and %s",
-                          cu_type_name(t), cu_type_name(u));
+        return cu_err_set(e, CU_ETYPE, "cannot concatenate %s and %s", cu_type_name(t),
+                          cu_type_name(u));
     }
     n += parts[p]->n;
     any_missing |= parts[p]->valid != NULL;
@@ -406,8 +396,7 @@ static int format_value(const cu_column *c, size_t i, char *buf) {
   }
 }
 
-int cu_column_cast(cu_column **out, const cu_column *c, cu_type to,
-                   cu_err *e) {
+int cu_column_cast(cu_column **out, const cu_column *c, cu_type to, cu_err *e) {
   if (c->type == to) {
     *out = cu_column_retain((cu_column *)c);
     return CU_OK;
@@ -428,9 +417,7 @@ int cu_column_cast(cu_column **out, const cu_column *c, cu_type to,
       switch (to) {
       case CU_F64: ok = !cu_parse_f64(s, len, (double *)r->data + i); break;
       case CU_I64: ok = !cu_parse_i64(s, len, (int64_t *)r->data + i); break;
-      case CU_TS:
-        ok = !cu_ts_parse(s, len, CU_TSF_ISO, (int64_t *)r->data + i);
-        break;
+      case CU_TS: ok = !cu_ts_parse(s, len, CU_TSF_ISO, (int64_t *)r->data + i); break;
       case CU_BOOL:
         ok = !cu_parse_bool(s, len, &b);
         ((uint8_t *)r->data)[i] = (uint8_t)b;
@@ -439,8 +426,8 @@ int cu_column_cast(cu_column **out, const cu_column *c, cu_type to,
       }
       if (!ok) {
         cu_column_release(r);
-        return cu_err_set(e, CU_EPARSE, "row %zu: cannot convert '%.40s' to %s",
-                          i + 1, s, cu_type_name(to));
+        return cu_err_set(e, CU_EPARSE, "row %zu: cannot convert '%.40s' to %s", i + 1, s,
+                          cu_type_name(to));
       }
     } else if (to == CU_STR) {
       char buf[32];
@@ -460,11 +447,9 @@ int cu_column_cast(cu_column **out, const cu_column *c, cu_type to,
       case CU_TS:
         if (c->type == CU_F64 && (v != (double)(int64_t)v || v >= 9.2e18 || v <= -9.2e18)) {
           cu_column_release(r);
-          return cu_err_set(e, CU_ERANGE,
-                            "row %zu: %.17g is not a whole number", i + 1, v);
+          return cu_err_set(e, CU_ERANGE, "row %zu: %.17g is not a whole number", i + 1, v);
         }
-        ((int64_t *)r->data)[i] =
-            c->type == CU_F64 ? (int64_t)v : ((const int64_t *)c->data)[i];
+        ((int64_t *)r->data)[i] = c->type == CU_F64 ? (int64_t)v : ((const int64_t *)c->data)[i];
         break;
       default: break;
       }
@@ -475,8 +460,7 @@ int cu_column_cast(cu_column **out, const cu_column *c, cu_type to,
   return CU_OK;
 }
 
-int cu_column_fill_scalar(cu_column **out, const cu_scalar *s, size_t n,
-                          cu_err *e) {
+int cu_column_fill_scalar(cu_column **out, const cu_scalar *s, size_t n, cu_err *e) {
   cu_column *r = cu_column_new(s->type, n, NULL);
   if (!r) return cu_err_set(e, CU_ENOMEM, "out of memory");
   if (s->missing) {
@@ -538,9 +522,8 @@ long cu_frame_find(const cu_frame *f, const char *name) {
 
 int cu_frame_set(cu_frame *f, const char *name, cu_column *c, cu_err *e) {
   if (f->ncols > 0 && c->n != f->nrows)
-    return cu_err_set(e, CU_EARG,
-                      "column '%s' has %zu rows, the frame has %zu", name,
-                      c->n, f->nrows);
+    return cu_err_set(e, CU_EARG, "column '%s' has %zu rows, the frame has %zu", name, c->n,
+                      f->nrows);
   if (f->ncols == 0) f->nrows = c->n;
   long at = cu_frame_find(f, name);
   if (at >= 0) {
@@ -587,8 +570,7 @@ int cu_frame_rename(cu_frame *f, size_t i, const char *name, cu_err *e) {
   return CU_OK;
 }
 
-int cu_frame_take(cu_frame **out, const cu_frame *f, const size_t *idx,
-                  size_t n, cu_err *e) {
+int cu_frame_take(cu_frame **out, const cu_frame *f, const size_t *idx, size_t n, cu_err *e) {
   cu_frame *r = cu_frame_new(n);
   if (!r) return cu_err_set(e, CU_ENOMEM, "out of memory");
   for (size_t j = 0; j < f->ncols; j++) {
@@ -607,8 +589,7 @@ int cu_frame_take(cu_frame **out, const cu_frame *f, const size_t *idx,
   return CU_OK;
 }
 
-int cu_mask_indices(size_t **idx, size_t *n, const cu_column *mask,
-                    cu_err *e) {
+int cu_mask_indices(size_t **idx, size_t *n, const cu_column *mask, cu_err *e) {
   if (mask->type != CU_BOOL)
     return cu_err_set(e, CU_ETYPE, "a filter needs a bool column, got %s",
                       cu_type_name(mask->type));

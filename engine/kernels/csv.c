@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -43,7 +44,7 @@ enum { C_BOOL = 1, C_I64 = 2, C_F64 = 4, C_ISO = 8, C_MDY = 16, C_DMY = 32, C_YM
 typedef struct gcol {
   char *name;
   cu_type type;
-  int declared;       /* the user named the type: a misfit is an error */
+  int declared; /* the user named the type: a misfit is an error */
   cu_ts_format tsf;
   const char *pattern;
   void *data;
@@ -100,7 +101,6 @@ typedef struct reader {
 
 /* ------------------------------------------------------------ helpers -- */
 
-
 static int grow_colbuf(tctx *t, size_t cap) {
   reader *rd = t->rd;
   for (size_t c = 0; c < rd->ncols; c++) {
@@ -118,8 +118,7 @@ static int grow_colbuf(tctx *t, size_t cap) {
   return 0;
 }
 
-static void tctx_fail(tctx *t, int kind, size_t field, const char *s,
-                      size_t len) {
+static void tctx_fail(tctx *t, int kind, size_t field, const char *s, size_t len) {
   if (t->stop) return;
   t->stop = 1;
   t->kind = kind;
@@ -191,7 +190,8 @@ static void on_field(void *sv, size_t len, void *ud) {
   }
   case CU_STR: {
     int32_t code = b->last;
-    if (code < 0 || b->ldict->len[code] != len || memcmp(b->ldict->arena + b->ldict->off[code], s, len))
+    if (code < 0 || b->ldict->len[code] != len ||
+        memcmp(b->ldict->arena + b->ldict->off[code], s, len))
       b->last = code = cu_dict_intern(b->ldict, s, len);
     if (code < 0) {
       tctx_fail(t, K_NOMEM, c, NULL, 0);
@@ -232,16 +232,14 @@ static void on_row(int term, void *ud) {
     t->row_bad = 1;
   }
   if (t->row_bad) {
-    if (t->nskipped < CU_CSV_MAX_SKIPPED_LINES)
-      t->skipped_rec[t->nskipped] = t->records;
+    if (t->nskipped < CU_CSV_MAX_SKIPPED_LINES) t->skipped_rec[t->nskipped] = t->records;
     t->nskipped++;
     t->row_bad = 0;
     t->records++;
     return;
   }
   t->records++;
-  if (++t->nrows == t->cap && grow_colbuf(t, t->cap * 2))
-    tctx_fail(t, K_NOMEM, 0, NULL, 0);
+  if (++t->nrows == t->cap && grow_colbuf(t, t->cap * 2)) tctx_fail(t, K_NOMEM, 0, NULL, 0);
 }
 
 /* -------------------------------------------------------- thread work -- */
@@ -252,8 +250,10 @@ static void *parse_piece(void *arg) {
   if (t->final && !t->stop) {
     /* libcsv reports an open quote at the end only in strict mode, which
      * would also reject stray quotes inside fields; check it here. */
-    if (t->p.pstate == FIELD_BEGUN && t->p.quoted) t->fini_failed = 1;
-    else csv_fini(&t->p, on_field, on_row, t);
+    if (t->p.pstate == FIELD_BEGUN && t->p.quoted)
+      t->fini_failed = 1;
+    else
+      csv_fini(&t->p, on_field, on_row, t);
   }
   return NULL;
 }
@@ -321,8 +321,25 @@ static int tctx_new_parser(tctx *t) {
 
 /* ------------------------------------------------------------- commit -- */
 
+/* Large buffers on transparent huge pages: a load touches tens of MB of
+ * fresh memory, and on virtual machines each 4 KB page fault is costly.
+ * Falls back to malloc where THP is off; free() releases either. */
+static void *big_alloc(size_t bytes) {
+  const size_t huge = (size_t)2 << 20;
+  void *p = NULL;
+  if (bytes < 2 * huge) return malloc(bytes);
+  if (posix_memalign(&p, huge, bytes)) return NULL;
+  madvise(p, bytes & ~(huge - 1), MADV_HUGEPAGE);
+  return p;
+}
+
 static int gcol_reserve(gcol *g, size_t need) {
   if (need <= g->cap) return 0;
+  if (g->cap == 0 && !g->data) { /* first, presized allocation */
+    if (!(g->data = big_alloc(need * cu_type_width(g->type)))) return -1;
+    g->cap = need;
+    return 0;
+  }
   size_t cap = g->cap ? g->cap + g->cap / 2 : 1024;
   if (cap < need) cap = need;
   void *d = realloc(g->data, cap * cu_type_width(g->type));
@@ -374,8 +391,10 @@ static int commit(reader *rd, tctx *t) {
       memset(g->valid, 1, at);
     }
     if (g->valid) {
-      if (b->valid) memcpy(g->valid + at, b->valid, n);
-      else memset(g->valid + at, 1, n);
+      if (b->valid)
+        memcpy(g->valid + at, b->valid, n);
+      else
+        memset(g->valid + at, 1, n);
     }
     g->noncanon |= b->noncanon;
   }
@@ -450,8 +469,7 @@ static void loc_row(int c, void *d) {
 
 /* Physical line (1-based) where each of the records starts; a record past
  * the end gives the line where the unfinished last record starts. */
-static void locate_lines(const reader *rd, const size_t *recs, size_t n,
-                         long *lines) {
+static void locate_lines(const reader *rd, const size_t *recs, size_t n, long *lines) {
   for (size_t k = 0; k < n; k++) lines[k] = 0;
   gzFile fh = gzopen(rd->path, "rb");
   if (!fh) return;
@@ -516,15 +534,13 @@ static int report(reader *rd, tctx *t, size_t rec_base, cu_err *e) {
   switch (t->kind) {
   case K_RAGGED:
     e->column = 0;
-    return cu_err_set(e, CU_EPARSE, "%s:%ld: expected %zu fields, found %zu",
-                      rd->shown, line, rd->ncols, t->err_nfields);
+    return cu_err_set(e, CU_EPARSE, "%s:%ld: expected %zu fields, found %zu", rd->shown, line,
+                      rd->ncols, t->err_nfields);
   case K_BADVALUE: {
     const gcol *g = &rd->cols[c];
-    return cu_err_set(e, CU_EPARSE,
-                      "%s:%ld: column %zu (%s): cannot read '%s' as %s%s%s",
-                      rd->shown, line, c + 1, g->name, t->err_text,
-                      cu_type_name(g->type), g->pattern ? " with format " : "",
-                      g->pattern ? g->pattern : "");
+    return cu_err_set(e, CU_EPARSE, "%s:%ld: column %zu (%s): cannot read '%s' as %s%s%s",
+                      rd->shown, line, c + 1, g->name, t->err_text, cu_type_name(g->type),
+                      g->pattern ? " with format " : "", g->pattern ? g->pattern : "");
   }
   default: return cu_err_set(e, CU_ENOMEM, "%s: out of memory", rd->shown);
   }
@@ -536,8 +552,10 @@ static int report(reader *rd, tctx *t, size_t rec_base, cu_err *e) {
 static size_t record_end(const char *s, size_t n, char quote) {
   int inq = 0;
   for (size_t i = 0; i < n; i++) {
-    if (s[i] == quote) inq = !inq;
-    else if (s[i] == '\n' && !inq) return i + 1;
+    if (s[i] == quote)
+      inq = !inq;
+    else if (s[i] == '\n' && !inq)
+      return i + 1;
   }
   return n;
 }
@@ -617,8 +635,7 @@ static void infer_row(int c, void *ud) {
   ((infer_ctx *)ud)->field = 0;
 }
 
-static const cu_csv_coltype *find_override(const cu_csv_options *o,
-                                           const char *name) {
+static const cu_csv_coltype *find_override(const cu_csv_options *o, const char *name) {
   for (size_t k = 0; k < o->ntypes; k++)
     if (!strcmp(o->types[k].name, name)) return &o->types[k];
   return NULL;
@@ -653,10 +670,14 @@ static int infer_types(reader *rd, const char *s, size_t n, cu_err *e) {
       g->declared = 1;
       g->pattern = ov->pattern;
       if (ov->type == CU_TS && !ov->pattern) {
-        if (m & C_ISO) g->tsf = CU_TSF_ISO;
-        else if (m & C_MDY) g->tsf = CU_TSF_MDY;
-        else if (m & C_DMY) g->tsf = CU_TSF_DMY;
-        else if (m & C_YMD8) g->tsf = CU_TSF_YMD8;
+        if (m & C_ISO)
+          g->tsf = CU_TSF_ISO;
+        else if (m & C_MDY)
+          g->tsf = CU_TSF_MDY;
+        else if (m & C_DMY)
+          g->tsf = CU_TSF_DMY;
+        else if (m & C_YMD8)
+          g->tsf = CU_TSF_YMD8;
         else if (seen[c])
           st = cu_err_set(e, CU_EPARSE,
                           "%s: column %zu (%s): no known date format fits "
@@ -665,14 +686,22 @@ static int infer_types(reader *rd, const char *s, size_t n, cu_err *e) {
       }
       continue;
     }
-    if (!seen[c]) g->type = CU_STR;
-    else if (m & C_I64) g->type = CU_I64;
-    else if (m & C_F64) g->type = CU_F64;
-    else if (m & C_BOOL) g->type = CU_BOOL;
-    else if (m & C_ISO) g->type = CU_TS, g->tsf = CU_TSF_ISO;
-    else if (m & C_MDY) g->type = CU_TS, g->tsf = CU_TSF_MDY;
-    else if (m & C_DMY) g->type = CU_TS, g->tsf = CU_TSF_DMY;
-    else g->type = CU_STR;
+    if (!seen[c])
+      g->type = CU_STR;
+    else if (m & C_I64)
+      g->type = CU_I64;
+    else if (m & C_F64)
+      g->type = CU_F64;
+    else if (m & C_BOOL)
+      g->type = CU_BOOL;
+    else if (m & C_ISO)
+      g->type = CU_TS, g->tsf = CU_TSF_ISO;
+    else if (m & C_MDY)
+      g->type = CU_TS, g->tsf = CU_TSF_MDY;
+    else if (m & C_DMY)
+      g->type = CU_TS, g->tsf = CU_TSF_DMY;
+    else
+      g->type = CU_STR;
   }
   free(cand);
   free(seen);
@@ -702,8 +731,7 @@ static void reader_free_cols(reader *rd) {
   rd->nrows = rd->records = 0;
 }
 
-static int read_more(gzFile fh, char *buf, size_t want, size_t *got,
-                     const reader *rd, cu_err *e) {
+static int read_more(gzFile fh, char *buf, size_t want, size_t *got, const reader *rd, cu_err *e) {
   size_t n = 0;
   while (n < want) {
     unsigned chunk = want - n > (1u << 30) ? (1u << 30) : (unsigned)(want - n);
@@ -711,8 +739,7 @@ static int read_more(gzFile fh, char *buf, size_t want, size_t *got,
     if (r < 0) {
       int zerr;
       const char *msg = gzerror(fh, &zerr);
-      return cu_err_set(e, CU_EIO, "%s: %s", rd->shown,
-                        zerr == Z_ERRNO ? strerror(errno) : msg);
+      return cu_err_set(e, CU_EIO, "%s: %s", rd->shown, zerr == Z_ERRNO ? strerror(errno) : msg);
     }
     if (r == 0) break;
     n += (size_t)r;
@@ -720,7 +747,6 @@ static int read_more(gzFile fh, char *buf, size_t want, size_t *got,
   *got = n;
   return CU_OK;
 }
-
 
 /* Line on which the NUL byte at buf + at sits, for the message. */
 static long nul_line(const reader *rd, const char *buf, size_t at) {
@@ -733,8 +759,8 @@ static long nul_line(const reader *rd, const char *buf, size_t at) {
 
 /* Parses buf[0..end) as one or two pieces and commits the rows.  Returns
  * CU_OK, an error, or -1 when the file must be read again. */
-static int parse_block(reader *rd, char *buf, size_t end, int eof,
-                       int nthreads, int *serial, cu_err *e) {
+static int parse_block(reader *rd, char *buf, size_t end, int eof, int nthreads, int *serial,
+                       cu_err *e) {
   int was_serial = *serial;
   size_t rec_base = rd->records;
   for (;;) {
@@ -796,14 +822,15 @@ static int parse_block(reader *rd, char *buf, size_t end, int eof,
     if (bad) return report(rd, bad, rec_base + (bad == b ? a->records : 0), e);
     tctx *unfinished = a->fini_failed ? a : (two && b->fini_failed) ? b : NULL;
     if (unfinished) {
-      size_t rec = rec_base + (unfinished == b ? a->records : 0) +
-                   unfinished->records + !rd->o->no_header;
+      size_t rec =
+          rec_base + (unfinished == b ? a->records : 0) + unfinished->records + !rd->o->no_header;
       long line;
       locate_lines(rd, &rec, 1, &line);
       e->line = line;
       return cu_err_set(e, CU_EPARSE,
                         "%s:%ld: unterminated quoted field (the quote opened "
-                        "here is never closed)", rd->shown, line);
+                        "here is never closed)",
+                        rd->shown, line);
     }
     int b_open = two && !eof && b->p.pstate != ROW_NOT_BEGUN;
     if (commit(rd, a)) return cu_err_set(e, CU_ENOMEM, "out of memory");
@@ -826,12 +853,12 @@ static int parse_block(reader *rd, char *buf, size_t end, int eof,
 /* One pass over the file with the current column types.  Returns CU_OK,
  * an error, or -1 when a column must widen in a way that needs a re-read
  * (the new type is already set). */
-static int read_pass(reader *rd, gzFile fh, size_t data_off, size_t est_rows,
-                     int nthreads, cu_err *e) {
+static int read_pass(reader *rd, gzFile fh, size_t data_off, size_t est_rows, int nthreads,
+                     cu_err *e) {
   const cu_csv_options *o = rd->o;
   size_t bs = o->block_size ? o->block_size : ((size_t)4 << 20);
   size_t cap = bs * 2, carry = 0, nread;
-  char *buf = malloc(cap);
+  char *buf = big_alloc(cap);
   int st = CU_OK, serial = 0, eof = 0;
   if (!buf) return cu_err_set(e, CU_ENOMEM, "out of memory");
   if (gzrewind(fh) != 0) {
@@ -852,8 +879,7 @@ static int read_pass(reader *rd, gzFile fh, size_t data_off, size_t est_rows,
       st = cu_err_set(e, CU_ENOMEM, "out of memory");
   }
   for (int k = 0; k < nthreads && !st; k++)
-    if (tctx_init(&rd->t[k], rd, k, bs / 64))
-      st = cu_err_set(e, CU_ENOMEM, "out of memory");
+    if (tctx_init(&rd->t[k], rd, k, bs / 64)) st = cu_err_set(e, CU_ENOMEM, "out of memory");
 
   while (!st && !eof) {
     if (cu_interrupted) {
@@ -870,9 +896,8 @@ static int read_pass(reader *rd, gzFile fh, size_t data_off, size_t est_rows,
     const char *z = memchr(buf + carry, 0, nread);
     if (z) {
       e->line = nul_line(rd, buf, (size_t)(z - buf));
-      st = cu_err_set(e, CU_EPARSE,
-                      "%s:%ld: binary data (a NUL byte): not a text file",
-                      rd->shown, e->line);
+      st = cu_err_set(e, CU_EPARSE, "%s:%ld: binary data (a NUL byte): not a text file", rd->shown,
+                      e->line);
       break;
     }
     size_t end = len;
@@ -937,8 +962,8 @@ oom:
   return cu_err_set(e, CU_ENOMEM, "out of memory");
 }
 
-int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o,
-                cu_csv_info *info, cu_err *e) {
+int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o, cu_csv_info *info,
+                cu_err *e) {
   cu_csv_options defaults = {0};
   if (!o) o = &defaults;
   reader rd = {0};
@@ -975,9 +1000,8 @@ int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o,
     long line = 1;
     for (const char *p = head; p < z; p++) line += *p == '\n';
     e->line = line;
-    st = cu_err_set(e, CU_EPARSE,
-                    "%s:%ld: binary data (a NUL byte): not a text file",
-                    rd.shown, line);
+    st = cu_err_set(e, CU_EPARSE, "%s:%ld: binary data (a NUL byte): not a text file", rd.shown,
+                    line);
     goto done;
   }
   if (o->whitespace) {
@@ -1014,8 +1038,7 @@ int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o,
   }
   if (o->names) {
     if (!o->no_header && o->nnames != nc.n) {
-      st = cu_err_set(e, CU_EARG, "%s: %zu names given for %zu columns",
-                      rd.shown, o->nnames, nc.n);
+      st = cu_err_set(e, CU_EARG, "%s: %zu names given for %zu columns", rd.shown, o->nnames, nc.n);
       goto done;
     }
     rd.ncols = o->nnames;
@@ -1029,7 +1052,7 @@ int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o,
     if (!csv_init(&p, CSV_APPEND_NULL)) {
       csv_set_delim(&p, (unsigned char)rd.delim);
       csv_set_quote(&p, (unsigned char)rd.quote);
-        csv_parse(&p, head + off, hend - off, names_field, names_row, &first);
+      csv_parse(&p, head + off, hend - off, names_field, names_row, &first);
       csv_fini(&p, names_field, names_row, &first);
       csv_free(&p);
     }
@@ -1045,16 +1068,17 @@ int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o,
   for (size_t c = 0; c < rd.ncols; c++) {
     char tmp[32];
     const char *name;
-    if (o->names) name = o->names[c];
-    else if (!o->no_header) name = nc.names[c];
+    if (o->names)
+      name = o->names[c];
+    else if (!o->no_header)
+      name = nc.names[c];
     else {
       snprintf(tmp, sizeof tmp, "V%zu", c + 1);
       name = tmp;
     }
     for (size_t k = 0; k < c; k++)
       if (!strcmp(rd.cols[k].name, name)) {
-        st = cu_err_set(e, CU_EPARSE, "%s:1: column name '%s' appears twice",
-                        rd.shown, name);
+        st = cu_err_set(e, CU_EPARSE, "%s:1: column name '%s' appears twice", rd.shown, name);
         e->line = 1;
         goto done;
       }
@@ -1067,8 +1091,9 @@ int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o,
     int known = 0;
     for (size_t c = 0; c < rd.ncols; c++) known |= !strcmp(rd.cols[c].name, o->types[k].name);
     if (!known) {
-      st = cu_err_set(e, CU_EARG, "%s: a type is given for column '%s', which the file does not have",
-                      rd.shown, o->types[k].name);
+      st = cu_err_set(e, CU_EARG,
+                      "%s: a type is given for column '%s', which the file does not have", rd.shown,
+                      o->types[k].name);
       goto done;
     }
   }
@@ -1099,7 +1124,9 @@ int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o,
       fclose(raw);
     }
     if (rows && fsize > 0)
-      est = (size_t)((double)(fsize - (off_t)off) / ((double)(sample_end - off) / (double)rows) * 1.02) + 16;
+      est = (size_t)((double)(fsize - (off_t)off) / ((double)(sample_end - off) / (double)rows) *
+                     1.02) +
+            16;
   }
   free(head);
   head = NULL;
@@ -1193,8 +1220,7 @@ static int ends_with(const char *s, const char *suffix) {
   return n >= m && !strcmp(s + n - m, suffix);
 }
 
-int cu_csv_write(const char *path, const cu_frame *f,
-                 const cu_csv_write_options *o, cu_err *e) {
+int cu_csv_write(const char *path, const cu_frame *f, const cu_csv_write_options *o, cu_err *e) {
   char delim = o && o->delim ? o->delim : ',';
   const char *na = o && o->na ? o->na : "";
   size_t nalen = strlen(na);
@@ -1211,8 +1237,10 @@ int cu_csv_write(const char *path, const cu_frame *f,
   out_stream s = {0};
   s.cap = 1 << 20;
   s.buf = malloc(s.cap);
-  if (ends_with(path, ".gz")) s.gz = gzdopen(fd, "wb6");
-  else s.fp = fdopen(fd, "wb");
+  if (ends_with(path, ".gz"))
+    s.gz = gzdopen(fd, "wb6");
+  else
+    s.fp = fdopen(fd, "wb");
   if (!s.buf || (!s.gz && !s.fp)) {
     if (!s.gz && !s.fp) close(fd);
     free(s.buf);
@@ -1232,8 +1260,7 @@ int cu_csv_write(const char *path, const cu_frame *f,
     if (col->type != CU_TS) continue;
     date_only[c] = 1;
     for (size_t i = 0; i < col->n && date_only[c]; i++)
-      if (cu_is_valid(col, i) && ((const int64_t *)col->data)[i] % CU_US_PER_DAY)
-        date_only[c] = 0;
+      if (cu_is_valid(col, i) && ((const int64_t *)col->data)[i] % CU_US_PER_DAY) date_only[c] = 0;
   }
   for (size_t i = 0; i < f->nrows && !s.failed && date_only; i++) {
     for (size_t c = 0; c < f->ncols; c++) {
@@ -1247,9 +1274,13 @@ int cu_csv_write(const char *path, const cu_frame *f,
       }
       switch (col->type) {
       case CU_F64: n = cu_format_f64(((const double *)col->data)[i], num); break;
-      case CU_I64: n = snprintf(num, sizeof num, "%lld", (long long)((const int64_t *)col->data)[i]); break;
+      case CU_I64:
+        n = snprintf(num, sizeof num, "%lld", (long long)((const int64_t *)col->data)[i]);
+        break;
       case CU_TS: n = cu_ts_format_iso(((const int64_t *)col->data)[i], date_only[c], num); break;
-      case CU_BOOL: n = snprintf(num, sizeof num, "%s", ((const uint8_t *)col->data)[i] ? "true" : "false"); break;
+      case CU_BOOL:
+        n = snprintf(num, sizeof num, "%s", ((const uint8_t *)col->data)[i] ? "true" : "false");
+        break;
       case CU_STR: {
         size_t len;
         const char *str = cu_dict_str(col->dict, ((const int32_t *)col->data)[i], &len);
@@ -1265,8 +1296,10 @@ int cu_csv_write(const char *path, const cu_frame *f,
   free(date_only);
   out_flush(&s);
   failed |= s.failed;
-  if (s.gz) failed |= gzclose(s.gz) != Z_OK;
-  else failed |= fclose(s.fp) != 0;
+  if (s.gz)
+    failed |= gzclose(s.gz) != Z_OK;
+  else
+    failed |= fclose(s.fp) != 0;
   free(s.buf);
   if (!failed && rename(tmp, path) != 0) failed = 1;
   if (failed) {

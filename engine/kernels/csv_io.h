@@ -10,49 +10,48 @@
 #include "frame.h"
 
 typedef struct cu_csv_coltype {
-  const char *name;    /* column name */
+  const char *name; /* column name */
   cu_type type;
   const char *pattern; /* TS only: strftime-style pattern, or NULL to infer */
 } cu_csv_coltype;
 
 typedef struct cu_csv_options {
-  char delim;         /* 0: guess from the header line (, \t ; |) */
-  int whitespace;     /* fields separated by runs of spaces or tabs */
-  char quote;         /* 0: '"' */
-  int no_header;      /* first line is data */
+  char delim;               /* 0: guess from the header line (, \t ; |) */
+  int whitespace;           /* fields separated by runs of spaces or tabs */
+  char quote;               /* 0: '"' */
+  int no_header;            /* first line is data */
   const char *const *names; /* explicit column names, or NULL */
   size_t nnames;
   const cu_csv_coltype *types; /* per-column type overrides */
   size_t ntypes;
   const char *const *na; /* extra strings read as missing ("" always is) */
   size_t nna;
-  int skip_bad_rows; /* drop ragged or unconvertible rows, counting them */
-  int threads;       /* 0: number of CPUs, at most 2 */
-  size_t block_size; /* 0: 4 MiB */
-  size_t infer_rows; /* 0: 20000 */
+  int skip_bad_rows;        /* drop ragged or unconvertible rows, counting them */
+  int threads;              /* 0: number of CPUs, at most 2 */
+  size_t block_size;        /* 0: 4 MiB */
+  size_t infer_rows;        /* 0: 20000 */
   const char *display_name; /* name used in messages; NULL: the path */
 } cu_csv_options;
 
 #define CU_CSV_MAX_SKIPPED_LINES 5
 typedef struct cu_csv_info {
-  size_t skipped; /* rows dropped by skip_bad_rows */
+  size_t skipped;                               /* rows dropped by skip_bad_rows */
   long skipped_lines[CU_CSV_MAX_SKIPPED_LINES]; /* first few, 1-based */
   int threads_used;
   int serial_fallback; /* a quoted newline forced single-threaded parsing */
   int restarts;        /* re-reads after a column had to become text */
 } cu_csv_info;
 
-int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o,
-                cu_csv_info *info, cu_err *e);
+int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o, cu_csv_info *info,
+                cu_err *e);
 
 typedef struct cu_csv_write_options {
-  char delim; /* 0: ',' */
+  char delim;     /* 0: ',' */
   const char *na; /* text for missing values; NULL: empty */
 } cu_csv_write_options;
 
 /* Writes to a temporary file beside `path` and renames it into place, so
  * the file is whole or absent.  A path ending in .gz is compressed. */
-int cu_csv_write(const char *path, const cu_frame *f,
-                 const cu_csv_write_options *o, cu_err *e);
+int cu_csv_write(const char *path, const cu_frame *f, const cu_csv_write_options *o, cu_err *e);
 
 #endif

@@ -34,8 +34,7 @@ static int days_in_month(int64_t y, unsigned m) {
 }
 
 /* Reads 1..maxd digits; returns digits read (0 if none). */
-static int digits(const char *s, const char *end, int mind, int maxd,
-                  int64_t *v) {
+static int digits(const char *s, const char *end, int mind, int maxd, int64_t *v) {
   int k = 0;
   int64_t x = 0;
   while (s + k < end && k < maxd && s[k] >= '0' && s[k] <= '9') {
@@ -47,10 +46,10 @@ static int digits(const char *s, const char *end, int mind, int maxd,
   return k;
 }
 
-static int make_ts(int64_t y, int64_t mo, int64_t d, int64_t h, int64_t mi,
-                   int64_t sec, int64_t us, int64_t *out) {
-  if (y < 1 || y > 9999 || mo < 1 || mo > 12 || d < 1 ||
-      d > days_in_month(y, (unsigned)mo) || h > 23 || mi > 59 || sec > 60)
+static int make_ts(int64_t y, int64_t mo, int64_t d, int64_t h, int64_t mi, int64_t sec, int64_t us,
+                   int64_t *out) {
+  if (y < 1 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, (unsigned)mo) ||
+      h > 23 || mi > 59 || sec > 60)
     return -1;
   int64_t days = cu_days_from_civil(y, (unsigned)mo, (unsigned)d);
   *out = ((days * 24 + h) * 60 + mi) * 60 * CU_US_PER_SEC + sec * CU_US_PER_SEC + us;
@@ -58,8 +57,8 @@ static int make_ts(int64_t y, int64_t mo, int64_t d, int64_t h, int64_t mi,
 }
 
 /* [H]H:MM[:SS[.ffffff]] ; returns chars consumed or -1 */
-static int parse_clock(const char *p, const char *end, int64_t *h, int64_t *mi,
-                       int64_t *sec, int64_t *us) {
+static int parse_clock(const char *p, const char *end, int64_t *h, int64_t *mi, int64_t *sec,
+                       int64_t *us) {
   const char *s = p;
   int k = digits(p, end, 1, 2, h);
   if (!k) return -1;
@@ -147,8 +146,7 @@ static int parse_iso(const char *p, const char *end, int64_t *out) {
   return 0;
 }
 
-static int parse_slash(const char *p, const char *end, int month_first,
-                       int64_t *out) {
+static int parse_slash(const char *p, const char *end, int month_first, int64_t *out) {
   int64_t a, b, y, h = 0, mi = 0, sec = 0, us = 0;
   int k = digits(p, end, 1, 2, &a);
   if (!k) return -1;
@@ -179,8 +177,7 @@ static int parse_slash(const char *p, const char *end, int month_first,
     }
     if (p != end) return -1;
   }
-  return make_ts(y, month_first ? a : b, month_first ? b : a, h, mi, sec, us,
-                 out);
+  return make_ts(y, month_first ? a : b, month_first ? b : a, h, mi, sec, us, out);
 }
 
 int cu_ts_parse(const char *s, size_t len, cu_ts_format fmt, int64_t *out) {
@@ -191,23 +188,21 @@ int cu_ts_parse(const char *s, size_t len, cu_ts_format fmt, int64_t *out) {
   case CU_TSF_MDY: return parse_slash(s, end, 1, out);
   case CU_TSF_DMY: return parse_slash(s, end, 0, out);
   case CU_TSF_YMD8:
-    if (len != 8 || digits(s, end, 4, 4, &y) != 4 ||
-        digits(s + 4, end, 2, 2, &m) != 2 || digits(s + 6, end, 2, 2, &d) != 2)
+    if (len != 8 || digits(s, end, 4, 4, &y) != 4 || digits(s + 4, end, 2, 2, &m) != 2 ||
+        digits(s + 6, end, 2, 2, &d) != 2)
       return -1;
     return make_ts(y, m, d, 0, 0, 0, 0, out);
   default: return -1;
   }
 }
 
-static const char *const month_names[] = {"january", "february", "march",
-                                          "april",   "may",      "june",
-                                          "july",    "august",   "september",
-                                          "october", "november", "december"};
+static const char *const month_names[] = {"january",   "february", "march",    "april",
+                                          "may",       "june",     "july",     "august",
+                                          "september", "october",  "november", "december"};
 
 static int lower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
 
-int cu_ts_parse_pattern(const char *s, size_t len, const char *pat,
-                        int64_t *out) {
+int cu_ts_parse_pattern(const char *s, size_t len, const char *pat, int64_t *out) {
   const char *p = s, *end = s + len;
   int64_t y = 1970, mo = 1, d = 1, h = 0, mi = 0, sec = 0, us = 0, off = 0;
   int64_t yday = -1;
@@ -232,7 +227,10 @@ int cu_ts_parse_pattern(const char *s, size_t len, const char *pat,
       k = digits(p, end, 1, 2, &d);
       break;
     case 'H': k = digits(p, end, 1, 2, &h); break;
-    case 'I': k = digits(p, end, 1, 2, &h); if (pm < 0) pm = 0; break;
+    case 'I':
+      k = digits(p, end, 1, 2, &h);
+      if (pm < 0) pm = 0;
+      break;
     case 'M': k = digits(p, end, 1, 2, &mi); break;
     case 'S': k = digits(p, end, 1, 2, &sec); break;
     case 'j': k = digits(p, end, 1, 3, &yday); break;
@@ -262,12 +260,18 @@ int cu_ts_parse_pattern(const char *s, size_t len, const char *pat,
     }
     case 'p':
       if (p + 2 > end) return -1;
-      if (lower(p[0]) == 'p' && lower(p[1]) == 'm') pm = 1;
-      else if (lower(p[0]) == 'a' && lower(p[1]) == 'm') pm = 0;
-      else return -1;
+      if (lower(p[0]) == 'p' && lower(p[1]) == 'm')
+        pm = 1;
+      else if (lower(p[0]) == 'a' && lower(p[1]) == 'm')
+        pm = 0;
+      else
+        return -1;
       k = 2;
       break;
-    case 'z': k = parse_zone(p, end, &off); if (k <= 0) return -1; break;
+    case 'z':
+      k = parse_zone(p, end, &off);
+      if (k <= 0) return -1;
+      break;
     case '%': k = (p < end && *p == '%') ? 1 : 0; break;
     default: return -1;
     }
@@ -297,11 +301,10 @@ int cu_ts_format_iso(int64_t us, int date_only, char *buf) {
   int64_t y;
   unsigned m, d;
   cu_civil_from_days(days, &y, &m, &d);
-  if (date_only && rem == 0)
-    return snprintf(buf, 32, "%04lld-%02u-%02u", (long long)y, m, d);
+  if (date_only && rem == 0) return snprintf(buf, 32, "%04lld-%02u-%02u", (long long)y, m, d);
   int64_t sec = rem / CU_US_PER_SEC, frac = rem % CU_US_PER_SEC;
-  int n = snprintf(buf, 32, "%04lld-%02u-%02u %02d:%02d:%02d", (long long)y, m,
-                   d, (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60));
+  int n = snprintf(buf, 32, "%04lld-%02u-%02u %02d:%02d:%02d", (long long)y, m, d,
+                   (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60));
   if (frac) n += snprintf(buf + n, 32 - (size_t)n, ".%06d", (int)frac);
   return n;
 }

@@ -15,11 +15,11 @@
 
 /* Built-in formats, tried in this order when inferring. */
 typedef enum {
-  CU_TSF_ISO,      /* 2010-12-01, 2010-12-01 08:26[:00[.123]], T, Z, +01:00 */
-  CU_TSF_MDY,      /* 12/1/2010, 12/1/2010 8:26[:00] (US, as Excel exports) */
-  CU_TSF_DMY,      /* 1/12/2010 13:05 (day first) */
-  CU_TSF_YMD8,     /* 20101201 (only when asked for: it looks like an int) */
-  CU_TSF_CUSTOM    /* strftime-style pattern */
+  CU_TSF_ISO,   /* 2010-12-01, 2010-12-01 08:26[:00[.123]], T, Z, +01:00 */
+  CU_TSF_MDY,   /* 12/1/2010, 12/1/2010 8:26[:00] (US, as Excel exports) */
+  CU_TSF_DMY,   /* 1/12/2010 13:05 (day first) */
+  CU_TSF_YMD8,  /* 20101201 (only when asked for: it looks like an int) */
+  CU_TSF_CUSTOM /* strftime-style pattern */
 } cu_ts_format;
 #define CU_TSF_INFER_MASK ((1u << CU_TSF_ISO) | (1u << CU_TSF_MDY) | (1u << CU_TSF_DMY))
 
@@ -34,8 +34,7 @@ static inline int64_t cu_floordiv(int64_t a, int64_t b) {
 int cu_ts_parse(const char *s, size_t len, cu_ts_format fmt, int64_t *out);
 /* Parses with a pattern of %Y %m %d %H %M %S %f %y %b %B %e %j %p %z %%
  * and literal characters; 0 ok, -1 no match. */
-int cu_ts_parse_pattern(const char *s, size_t len, const char *pattern,
-                        int64_t *out);
+int cu_ts_parse_pattern(const char *s, size_t len, const char *pattern, int64_t *out);
 /* Writes "YYYY-MM-DD HH:MM:SS[.ffffff]" (or just the date at midnight when
  * date_only); returns the length.  buf needs 32 bytes. */
 int cu_ts_format_iso(int64_t us, int date_only, char *buf);

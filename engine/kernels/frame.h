@@ -71,8 +71,7 @@ uint64_t cu_hash_bytes(const void *p, size_t len);
 int32_t cu_dict_intern(cu_dict *d, const char *s, size_t len);
 int32_t cu_dict_intern_h(cu_dict *d, const char *s, size_t len, uint64_t h);
 int32_t cu_dict_find(const cu_dict *d, const char *s, size_t len);
-static inline const char *cu_dict_str(const cu_dict *d, int32_t code,
-                                      size_t *len) {
+static inline const char *cu_dict_str(const cu_dict *d, int32_t code, size_t *len) {
   if (len) *len = d->len[code];
   return d->arena + d->off[code];
 }
@@ -98,20 +97,15 @@ size_t cu_column_bytes(const cu_column *c);
 double cu_column_get_f(const cu_column *c, size_t i);
 
 /* Gathers rows idx[0..n) (idx[k] == SIZE_MAX gives a missing row). */
-int cu_column_take(cu_column **out, const cu_column *c, const size_t *idx,
-                   size_t n, cu_err *e);
+int cu_column_take(cu_column **out, const cu_column *c, const size_t *idx, size_t n, cu_err *e);
 /* Rows [from, to). */
-int cu_column_slice(cu_column **out, const cu_column *c, size_t from,
-                    size_t to, cu_err *e);
+int cu_column_slice(cu_column **out, const cu_column *c, size_t from, size_t to, cu_err *e);
 /* Concatenation; I64 and F64 combine to F64, STR dictionaries merge. */
-int cu_column_concat(cu_column **out, const cu_column *const *parts,
-                     size_t nparts, cu_err *e);
+int cu_column_concat(cu_column **out, const cu_column *const *parts, size_t nparts, cu_err *e);
 /* Conversion between types (STR to number parses, number to STR formats). */
-int cu_column_cast(cu_column **out, const cu_column *c, cu_type to,
-                   cu_err *e);
+int cu_column_cast(cu_column **out, const cu_column *c, cu_type to, cu_err *e);
 /* Column of n copies of a scalar. */
-int cu_column_fill_scalar(cu_column **out, const cu_scalar *s, size_t n,
-                          cu_err *e);
+int cu_column_fill_scalar(cu_column **out, const cu_scalar *s, size_t n, cu_err *e);
 
 /* ---- element-wise operations (ops.c) ---- */
 typedef enum { CU_ADD, CU_SUB, CU_MUL, CU_DIV, CU_MOD, CU_POW } cu_arith_op;
@@ -134,30 +128,26 @@ typedef enum { CU_STR_STARTS, CU_STR_ENDS, CU_STR_CONTAINS } cu_str_test_t;
 /* a op b where either side may be a scalar (pass the column as NULL).
  * Missing in, missing out; division or modulo by zero gives missing.
  * TS - TS gives F64 days; TS +/- number of days gives TS. */
-int cu_arith(cu_column **out, const cu_column *a, const cu_scalar *as,
-             const cu_column *b, const cu_scalar *bs, cu_arith_op op,
-             cu_err *e);
+int cu_arith(cu_column **out, const cu_column *a, const cu_scalar *as, const cu_column *b,
+             const cu_scalar *bs, cu_arith_op op, cu_err *e);
 int cu_negate(cu_column **out, const cu_column *a, cu_err *e);
 /* Comparison producing BOOL; missing compares to missing. */
-int cu_compare(cu_column **out, const cu_column *a, const cu_column *b,
-               const cu_scalar *bs, cu_cmp_op op, cu_err *e);
+int cu_compare(cu_column **out, const cu_column *a, const cu_column *b, const cu_scalar *bs,
+               cu_cmp_op op, cu_err *e);
 /* Kleene logic on BOOL columns: false & missing = false,
  * true | missing = true, otherwise missing propagates. */
-int cu_logic(cu_column **out, const cu_column *a, const cu_column *b,
-             const cu_scalar *bs, cu_logic_op op, cu_err *e);
+int cu_logic(cu_column **out, const cu_column *a, const cu_column *b, const cu_scalar *bs,
+             cu_logic_op op, cu_err *e);
 int cu_not(cu_column **out, const cu_column *a, cu_err *e);
 int cu_is_missing(cu_column **out, const cu_column *a, cu_err *e);
 /* Replaces missing values by a scalar of a compatible type. */
-int cu_fill_missing(cu_column **out, const cu_column *a, const cu_scalar *v,
-                    cu_err *e);
-int cu_str_test(cu_column **out, const cu_column *a, const char *pat,
-                size_t len, cu_str_test_t test, cu_err *e);
+int cu_fill_missing(cu_column **out, const cu_column *a, const cu_scalar *v, cu_err *e);
+int cu_str_test(cu_column **out, const cu_column *a, const char *pat, size_t len,
+                cu_str_test_t test, cu_err *e);
 int cu_str_case(cu_column **out, const cu_column *a, int upper, cu_err *e);
 int cu_str_length(cu_column **out, const cu_column *a, cu_err *e);
-int cu_date_part(cu_column **out, const cu_column *a, cu_date_part_t part,
-                 cu_err *e);
-int cu_date_floor(cu_column **out, const cu_column *a, cu_floor_unit unit,
-                  cu_err *e);
+int cu_date_part(cu_column **out, const cu_column *a, cu_date_part_t part, cu_err *e);
+int cu_date_floor(cu_column **out, const cu_column *a, cu_floor_unit unit, cu_err *e);
 /* Element-wise math on numeric columns: 0 log, 1 log1p, 2 exp, 3 sqrt,
  * 4 abs, 5 round, 6 floor, 7 ceil; out of domain gives missing. */
 int cu_math(cu_column **out, const cu_column *a, int fn, cu_err *e);
@@ -190,16 +180,14 @@ int cu_frame_set(cu_frame *f, const char *name, cu_column *c, cu_err *e);
 int cu_frame_drop(cu_frame *f, size_t i);
 int cu_frame_rename(cu_frame *f, size_t i, const char *name, cu_err *e);
 /* New frame with the given rows of every column. */
-int cu_frame_take(cu_frame **out, const cu_frame *f, const size_t *idx,
-                  size_t n, cu_err *e);
+int cu_frame_take(cu_frame **out, const cu_frame *f, const size_t *idx, size_t n, cu_err *e);
 /* Row indices where mask is true (missing counts as false). */
-int cu_mask_indices(size_t **idx, size_t *n, const cu_column *mask,
-                    cu_err *e);
+int cu_mask_indices(size_t **idx, size_t *n, const cu_column *mask, cu_err *e);
 
 /* ---- sorting (sort.c) ---- */
 /* Stable order of rows by keys; desc[k] reverses key k; missing last. */
-int cu_argsort(size_t **idx, const cu_column *const *keys, const int *desc,
-               size_t nkeys, size_t nrows, cu_err *e);
+int cu_argsort(size_t **idx, const cu_column *const *keys, const int *desc, size_t nkeys,
+               size_t nrows, cu_err *e);
 
 /* ---- group-by (groupby.c) ---- */
 typedef enum {
@@ -225,10 +213,9 @@ typedef struct cu_groups {
 } cu_groups;
 /* Groups rows by equal key tuples (missing equals missing), numbered in
  * order of first appearance. */
-int cu_group(cu_groups *g, const cu_column *const *keys, size_t nkeys,
-             size_t nrows, cu_err *e);
+int cu_group(cu_groups *g, const cu_column *const *keys, size_t nkeys, size_t nrows, cu_err *e);
 void cu_groups_free(cu_groups *g);
-int cu_group_agg(cu_column **out, const cu_groups *g, const cu_column *src,
-                 cu_agg_fn fn, cu_err *e);
+int cu_group_agg(cu_column **out, const cu_groups *g, const cu_column *src, cu_agg_fn fn,
+                 cu_err *e);
 
 #endif

@@ -10,9 +10,8 @@
 
 #include "frame.h"
 
-static const char *const agg_names[] = {"count", "size", "sum",   "mean",
-                                        "min",   "max",  "first", "last",
-                                        "n_unique", "std", "var"};
+static const char *const agg_names[] = {"count", "size", "sum",      "mean", "min", "max",
+                                        "first", "last", "n_unique", "std",  "var"};
 
 int cu_agg_parse(const char *name, cu_agg_fn *out) {
   for (size_t i = 0; i < sizeof agg_names / sizeof agg_names[0]; i++)
@@ -49,8 +48,7 @@ static uint64_t key_bits(const cu_column *c, size_t i) {
   }
 }
 
-static int rows_equal(const cu_column *const *keys, size_t nkeys, size_t i,
-                      size_t j) {
+static int rows_equal(const cu_column *const *keys, size_t nkeys, size_t i, size_t j) {
   for (size_t k = 0; k < nkeys; k++) {
     const cu_column *c = keys[k];
     int vi = cu_is_valid(c, i), vj = cu_is_valid(c, j);
@@ -66,13 +64,12 @@ void cu_groups_free(cu_groups *g) {
   memset(g, 0, sizeof *g);
 }
 
-int cu_group(cu_groups *g, const cu_column *const *keys, size_t nkeys,
-             size_t nrows, cu_err *e) {
+int cu_group(cu_groups *g, const cu_column *const *keys, size_t nkeys, size_t nrows, cu_err *e) {
   memset(g, 0, sizeof *g);
   for (size_t k = 0; k < nkeys; k++)
     if (keys[k]->n != nrows)
-      return cu_err_set(e, CU_EARG, "group key %zu has %zu rows, expected %zu",
-                        k + 1, keys[k]->n, nrows);
+      return cu_err_set(e, CU_EARG, "group key %zu has %zu rows, expected %zu", k + 1, keys[k]->n,
+                        nrows);
   size_t nslots = 64;
   while (nslots < nrows * 2) nslots *= 2;
   size_t *slots = malloc(nslots * sizeof *slots); /* group id + 1, 0 empty */
@@ -141,20 +138,18 @@ static int agg_nunique(cu_column *r, const cu_groups *g, const cu_column *src) {
   return 0;
 }
 
-int cu_group_agg(cu_column **out, const cu_groups *g, const cu_column *src,
-                 cu_agg_fn fn, cu_err *e) {
+int cu_group_agg(cu_column **out, const cu_groups *g, const cu_column *src, cu_agg_fn fn,
+                 cu_err *e) {
   size_t ng = g->ngroups;
   cu_type st = src->type;
   int numeric = st == CU_F64 || st == CU_I64 || st == CU_BOOL;
   if (src->n != g->nrows)
-    return cu_err_set(e, CU_EARG, "column has %zu rows, the groups %zu",
-                      src->n, g->nrows);
+    return cu_err_set(e, CU_EARG, "column has %zu rows, the groups %zu", src->n, g->nrows);
   if ((fn == CU_AGG_SUM || fn == CU_AGG_STD || fn == CU_AGG_VAR) && !numeric)
-    return cu_err_set(e, CU_ETYPE, "%s is not defined for a %s column",
-                      cu_agg_name(fn), cu_type_name(st));
-  if (fn == CU_AGG_MEAN && !numeric && st != CU_TS)
-    return cu_err_set(e, CU_ETYPE, "mean is not defined for a %s column",
+    return cu_err_set(e, CU_ETYPE, "%s is not defined for a %s column", cu_agg_name(fn),
                       cu_type_name(st));
+  if (fn == CU_AGG_MEAN && !numeric && st != CU_TS)
+    return cu_err_set(e, CU_ETYPE, "mean is not defined for a %s column", cu_type_name(st));
   cu_type rt;
   switch (fn) {
   case CU_AGG_COUNT:
@@ -171,8 +166,7 @@ int cu_group_agg(cu_column **out, const cu_groups *g, const cu_column *src,
   double *acc = calloc(ng ? ng : 1, sizeof *acc);
   double *comp = calloc(ng ? ng : 1, sizeof *comp);
   if (!r || !cnt || !acc || !comp || cu_column_ensure_mask(r)) goto oom;
-  if (st == CU_STR && (fn == CU_AGG_MIN || fn == CU_AGG_MAX) && cu_dict_ranks(src->dict))
-    goto oom;
+  if (st == CU_STR && (fn == CU_AGG_MIN || fn == CU_AGG_MAX) && cu_dict_ranks(src->dict)) goto oom;
   if (fn == CU_AGG_NUNIQUE && agg_nunique(r, g, src)) goto oom;
   for (size_t i = 0; i < g->nrows; i++) {
     size_t k = g->gid[i];
@@ -211,7 +205,8 @@ int cu_group_agg(cu_column **out, const cu_groups *g, const cu_column *src,
     case CU_AGG_MIN:
     case CU_AGG_MAX: {
       int better;
-      if (cnt[k] == 0) better = 1;
+      if (cnt[k] == 0)
+        better = 1;
       else if (st == CU_F64) {
         double a = *(const double *)cell, b = *(const double *)dst;
         better = fn == CU_AGG_MIN ? a < b : a > b;
@@ -242,8 +237,10 @@ int cu_group_agg(cu_column **out, const cu_groups *g, const cu_column *src,
       if (rt == CU_F64) ((double *)r->data)[k] = acc[k] + comp[k];
       break;
     case CU_AGG_MEAN:
-      if (rt == CU_TS) ((int64_t *)r->data)[k] = (int64_t)llround(acc[k]);
-      else ((double *)r->data)[k] = acc[k];
+      if (rt == CU_TS)
+        ((int64_t *)r->data)[k] = (int64_t)llround(acc[k]);
+      else
+        ((double *)r->data)[k] = acc[k];
       r->valid[k] = cnt[k] > 0;
       break;
     case CU_AGG_VAR:

@@ -59,15 +59,12 @@ static double fmod_floor(double a, double b) {
   return m;
 }
 
-int cu_arith(cu_column **out, const cu_column *a, const cu_scalar *as,
-             const cu_column *b, const cu_scalar *bs, cu_arith_op op,
-             cu_err *e) {
+int cu_arith(cu_column **out, const cu_column *a, const cu_scalar *as, const cu_column *b,
+             const cu_scalar *bs, cu_arith_op op, cu_err *e) {
   static const char *const opname[] = {"+", "-", "*", "/", "%", "^"};
   int bad;
   size_t n = op_len(a, b, &bad);
-  if (bad)
-    return cu_err_set(e, CU_EARG, "columns differ in length (%zu and %zu)",
-                      a->n, b->n);
+  if (bad) return cu_err_set(e, CU_EARG, "columns differ in length (%zu and %zu)", a->n, b->n);
   opnd x = mk(a, as), y = mk(b, bs);
   cu_scalar conv;
   if ((x.t == CU_TS && !b && bs->type == CU_STR) || (y.t == CU_TS && !a && as->type == CU_STR)) {
@@ -78,15 +75,15 @@ int cu_arith(cu_column **out, const cu_column *a, const cu_scalar *as,
     if (cu_ts_parse(txt->s, txt->len, CU_TSF_ISO, &conv.i))
       return cu_err_set(e, CU_EARG, "cannot read '%.40s' as a timestamp (YYYY-MM-DD[ HH:MM:SS])",
                         txt->s);
-    if (b) x = mk(NULL, &conv);
-    else y = mk(NULL, &conv);
+    if (b)
+      x = mk(NULL, &conv);
+    else
+      y = mk(NULL, &conv);
   }
   cu_type rt;
   int ts_mode = 0; /* 1: ts - ts in days, 2: ts +/- days, 3: days + ts */
   if (is_num(x.t) && is_num(y.t)) {
-    rt = (x.t == CU_F64 || y.t == CU_F64 || op == CU_DIV || op == CU_POW)
-             ? CU_F64
-             : CU_I64;
+    rt = (x.t == CU_F64 || y.t == CU_F64 || op == CU_DIV || op == CU_POW) ? CU_F64 : CU_I64;
   } else if (x.t == CU_TS && y.t == CU_TS && op == CU_SUB) {
     rt = CU_F64;
     ts_mode = 1;
@@ -97,8 +94,8 @@ int cu_arith(cu_column **out, const cu_column *a, const cu_scalar *as,
     rt = CU_TS;
     ts_mode = 3;
   } else {
-    return cu_err_set(e, CU_ETYPE, "cannot apply %s to %s and %s", opname[op],
-                      cu_type_name(x.t), cu_type_name(y.t));
+    return cu_err_set(e, CU_ETYPE, "cannot apply %s to %s and %s", opname[op], cu_type_name(x.t),
+                      cu_type_name(y.t));
   }
   cu_column *r = new_result(rt, n);
   if (!r) return nomem(e);
@@ -135,8 +132,7 @@ int cu_arith(cu_column **out, const cu_column *a, const cu_scalar *as,
       }
       if (ovf) {
         cu_column_release(r);
-        return cu_err_set(e, CU_ERANGE,
-                          "row %zu: integer overflow in %lld %s %lld", i + 1,
+        return cu_err_set(e, CU_ERANGE, "row %zu: integer overflow in %lld %s %lld", i + 1,
                           (long long)p, opname[op], (long long)q);
       }
       ri[i] = v;
@@ -150,8 +146,10 @@ int cu_arith(cu_column **out, const cu_column *a, const cu_scalar *as,
       case CU_MOD: v = q == 0 ? NAN : fmod_floor(p, q); break;
       default: v = pow(p, q); break;
       }
-      if (!isfinite(v)) r->valid[i] = 0;
-      else rf[i] = v;
+      if (!isfinite(v))
+        r->valid[i] = 0;
+      else
+        rf[i] = v;
     }
   }
   cu_column_compact_mask(r);
@@ -185,13 +183,11 @@ static int bytes_cmp(const char *a, size_t la, const char *b, size_t lb) {
   return (la > lb) - (la < lb);
 }
 
-int cu_compare(cu_column **out, const cu_column *a, const cu_column *b,
-               const cu_scalar *bs, cu_cmp_op op, cu_err *e) {
+int cu_compare(cu_column **out, const cu_column *a, const cu_column *b, const cu_scalar *bs,
+               cu_cmp_op op, cu_err *e) {
   int bad;
   size_t n = op_len(a, b, &bad);
-  if (bad)
-    return cu_err_set(e, CU_EARG, "columns differ in length (%zu and %zu)",
-                      a->n, b->n);
+  if (bad) return cu_err_set(e, CU_EARG, "columns differ in length (%zu and %zu)", a->n, b->n);
   opnd x = mk(a, NULL), y = mk(b, bs);
   cu_scalar conv;
   if (x.t == CU_TS && !b && bs->type == CU_STR) { /* t:ge("2011-01-01") */
@@ -206,8 +202,8 @@ int cu_compare(cu_column **out, const cu_column *a, const cu_column *b,
   }
   int numeric = is_num(x.t) && is_num(y.t);
   if (!numeric && !(x.t == y.t))
-    return cu_err_set(e, CU_ETYPE, "cannot compare %s with %s",
-                      cu_type_name(x.t), cu_type_name(y.t));
+    return cu_err_set(e, CU_ETYPE, "cannot compare %s with %s", cu_type_name(x.t),
+                      cu_type_name(y.t));
   cu_column *r = new_result(CU_BOOL, n);
   if (!r) return nomem(e);
   uint8_t *rv = r->data;
@@ -226,8 +222,10 @@ int cu_compare(cu_column **out, const cu_column *a, const cu_column *b,
     }
     const int32_t *codes = a->data;
     for (size_t i = 0; i < n; i++) {
-      if (!cu_is_valid(a, i) || bs->missing) r->valid[i] = 0;
-      else rv[i] = truth[codes[i]];
+      if (!cu_is_valid(a, i) || bs->missing)
+        r->valid[i] = 0;
+      else
+        rv[i] = truth[codes[i]];
     }
     free(truth);
   } else {
@@ -257,17 +255,15 @@ int cu_compare(cu_column **out, const cu_column *a, const cu_column *b,
   return CU_OK;
 }
 
-int cu_logic(cu_column **out, const cu_column *a, const cu_column *b,
-             const cu_scalar *bs, cu_logic_op op, cu_err *e) {
+int cu_logic(cu_column **out, const cu_column *a, const cu_column *b, const cu_scalar *bs,
+             cu_logic_op op, cu_err *e) {
   int bad;
   size_t n = op_len(a, b, &bad);
-  if (bad)
-    return cu_err_set(e, CU_EARG, "columns differ in length (%zu and %zu)",
-                      a->n, b->n);
+  if (bad) return cu_err_set(e, CU_EARG, "columns differ in length (%zu and %zu)", a->n, b->n);
   opnd x = mk(a, NULL), y = mk(b, bs);
   if (x.t != CU_BOOL || y.t != CU_BOOL)
-    return cu_err_set(e, CU_ETYPE, "and/or need bool operands, got %s and %s",
-                      cu_type_name(x.t), cu_type_name(y.t));
+    return cu_err_set(e, CU_ETYPE, "and/or need bool operands, got %s and %s", cu_type_name(x.t),
+                      cu_type_name(y.t));
   cu_column *r = new_result(CU_BOOL, n);
   if (!r) return nomem(e);
   uint8_t *rv = r->data;
@@ -275,13 +271,19 @@ int cu_logic(cu_column **out, const cu_column *a, const cu_column *b,
     int va = ov(&x, i), vb = ov(&y, i);
     int p = va && oi(&x, i), q = vb && oi(&y, i);
     if (op == CU_AND) {
-      if ((va && !p) || (vb && !q)) rv[i] = 0;
-      else if (va && vb) rv[i] = 1;
-      else r->valid[i] = 0;
+      if ((va && !p) || (vb && !q))
+        rv[i] = 0;
+      else if (va && vb)
+        rv[i] = 1;
+      else
+        r->valid[i] = 0;
     } else {
-      if (p || q) rv[i] = 1;
-      else if (va && vb) rv[i] = 0;
-      else r->valid[i] = 0;
+      if (p || q)
+        rv[i] = 1;
+      else if (va && vb)
+        rv[i] = 0;
+      else
+        r->valid[i] = 0;
     }
   }
   cu_column_compact_mask(r);
@@ -291,8 +293,7 @@ int cu_logic(cu_column **out, const cu_column *a, const cu_column *b,
 
 int cu_not(cu_column **out, const cu_column *a, cu_err *e) {
   if (a->type != CU_BOOL)
-    return cu_err_set(e, CU_ETYPE, "not needs a bool column, got %s",
-                      cu_type_name(a->type));
+    return cu_err_set(e, CU_ETYPE, "not needs a bool column, got %s", cu_type_name(a->type));
   cu_column *r = cu_column_new(CU_BOOL, a->n, NULL);
   if (!r) return nomem(e);
   const uint8_t *v = a->data;
@@ -318,8 +319,7 @@ int cu_is_missing(cu_column **out, const cu_column *a, cu_err *e) {
   return CU_OK;
 }
 
-int cu_fill_missing(cu_column **out, const cu_column *a, const cu_scalar *v,
-                    cu_err *e) {
+int cu_fill_missing(cu_column **out, const cu_column *a, const cu_scalar *v, cu_err *e) {
   cu_scalar s = *v;
   if (a->type == CU_F64 && (s.type == CU_I64)) {
     s.type = CU_F64;
@@ -331,8 +331,8 @@ int cu_fill_missing(cu_column **out, const cu_column *a, const cu_scalar *v,
       return cu_err_set(e, CU_EARG, "cannot read '%.40s' as a timestamp", v->s);
   }
   if (s.type != a->type)
-    return cu_err_set(e, CU_ETYPE, "cannot fill a %s column with a %s",
-                      cu_type_name(a->type), cu_type_name(s.type));
+    return cu_err_set(e, CU_ETYPE, "cannot fill a %s column with a %s", cu_type_name(a->type),
+                      cu_type_name(s.type));
   cu_column *r = cu_column_new(a->type, a->n, a->dict);
   if (!r) return nomem(e);
   int32_t code = 0;
@@ -374,13 +374,11 @@ int cu_fill_missing(cu_column **out, const cu_column *a, const cu_scalar *v,
 
 static int need_str(const cu_column *a, const char *what, cu_err *e) {
   if (a->type == CU_STR) return CU_OK;
-  return cu_err_set(e, CU_ETYPE, "%s needs a string column, got %s", what,
-                    cu_type_name(a->type));
+  return cu_err_set(e, CU_ETYPE, "%s needs a string column, got %s", what, cu_type_name(a->type));
 }
 
 /* Maps a per-dictionary-entry result onto the rows. */
-static int map_codes(cu_column *r, const cu_column *a, const void *per_code,
-                     size_t w) {
+static int map_codes(cu_column *r, const cu_column *a, const void *per_code, size_t w) {
   const int32_t *codes = a->data;
   for (size_t i = 0; i < a->n; i++)
     if (cu_is_valid(a, i))
@@ -392,8 +390,8 @@ static int map_codes(cu_column *r, const cu_column *a, const void *per_code,
   return 0;
 }
 
-int cu_str_test(cu_column **out, const cu_column *a, const char *pat,
-                size_t len, cu_str_test_t test, cu_err *e) {
+int cu_str_test(cu_column **out, const cu_column *a, const char *pat, size_t len,
+                cu_str_test_t test, cu_err *e) {
   if (need_str(a, "startswith/endswith/contains", e)) return e->code;
   const cu_dict *d = a->dict;
   uint8_t *truth = malloc((size_t)d->n + 1);
@@ -491,8 +489,7 @@ static int copy_mask(cu_column *r, const cu_column *a) {
   return 0;
 }
 
-int cu_date_part(cu_column **out, const cu_column *a, cu_date_part_t part,
-                 cu_err *e) {
+int cu_date_part(cu_column **out, const cu_column *a, cu_date_part_t part, cu_err *e) {
   if (a->type != CU_TS)
     return cu_err_set(e, CU_ETYPE, "date parts need a timestamp column, got %s",
                       cu_type_name(a->type));
@@ -529,11 +526,9 @@ int cu_date_part(cu_column **out, const cu_column *a, cu_date_part_t part,
   return CU_OK;
 }
 
-int cu_date_floor(cu_column **out, const cu_column *a, cu_floor_unit unit,
-                  cu_err *e) {
+int cu_date_floor(cu_column **out, const cu_column *a, cu_floor_unit unit, cu_err *e) {
   if (a->type != CU_TS)
-    return cu_err_set(e, CU_ETYPE, "floor needs a timestamp column, got %s",
-                      cu_type_name(a->type));
+    return cu_err_set(e, CU_ETYPE, "floor needs a timestamp column, got %s", cu_type_name(a->type));
   cu_column *r = cu_column_new(CU_TS, a->n, NULL);
   if (!r || copy_mask(r, a)) {
     cu_column_release(r);
@@ -585,8 +580,10 @@ int cu_math(cu_column **out, const cu_column *a, int fn, cu_err *e) {
     case 6: y = floor(x); break;
     default: y = ceil(x); break;
     }
-    if (isfinite(y)) v[i] = y;
-    else r->valid[i] = 0;
+    if (isfinite(y))
+      v[i] = y;
+    else
+      r->valid[i] = 0;
   }
   cu_column_compact_mask(r);
   *out = r;
@@ -595,11 +592,9 @@ int cu_math(cu_column **out, const cu_column *a, int fn, cu_err *e) {
 
 /* ---------------------------------------------------------- reductions -- */
 
-static int need_num(const cu_column *a, const char *what, int allow_ts,
-                    cu_err *e) {
+static int need_num(const cu_column *a, const char *what, int allow_ts, cu_err *e) {
   if (is_num(a->type) || (allow_ts && a->type == CU_TS)) return CU_OK;
-  return cu_err_set(e, CU_ETYPE, "%s is not defined for a %s column", what,
-                    cu_type_name(a->type));
+  return cu_err_set(e, CU_ETYPE, "%s is not defined for a %s column", what, cu_type_name(a->type));
 }
 
 int cu_sum(cu_stat *out, const cu_column *a, cu_err *e) {
@@ -609,8 +604,8 @@ int cu_sum(cu_stat *out, const cu_column *a, cu_err *e) {
     int64_t s = 0;
     for (size_t i = 0; i < a->n; i++) {
       if (!cu_is_valid(a, i)) continue;
-      int64_t v = a->type == CU_BOOL ? ((const uint8_t *)a->data)[i]
-                                     : ((const int64_t *)a->data)[i];
+      int64_t v =
+          a->type == CU_BOOL ? ((const uint8_t *)a->data)[i] : ((const int64_t *)a->data)[i];
       if (__builtin_add_overflow(s, v, &s))
         return cu_err_set(e, CU_ERANGE, "integer overflow in sum");
       out->count++;
@@ -660,8 +655,7 @@ static int minmax(cu_stat *out, const cu_column *a, int want_max, cu_err *e) {
     for (size_t i = 0; i < a->n; i++) {
       if (!cu_is_valid(a, i)) continue;
       int32_t c = codes[i];
-      if (best < 0 || (want_max ? rank[c] > rank[best] : rank[c] < rank[best]))
-        best = c;
+      if (best < 0 || (want_max ? rank[c] > rank[best] : rank[c] < rank[best])) best = c;
       out->count++;
     }
     out->is_int = 1;
@@ -672,8 +666,8 @@ static int minmax(cu_stat *out, const cu_column *a, int want_max, cu_err *e) {
   for (size_t i = 0; i < a->n; i++) {
     if (!cu_is_valid(a, i)) continue;
     if (out->is_int) {
-      int64_t v = a->type == CU_BOOL ? ((const uint8_t *)a->data)[i]
-                                     : ((const int64_t *)a->data)[i];
+      int64_t v =
+          a->type == CU_BOOL ? ((const uint8_t *)a->data)[i] : ((const int64_t *)a->data)[i];
       if (!out->count || (want_max ? v > out->i : v < out->i)) out->i = v;
     } else {
       double v = ((const double *)a->data)[i];
@@ -698,8 +692,10 @@ int cu_var(cu_stat *out, const cu_column *a, int ddof, cu_err *e) {
     mean += d / (double)out->count;
     m2 += d * (x - mean);
   }
-  if (out->count > (size_t)ddof) out->f = m2 / (double)(out->count - (size_t)ddof);
-  else out->count = 0; /* undefined: reported as missing */
+  if (out->count > (size_t)ddof)
+    out->f = m2 / (double)(out->count - (size_t)ddof);
+  else
+    out->count = 0; /* undefined: reported as missing */
   return CU_OK;
 }
 
@@ -710,8 +706,7 @@ static int cmp_double(const void *p, const void *q) {
 
 int cu_quantile(cu_stat *out, const cu_column *a, double q, cu_err *e) {
   if (need_num(a, "quantile", 1, e)) return e->code;
-  if (!(q >= 0 && q <= 1))
-    return cu_err_set(e, CU_EARG, "quantile %g is outside [0, 1]", q);
+  if (!(q >= 0 && q <= 1)) return cu_err_set(e, CU_EARG, "quantile %g is outside [0, 1]", q);
   memset(out, 0, sizeof *out);
   double *v = malloc((a->n ? a->n : 1) * sizeof *v);
   if (!v) return nomem(e);
@@ -747,8 +742,8 @@ int cu_n_unique(size_t *out, const cu_column *a, cu_err *e) {
     if (!seen) return nomem(e);
     for (size_t i = 0; i < a->n; i++) {
       if (!cu_is_valid(a, i)) continue;
-      size_t c = a->type == CU_STR ? (size_t)((const int32_t *)a->data)[i]
-                                   : ((const uint8_t *)a->data)[i];
+      size_t c =
+          a->type == CU_STR ? (size_t)((const int32_t *)a->data)[i] : ((const uint8_t *)a->data)[i];
       k += !seen[c];
       seen[c] = 1;
     }

@@ -37,10 +37,9 @@ int cu_parse_i64(const char *s, size_t len, int64_t *out) {
   return 0;
 }
 
-static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,
-                                     1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                                     1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
-                                     1e18, 1e19, 1e20, 1e21, 1e22};
+static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 static int slow_f64(const char *s, size_t len, double *out) {
   char tmp[128];
@@ -54,8 +53,7 @@ static int slow_f64(const char *s, size_t len, double *out) {
   /* strtod also takes hex, inf and nan: only plain decimals are numbers. */
   for (size_t i = 0; i < len; i++) {
     char c = buf[i];
-    if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' ||
-          c == '-' || c == '+')) {
+    if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '-' || c == '+')) {
       if (buf != tmp) free(buf);
       return -1;
     }
@@ -110,13 +108,11 @@ int cu_parse_f64(const char *s, size_t len, double *out) {
 }
 
 int cu_parse_bool(const char *s, size_t len, int *out) {
-  if (len == 4 && (!memcmp(s, "true", 4) || !memcmp(s, "TRUE", 4) ||
-                   !memcmp(s, "True", 4))) {
+  if (len == 4 && (!memcmp(s, "true", 4) || !memcmp(s, "TRUE", 4) || !memcmp(s, "True", 4))) {
     *out = 1;
     return 0;
   }
-  if (len == 5 && (!memcmp(s, "false", 5) || !memcmp(s, "FALSE", 5) ||
-                   !memcmp(s, "False", 5))) {
+  if (len == 5 && (!memcmp(s, "false", 5) || !memcmp(s, "FALSE", 5) || !memcmp(s, "False", 5))) {
     *out = 0;
     return 0;
   }

@@ -50,12 +50,12 @@ static int cmp_rows(const sort_ctx *s, size_t i, size_t j) {
   return 0;
 }
 
-int cu_argsort(size_t **idx, const cu_column *const *keys, const int *desc,
-               size_t nkeys, size_t nrows, cu_err *e) {
+int cu_argsort(size_t **idx, const cu_column *const *keys, const int *desc, size_t nkeys,
+               size_t nrows, cu_err *e) {
   for (size_t k = 0; k < nkeys; k++) {
     if (keys[k]->n != nrows)
-      return cu_err_set(e, CU_EARG, "sort key %zu has %zu rows, expected %zu",
-                        k + 1, keys[k]->n, nrows);
+      return cu_err_set(e, CU_EARG, "sort key %zu has %zu rows, expected %zu", k + 1, keys[k]->n,
+                        nrows);
     if (keys[k]->type == CU_STR && cu_dict_ranks(keys[k]->dict))
       return cu_err_set(e, CU_ENOMEM, "out of memory");
   }

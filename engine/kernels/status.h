@@ -29,8 +29,7 @@ typedef struct cu_err {
 
 /* Sets code and a printf-style message; returns code so callers can write
  * `return cu_err_set(e, CU_EARG, "...")`.  e may be NULL. */
-int cu_err_set(cu_err *e, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int cu_err_set(cu_err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void cu_err_clear(cu_err *e);
 const char *cu_strerror(int code);
 

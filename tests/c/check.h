@@ -9,36 +9,34 @@
 
 static int check_failures = 0, check_count = 0;
 
-#define CHECK(cond)                                                       \
-  do {                                                                    \
-    check_count++;                                                        \
-    if (!(cond)) {                                                        \
-      check_failures++;                                                   \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__,   \
-              #cond);                                                     \
-    }                                                                     \
+#define CHECK(cond)                                                                                \
+  do {                                                                                             \
+    check_count++;                                                                                 \
+    if (!(cond)) {                                                                                 \
+      check_failures++;                                                                            \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                     \
+    }                                                                                              \
   } while (0)
 
-#define CHECK_NEAR(a, b, tol)                                             \
-  do {                                                                    \
-    check_count++;                                                        \
-    double a_ = (a), b_ = (b);                                            \
-    if (!(fabs(a_ - b_) <= (tol))) {                                      \
-      check_failures++;                                                   \
-      fprintf(stderr, "%s:%d: %s = %.17g, expected %.17g\n", __FILE__,    \
-              __LINE__, #a, a_, b_);                                      \
-    }                                                                     \
+#define CHECK_NEAR(a, b, tol)                                                                      \
+  do {                                                                                             \
+    check_count++;                                                                                 \
+    double a_ = (a), b_ = (b);                                                                     \
+    if (!(fabs(a_ - b_) <= (tol))) {                                                               \
+      check_failures++;                                                                            \
+      fprintf(stderr, "%s:%d: %s = %.17g, expected %.17g\n", __FILE__, __LINE__, #a, a_, b_);      \
+    }                                                                                              \
   } while (0)
 
-#define CHECK_STR(a, b)                                                   \
-  do {                                                                    \
-    check_count++;                                                        \
-    const char *a_ = (a), *b_ = (b);                                      \
-    if (!a_ || strcmp(a_, b_)) {                                          \
-      check_failures++;                                                   \
-      fprintf(stderr, "%s:%d: %s = \"%s\", expected \"%s\"\n", __FILE__,  \
-              __LINE__, #a, a_ ? a_ : "(null)", b_);                      \
-    }                                                                     \
+#define CHECK_STR(a, b)                                                                            \
+  do {                                                                                             \
+    check_count++;                                                                                 \
+    const char *a_ = (a), *b_ = (b);                                                               \
+    if (!a_ || strcmp(a_, b_)) {                                                                   \
+      check_failures++;                                                                            \
+      fprintf(stderr, "%s:%d: %s = \"%s\", expected \"%s\"\n", __FILE__, __LINE__, #a,             \
+              a_ ? a_ : "(null)", b_);                                                             \
+    }                                                                                              \
   } while (0)
 
 static int check_done(const char *name) {

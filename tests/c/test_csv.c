@@ -29,11 +29,10 @@ static const char *sval(const cu_column *c, size_t i) {
 }
 
 static void test_basic_types(void) {
-  const char *p = put("basic.csv",
-                      "\xEF\xBB\xBFid,price,name,when,flag,qty\r\n"
-                      "1,2.5,\"Smith, J\",2010-12-01 08:26:00,true,3\r\n"
-                      "2,,\"say \"\"hi\"\"\",2010-12-02 09:00:00,false,\r\n"
-                      "3,4,\"two\nlines\",2011-01-01 00:00:00,TRUE,5\r\n");
+  const char *p = put("basic.csv", "\xEF\xBB\xBFid,price,name,when,flag,qty\r\n"
+                                   "1,2.5,\"Smith, J\",2010-12-01 08:26:00,true,3\r\n"
+                                   "2,,\"say \"\"hi\"\"\",2010-12-02 09:00:00,false,\r\n"
+                                   "3,4,\"two\nlines\",2011-01-01 00:00:00,TRUE,5\r\n");
   cu_frame *f = NULL;
   cu_err e = {0};
   CHECK(cu_csv_read(&f, p, NULL, NULL, &e) == 0);
@@ -67,19 +66,18 @@ static void test_delimiters(void) {
   /* the CDNOW sample's layout: runs of blanks, no header, YYYYMMDD dates */
   const char *names[] = {"master", "id", "date", "cds", "amount"};
   cu_csv_coltype types[] = {{"date", CU_TS, NULL}};
-  cu_csv_options o = {.whitespace = 1, .no_header = 1, .names = names, .nnames = 5,
-                      .types = types, .ntypes = 1};
-  CHECK(cu_csv_read(&f, put("cdnow.txt",
-                            " 00004 0001 19970101  2   29.33\n"
-                            " 00004 0001 19970118  2   29.73\n"
-                            "\n"
-                            " 00018 0002 19970101\t2   29.33\n"),
+  cu_csv_options o = {
+      .whitespace = 1, .no_header = 1, .names = names, .nnames = 5, .types = types, .ntypes = 1};
+  CHECK(cu_csv_read(&f,
+                    put("cdnow.txt", " 00004 0001 19970101  2   29.33\n"
+                                     " 00004 0001 19970118  2   29.73\n"
+                                     "\n"
+                                     " 00018 0002 19970101\t2   29.33\n"),
                     &o, NULL, &e) == 0);
   CHECK(f && f->nrows == 3 && f->ncols == 5);
   if (f) {
     CHECK(col(f, "date")->type == CU_TS);
-    CHECK(((int64_t *)col(f, "date")->data)[1] ==
-          cu_days_from_civil(1997, 1, 18) * CU_US_PER_DAY);
+    CHECK(((int64_t *)col(f, "date")->data)[1] == cu_days_from_civil(1997, 1, 18) * CU_US_PER_DAY);
     CHECK(((int64_t *)col(f, "id")->data)[2] == 2);
     CHECK(((double *)col(f, "amount")->data)[0] == 29.33);
   }
@@ -149,7 +147,8 @@ static void test_parallel_equivalence(int multiline) {
   char *text = malloc(cap);
   n += (size_t)sprintf(text, "id,city,amount,when\n");
   for (int i = 0; i < 60000; i++) {
-    const char *city = multiline && i % 7 == 0 ? "\"New\nYork\"" : (i % 3 ? "Paris" : "\"Lyon, FR\"");
+    const char *city =
+        multiline && i % 7 == 0 ? "\"New\nYork\"" : (i % 3 ? "Paris" : "\"Lyon, FR\"");
     n += (size_t)sprintf(text + n, "%d,%s,%d.%02d,2011-%02d-%02d 10:%02d:00\n", i, city, i % 997,
                          i % 100, 1 + i % 12, 1 + i % 28, i % 60);
   }
@@ -168,8 +167,8 @@ static void test_parallel_equivalence(int multiline) {
   cu_frame_release(b);
 }
 
-static void expect_error(const char *name, const char *text, const cu_csv_options *o,
-                         int code, long line, const char *needle) {
+static void expect_error(const char *name, const char *text, const cu_csv_options *o, int code,
+                         long line, const char *needle) {
   const char *p = put(name, text);
   cu_frame *f = NULL;
   cu_err e = {0};
@@ -211,7 +210,8 @@ static void test_errors(void) {
   cu_csv_options ox = {.types = tx, .ntypes = 1};
   expect_error("unknown_col.csv", "a\n1\n", &ox, CU_EARG, 0, "'nope'");
   /* the line is right after a multi-line quoted field */
-  expect_error("ml_ragged.csv", "a,b\n\"x\ny\",1\n2\n", NULL, CU_EPARSE, 4, ":4: expected 2 fields");
+  expect_error("ml_ragged.csv", "a,b\n\"x\ny\",1\n2\n", NULL, CU_EPARSE, 4,
+               ":4: expected 2 fields");
   /* in a big file, the error is found in the second thread's piece */
   size_t cap = 4 << 20, n = 0;
   char *text = malloc(cap);

@@ -3,7 +3,8 @@
 #include "datetime.h"
 
 static int64_t ts(int y, int m, int d, int hh, int mm, int ss) {
-  return ((cu_days_from_civil(y, (unsigned)m, (unsigned)d) * 24 + hh) * 60 + mm) * 60 * CU_US_PER_SEC +
+  return ((cu_days_from_civil(y, (unsigned)m, (unsigned)d) * 24 + hh) * 60 + mm) * 60 *
+             CU_US_PER_SEC +
          ss * CU_US_PER_SEC;
 }
 
@@ -33,7 +34,8 @@ int main(void) {
   CHECK(cu_ts_parse("12/1/2010 8:26", 14, CU_TSF_MDY, &v) == 0 && v == ts(2010, 12, 1, 8, 26, 0));
   CHECK(cu_ts_parse("1/12/2010 8:26", 14, CU_TSF_DMY, &v) == 0 && v == ts(2010, 12, 1, 8, 26, 0));
   CHECK(cu_ts_parse("13/1/2010", 9, CU_TSF_MDY, &v) != 0);
-  CHECK(cu_ts_parse("12/1/2010 1:05 PM", 17, CU_TSF_MDY, &v) == 0 && v == ts(2010, 12, 1, 13, 5, 0));
+  CHECK(cu_ts_parse("12/1/2010 1:05 PM", 17, CU_TSF_MDY, &v) == 0 &&
+        v == ts(2010, 12, 1, 13, 5, 0));
   CHECK(cu_ts_parse("19970101", 8, CU_TSF_YMD8, &v) == 0 && v == ts(1997, 1, 1, 0, 0, 0));
   CHECK(cu_ts_parse("19970230", 8, CU_TSF_YMD8, &v) != 0); /* no Feb 30 */
   CHECK(cu_ts_parse("2011-02-29", 10, CU_TSF_ISO, &v) != 0);
@@ -41,7 +43,8 @@ int main(void) {
   CHECK(cu_ts_parse("2010-12-01 25:00", 16, CU_TSF_ISO, &v) != 0);
   CHECK(cu_ts_parse("hello", 5, CU_TSF_ISO, &v) != 0);
   /* strftime-style patterns */
-  CHECK(cu_ts_parse_pattern("01.12.2010", 10, "%d.%m.%Y", &v) == 0 && v == ts(2010, 12, 1, 0, 0, 0));
+  CHECK(cu_ts_parse_pattern("01.12.2010", 10, "%d.%m.%Y", &v) == 0 &&
+        v == ts(2010, 12, 1, 0, 0, 0));
   CHECK(cu_ts_parse_pattern("Dec 1 2010 08:26", 16, "%b %d %Y %H:%M", &v) == 0 &&
         v == ts(2010, 12, 1, 8, 26, 0));
   CHECK(cu_ts_parse_pattern("19970101", 8, "%Y%m%d", &v) == 0 && v == ts(1997, 1, 1, 0, 0, 0));

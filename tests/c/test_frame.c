@@ -114,7 +114,8 @@ static void test_arith_and_missing(void) {
   CHECK(cu_quantile(&s, ca, 0.25, &e) == 0 && s.f == 1.5);
   /* numpy.var([1,2,4], ddof=1) = 2.3333333333333335 */
   CHECK(cu_var(&s, ca, 1, &e) == 0 && fabs(s.f - 2.3333333333333335) < 1e-15);
-  for (cu_column **p = (cu_column *[]){gt, lt, both, either, nt, miss, filled, ca, cb}, **q = p + 9; p < q; p++)
+  for (cu_column **p = (cu_column *[]){gt, lt, both, either, nt, miss, filled, ca, cb}, **q = p + 9;
+       p < q; p++)
     cu_column_release(*p);
 }
 

@@ -53,7 +53,8 @@ int main(void) {
   CHECK(!cu_is_valid(r, 2));
   cu_column_release(r);
   CHECK(cu_group_agg(&r, &g, y, CU_AGG_NUNIQUE, &e) == 0);
-  CHECK(((int64_t *)r->data)[0] == 2 && ((int64_t *)r->data)[1] == 2 && ((int64_t *)r->data)[2] == 1);
+  CHECK(((int64_t *)r->data)[0] == 2 && ((int64_t *)r->data)[1] == 2 &&
+        ((int64_t *)r->data)[2] == 1);
   cu_column_release(r);
   CHECK(cu_group_agg(&r, &g, y, CU_AGG_MAX, &e) == 0);
   size_t len;
