@@ -354,28 +354,44 @@ static int gcol_reserve(gcol *g, size_t need) {
   return 0;
 }
 
-/* Appends thread t's rows to the frame's columns. */
-static int commit(reader *rd, tctx *t) {
-  size_t n = t->nrows, at = rd->nrows;
+/* Appending a thread's rows to the frame's columns has a serial part (room,
+ * dictionary codes for strings new to the frame, validity masks) and a copy
+ * that two threads can do at once into disjoint rows. */
+static int commit_prepare(reader *rd, tctx *t, size_t at) {
+  size_t n = t->nrows;
   for (size_t c = 0; c < rd->ncols; c++) {
     gcol *g = &rd->cols[c];
     colbuf *b = &t->cols[c];
     if (gcol_reserve(g, at + n)) return -1;
-    size_t w = cu_type_width(g->type);
-    if (g->type == CU_STR) {
+    if (g->type == CU_STR && g->nremap[t->id] < b->ldict->n) {
       cu_dict *ld = b->ldict;
       int32_t have = g->nremap[t->id];
-      if (have < ld->n) {
-        int32_t *m = realloc(g->remap[t->id], (size_t)ld->n * sizeof *m);
-        if (!m) return -1;
-        g->remap[t->id] = m;
-        for (int32_t k = have; k < ld->n; k++) {
-          size_t len;
-          const char *s = cu_dict_str(ld, k, &len);
-          if ((m[k] = cu_dict_intern_h(g->dict, s, len, ld->hash[k])) < 0) return -1;
-        }
-        g->nremap[t->id] = ld->n;
+      int32_t *m = realloc(g->remap[t->id], (size_t)ld->n * sizeof *m);
+      if (!m) return -1;
+      g->remap[t->id] = m;
+      for (int32_t k = have; k < ld->n; k++) {
+        size_t len;
+        const char *s = cu_dict_str(ld, k, &len);
+        if ((m[k] = cu_dict_intern_h(g->dict, s, len, ld->hash[k])) < 0) return -1;
       }
+      g->nremap[t->id] = ld->n;
+    }
+    if (b->valid && !g->valid) {
+      if (!(g->valid = malloc(g->cap))) return -1;
+      memset(g->valid, 1, at);
+    }
+    g->noncanon |= b->noncanon;
+  }
+  return 0;
+}
+
+static void commit_copy(reader *rd, tctx *t, size_t at) {
+  size_t n = t->nrows;
+  for (size_t c = 0; c < rd->ncols; c++) {
+    gcol *g = &rd->cols[c];
+    colbuf *b = &t->cols[c];
+    size_t w = cu_type_width(g->type);
+    if (g->type == CU_STR) {
       const int32_t *src = b->data, *m = g->remap[t->id];
       int32_t *dst = (int32_t *)g->data + at;
       if (b->valid) /* a missing row's local code may not exist */
@@ -385,29 +401,54 @@ static int commit(reader *rd, tctx *t) {
     } else {
       memcpy((char *)g->data + at * w, b->data, n * w);
     }
-    if (b->valid && !g->valid) {
-      g->valid = malloc(g->cap);
-      if (!g->valid) return -1;
-      memset(g->valid, 1, at);
-    }
     if (g->valid) {
       if (b->valid)
         memcpy(g->valid + at, b->valid, n);
       else
         memset(g->valid + at, 1, n);
     }
-    g->noncanon |= b->noncanon;
   }
-  rd->nrows += n;
+}
+
+static void commit_count(reader *rd, tctx *t) {
+  rd->nrows += t->nrows;
   rd->records += t->records;
   if (rd->info) {
-    for (size_t k = 0; k < t->nskipped; k++) {
+    for (size_t k = 0; k < t->nskipped && k < CU_CSV_MAX_SKIPPED_LINES; k++) {
       size_t slot = rd->info->skipped + k;
-      if (slot < CU_CSV_MAX_SKIPPED_LINES && k < CU_CSV_MAX_SKIPPED_LINES)
+      if (slot < CU_CSV_MAX_SKIPPED_LINES)
         rd->info->skipped_lines[slot] = (long)(rd->records - t->records + t->skipped_rec[k]);
     }
     rd->info->skipped += t->nskipped;
   }
+}
+
+typedef struct copy_job {
+  reader *rd;
+  tctx *t;
+  size_t at;
+} copy_job;
+
+static void *copy_thread(void *arg) {
+  copy_job *j = arg;
+  commit_copy(j->rd, j->t, j->at);
+  return NULL;
+}
+
+/* Appends the rows of a (and of b when given) in that order. */
+static int commit(reader *rd, tctx *a, tctx *b) {
+  size_t at_a = rd->nrows, at_b = at_a + a->nrows;
+  if (commit_prepare(rd, a, at_a) || (b && commit_prepare(rd, b, at_b))) return -1;
+  pthread_t th;
+  copy_job job = {rd, b, at_b};
+  int threaded = b && pthread_create(&th, NULL, copy_thread, &job) == 0;
+  commit_copy(rd, a, at_a);
+  if (threaded)
+    pthread_join(th, NULL);
+  else if (b)
+    commit_copy(rd, b, at_b);
+  commit_count(rd, a);
+  if (b) commit_count(rd, b);
   return 0;
 }
 
@@ -833,10 +874,9 @@ static int parse_block(reader *rd, char *buf, size_t end, int eof, int nthreads,
                         rd->shown, line);
     }
     int b_open = two && !eof && b->p.pstate != ROW_NOT_BEGUN;
-    if (commit(rd, a)) return cu_err_set(e, CU_ENOMEM, "out of memory");
+    if (commit(rd, a, two ? b : NULL)) return cu_err_set(e, CU_ENOMEM, "out of memory");
     tctx_reset(a, *serial && !two);
     if (two) {
-      if (commit(rd, b)) return cu_err_set(e, CU_ENOMEM, "out of memory");
       tctx_reset(b, b_open);
       if (b_open) { /* b holds a started record: it becomes the serial parser */
         tctx tmp = rd->t[0];
