@@ -120,11 +120,15 @@ int cu_parse_bool(const char *s, size_t len, int *out) {
 }
 
 int cu_format_f64(double v, char *buf) {
+  int n = 0;
   for (int prec = 15; prec <= 17; prec++) {
-    int n = snprintf(buf, 32, "%.*g", prec, v);
-    if (strtod(buf, NULL) == v) return n;
+    n = snprintf(buf, 32, "%.*g", prec, v);
+    if (strtod(buf, NULL) == v) break;
   }
-  return snprintf(buf, 32, "%.17g", v);
+  /* "12346.0", not "12346": text written from a float column reads back as
+   * a float column, as pandas does it */
+  if (!strpbrk(buf, ".eEn")) n += snprintf(buf + n, 32 - (size_t)n, ".0");
+  return n;
 }
 
 int cu_i64_is_canonical(const char *s, size_t len) {

@@ -58,6 +58,10 @@ static void test_parse(void) {
   char buf[32];
   cu_format_f64(0.1, buf);
   CHECK_STR(buf, "0.1");
+  cu_format_f64(12346.0, buf);
+  CHECK_STR(buf, "12346.0");
+  cu_format_f64(1e300, buf);
+  CHECK_STR(buf, "1e+300");
   cu_format_f64(2.0 / 3.0, buf);
   CHECK(strtod(buf, NULL) == 2.0 / 3.0);
 }

@@ -62,6 +62,7 @@ check "no traceback without --trace" bash -c "! '$custan' run '$fx/runtime_error
 expect "--trace" 1 "stack traceback:" -- "$custan" --trace run "$fx/runtime_error.lua"
 expect "error in -e" 1 "custan: (command line):1: boom" -- "$custan" -e 'error("boom")'
 expect "os.exit code" 3 "" -- "$custan" -e 'os.exit(3)'
+expect "Ctrl-C stops a runaway script" 1 "custan: interrupted" -- timeout --preserve-status -s INT 1 "$custan" -e 'while true do end'
 expect "repl" 0 "42" -- bash -c "echo 'return 6 * 7' | '$custan' repl"
 expect "repl multi-line" 0 "6" -- bash -c "printf 'local function f(x)\nreturn x * 2 end print(f(3))\n' | '$custan' repl"
 
@@ -90,6 +91,10 @@ check "summary wrote summary.json" "$custan" -e "require(\"cjson\").decode(io.op
 expect "summary output not writable" 1 "cannot" -- "$custan" run summary.lua --input "$fx/orders.csv" --output /proc/custan-out
 check "no partial files" bash -c "! ls '$work/out' | grep -q tmp"
 expect "summary from another folder" 0 "541,909 rows" -- bash -c "cd / && '$custan' run summary.lua --input '$root/examples/data/online_retail.csv.gz' --quiet; '$custan' run summary.lua --input '$root/examples/data/online_retail.csv.gz' | head -1"
+
+# --- the README's example script ------------------------------------------
+expect "README example" 0 "14646.0     280206.02" -- "$custan" run "$root/examples/top_customers.lua" "$root/examples/data/online_retail.csv.gz" "$work/customers.csv"
+check "README example wrote CSV" grep -q "^14646.0,280206.02,74,2011-12-08 12:12:00$" "$work/customers.csv"
 
 # --- the installed tree ----------------------------------------------------
 if cmake --install "$build" --prefix "$work/prefix" >/dev/null 2>&1; then
