@@ -6,6 +6,8 @@
 #include "bindings.h"
 #include "csv_io.h"
 
+static void push_info(lua_State *L, const cu_csv_info *pi);
+
 static int opt_bool(lua_State *L, int t, const char *k, int dflt) {
   int ty = lua_getfield(L, t, k);
   int v = ty == LUA_TNIL ? dflt : lua_toboolean(L, -1);
@@ -50,8 +52,9 @@ static const char **opt_strings(lua_State *L, int t, const char *k, size_t *n) {
   return v;
 }
 
-static int l_read_csv(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+/* Reads the options table at index 2 into o; scratch userdata holding
+ * the option strings stay on the stack for the call. */
+static void read_options(lua_State *L, cu_csv_options *po) {
   cu_csv_options o;
   memset(&o, 0, sizeof o);
   if (!lua_isnoneornil(L, 2)) {
@@ -65,8 +68,7 @@ static int l_read_csv(lua_State *L) {
       else if (strlen(d) == 1)
         o.delim = d[0];
       else
-        return luaL_error(L,
-                          "read_csv: delimiter must be one character, \"tab\" or \"whitespace\"");
+        luaL_error(L, "read_csv: delimiter must be one character, \"tab\" or \"whitespace\"");
     }
     lua_pop(L, 1);
     if (lua_getfield(L, 2, "quote") == LUA_TSTRING) o.quote = lua_tostring(L, -1)[0];
@@ -78,6 +80,7 @@ static int l_read_csv(lua_State *L) {
     o.infer_rows = (size_t)opt_int(L, 2, "infer_rows", 0);
     o.names = opt_strings(L, 2, "names", &o.nnames);
     o.na = opt_strings(L, 2, "na", &o.nna);
+    o.columns = opt_strings(L, 2, "columns", &o.ncolumns);
     if (lua_getfield(L, 2, "name") == LUA_TSTRING) o.display_name = lua_tostring(L, -1);
     lua_pop(L, 1);
     if (lua_getfield(L, 2, "types") != LUA_TNIL) {
@@ -91,7 +94,7 @@ static int l_read_csv(lua_State *L) {
       lua_pushnil(L);
       while (lua_next(L, tt)) {
         const char *name = lua_tostring(L, -2), *spec = lua_tostring(L, -1);
-        if (!name || !spec) return luaL_error(L, "read_csv: types must map names to strings");
+        if (!name || !spec) luaL_error(L, "read_csv: types must map names to strings");
         const char *colon = strchr(spec, ':');
         char tname[32];
         size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
@@ -99,12 +102,12 @@ static int l_read_csv(lua_State *L) {
         memcpy(tname, spec, len);
         tname[len] = 0;
         if (cu_type_parse(tname, &ct[k].type))
-          return luaL_error(L,
-                            "read_csv: unknown type '%s' for column '%s' (float64, int64, "
-                            "timestamp[:format], bool, string)",
-                            spec, name);
+          luaL_error(L,
+                     "read_csv: unknown type '%s' for column '%s' (float64, int64, "
+                     "timestamp[:format], bool, string)",
+                     spec, name);
         if (colon && ct[k].type != CU_TS)
-          return luaL_error(L, "read_csv: a format is only for timestamp columns ('%s')", name);
+          luaL_error(L, "read_csv: a format is only for timestamp columns ('%s')", name);
         ct[k].name = name;
         ct[k].pattern = colon ? colon + 1 : NULL;
         k++;
@@ -117,6 +120,13 @@ static int l_read_csv(lua_State *L) {
       lua_pop(L, 1);
     }
   }
+  *po = o;
+}
+
+static int l_read_csv(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  cu_csv_options o;
+  read_options(L, &o);
   cu_csv_info info;
   cu_err e = {0};
   l_frame_box *box = l_newframe(L);
@@ -124,7 +134,17 @@ static int l_read_csv(lua_State *L) {
   size_t bytes = 0;
   for (size_t j = 0; j < box->f->ncols; j++) bytes += cu_column_bytes(box->f->cols[j]);
   l_account(L, bytes);
-  lua_createtable(L, 0, 6);
+  push_info(L, &info);
+  return 2;
+}
+
+static void push_info(lua_State *L, const cu_csv_info *pi) {
+  cu_csv_info info = *pi;
+  lua_createtable(L, 0, 8);
+  lua_pushinteger(L, (lua_Integer)info.rows);
+  lua_setfield(L, -2, "rows");
+  lua_pushinteger(L, (lua_Integer)info.chunks);
+  lua_setfield(L, -2, "chunks");
   lua_pushinteger(L, (lua_Integer)info.skipped);
   lua_setfield(L, -2, "skipped");
   lua_createtable(L, CU_CSV_MAX_SKIPPED_LINES, 0);
@@ -139,7 +159,67 @@ static int l_read_csv(lua_State *L) {
   lua_setfield(L, -2, "serial_fallback");
   lua_pushinteger(L, info.restarts);
   lua_setfield(L, -2, "restarts");
-  return 2;
+}
+
+typedef struct chunk_call {
+  lua_State *L;
+  int fn, errslot;
+} chunk_call;
+
+static int chunk_msgh(lua_State *L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, "custan.trace");
+  int trace = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  if (trace && lua_type(L, 1) == LUA_TSTRING)
+    luaL_traceback(L, L, lua_tostring(L, 1), 1);
+  else
+    lua_settop(L, 1);
+  return 1;
+}
+
+/* Calls the Lua function with each chunk, protected: an error is kept and
+ * re-raised once the reader has released its memory. */
+static int on_chunk(cu_frame *chunk, void *ud, cu_err *e) {
+  chunk_call *cc = ud;
+  lua_State *L = cc->L;
+  lua_pushcfunction(L, chunk_msgh);
+  lua_pushvalue(L, cc->fn);
+  l_frame_box *box = l_newframe(L);
+  box->f = cu_frame_retain(chunk);
+  if (lua_pcall(L, 1, 0, -3) != LUA_OK) {
+    lua_replace(L, cc->errslot);
+    lua_pop(L, 1);
+    return cu_err_set(e, CU_ECALLBACK, "error in the chunk function");
+  }
+  lua_pop(L, 1);
+  return 0;
+}
+
+/* read_csv_chunks(path, options, fn): streams the file, calling fn(chunk)
+ * for each block of rows; returns the info table. */
+static int l_read_csv_chunks(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  luaL_checktype(L, 3, LUA_TFUNCTION);
+  cu_csv_options o;
+  lua_settop(L, 3);
+  lua_pushnil(L); /* 4: error slot */
+  lua_pushvalue(L, 2);
+  lua_replace(L, 2);
+  read_options(L, &o);
+  chunk_call cc = {L, 3, 4};
+  o.on_chunk = on_chunk;
+  o.chunk_ud = &cc;
+  cu_csv_info info;
+  cu_err e = {0};
+  cu_frame *none = NULL;
+  int st = cu_csv_read(&none, path, &o, &info, &e);
+  if (st == CU_ECALLBACK) {
+    lua_pushvalue(L, 4);
+    return lua_error(L);
+  }
+  if (st) return l_fail(L, &e);
+  push_info(L, &info);
+  return 1;
 }
 
 static int l_write_csv(lua_State *L) {
@@ -159,8 +239,10 @@ static int l_write_csv(lua_State *L) {
   return 1;
 }
 
-static const luaL_Reg io_fns[] = {
-    {"read_csv", l_read_csv}, {"write_csv", l_write_csv}, {NULL, NULL}};
+static const luaL_Reg io_fns[] = {{"read_csv", l_read_csv},
+                                  {"read_csv_chunks", l_read_csv_chunks},
+                                  {"write_csv", l_write_csv},
+                                  {NULL, NULL}};
 
 int luaopen_custan_io(lua_State *L) {
   /* frames need their metatables before read_csv makes one */

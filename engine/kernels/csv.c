@@ -54,6 +54,7 @@ typedef struct gcol {
   int32_t *remap[2]; /* thread-local dictionary code -> global code */
   int32_t nremap[2];
   int noncanon;
+  int skip; /* not in `columns`: parsed by libcsv, never converted */
 } gcol;
 
 typedef struct colbuf {
@@ -94,7 +95,8 @@ typedef struct reader {
   char delim, quote;
   size_t ncols;
   gcol *cols;
-  size_t nrows, records; /* committed rows and libcsv records */
+  size_t nrows, records; /* committed rows (this chunk) and libcsv records */
+  size_t delivered;      /* rows already handed to on_chunk */
   tctx t[2];
   cu_csv_info *info;
 } reader;
@@ -157,7 +159,7 @@ static void on_field(void *sv, size_t len, void *ud) {
   if (t->stop) return;
   if (rd->o->whitespace && len == 0) return; /* runs of blanks */
   size_t c = t->field++;
-  if (c >= rd->ncols || t->row_bad) return;
+  if (c >= rd->ncols || t->row_bad || rd->cols[c].skip) return;
   gcol *g = &rd->cols[c];
   colbuf *b = &t->cols[c];
   size_t r = t->nrows;
@@ -362,6 +364,7 @@ static int commit_prepare(reader *rd, tctx *t, size_t at) {
   for (size_t c = 0; c < rd->ncols; c++) {
     gcol *g = &rd->cols[c];
     colbuf *b = &t->cols[c];
+    if (g->skip) continue;
     if (gcol_reserve(g, at + n)) return -1;
     if (g->type == CU_STR && g->nremap[t->id] < b->ldict->n) {
       cu_dict *ld = b->ldict;
@@ -390,6 +393,7 @@ static void commit_copy(reader *rd, tctx *t, size_t at) {
   for (size_t c = 0; c < rd->ncols; c++) {
     gcol *g = &rd->cols[c];
     colbuf *b = &t->cols[c];
+    if (g->skip) continue;
     size_t w = cu_type_width(g->type);
     if (g->type == CU_STR) {
       const int32_t *src = b->data, *m = g->remap[t->id];
@@ -656,7 +660,7 @@ static void infer_field(void *sv, size_t len, void *ud) {
   const char *s = sv ? sv : "";
   if (ic->rd->o->whitespace && len == 0) return;
   size_t c = ic->field++;
-  if (c >= ic->rd->ncols || is_na(ic->rd, s, len)) return;
+  if (c >= ic->rd->ncols || ic->rd->cols[c].skip || is_na(ic->rd, s, len)) return;
   unsigned m = ic->cand[c];
   int64_t iv;
   double fv;
@@ -789,6 +793,81 @@ static int read_more(gzFile fh, char *buf, size_t want, size_t *got, const reade
   return CU_OK;
 }
 
+/* Moves the rows read so far into a new frame.  With renew, the columns
+ * start empty again for the next chunk, with fresh dictionaries. */
+static int take_frame(reader *rd, cu_frame **out, int renew, cu_err *e) {
+  cu_frame *f = cu_frame_new(rd->nrows);
+  if (!f) return cu_err_set(e, CU_ENOMEM, "out of memory");
+  for (size_t c = 0; c < rd->ncols; c++) {
+    gcol *g = &rd->cols[c];
+    if (g->skip) continue;
+    cu_column *col = calloc(1, sizeof *col);
+    if (!col) goto oom;
+    col->refs = 1;
+    col->type = g->type;
+    col->n = rd->nrows;
+    size_t w = cu_type_width(g->type), bytes = rd->nrows ? rd->nrows * w : w;
+    col->data = g->data ? realloc(g->data, bytes) : calloc(1, bytes); /* give back the slack */
+    if (!col->data) col->data = g->data;
+    g->data = NULL;
+    g->cap = 0;
+    if (g->valid) {
+      col->valid = realloc(g->valid, rd->nrows ? rd->nrows : 1);
+      if (!col->valid) col->valid = g->valid;
+      g->valid = NULL;
+      cu_column_compact_mask(col);
+    }
+    if (g->type == CU_STR) {
+      col->dict = g->dict ? g->dict : cu_dict_new();
+      g->dict = renew ? cu_dict_new() : NULL;
+      g->nremap[0] = g->nremap[1] = 0; /* codes of the old dictionary */
+      if (!col->dict || (renew && !g->dict)) {
+        cu_column_release(col);
+        goto oom;
+      }
+    }
+    g->noncanon = 0;
+    int st = cu_frame_set(f, g->name, col, e);
+    cu_column_release(col);
+    if (st) {
+      cu_frame_release(f);
+      return st;
+    }
+  }
+  rd->delivered += rd->nrows;
+  rd->nrows = 0;
+  *out = f;
+  return CU_OK;
+oom:
+  cu_frame_release(f);
+  return cu_err_set(e, CU_ENOMEM, "out of memory");
+}
+
+/* Streaming: hands the block's rows to the callback and starts the next
+ * chunk with empty columns and, where no record is half read, empty
+ * thread dictionaries (so memory does not grow with distinct values). */
+static int deliver(reader *rd, cu_err *e) {
+  cu_frame *chunk;
+  int st = take_frame(rd, &chunk, 1, e);
+  if (st) return st;
+  if (rd->info) rd->info->chunks++;
+  st = rd->o->on_chunk(chunk, rd->o->chunk_ud, e);
+  cu_frame_release(chunk);
+  if (st) return st;
+  for (int k = 0; k < 2; k++) {
+    tctx *t = &rd->t[k];
+    if (!t->cols || t->field != 0) continue;
+    for (size_t c = 0; c < rd->ncols; c++) {
+      cu_dict *d = cu_dict_new();
+      if (!d) return cu_err_set(e, CU_ENOMEM, "out of memory");
+      cu_dict_release(t->cols[c].ldict);
+      t->cols[c].ldict = d;
+      t->cols[c].last = -1;
+    }
+  }
+  return CU_OK;
+}
+
 /* Line on which the NUL byte at buf + at sits, for the message. */
 static long nul_line(const reader *rd, const char *buf, size_t at) {
   size_t rec = rd->records + !rd->o->no_header;
@@ -848,7 +927,15 @@ static int parse_block(reader *rd, char *buf, size_t end, int eof, int nthreads,
       size_t c = bad->err_field;
       int pr = promote(rd, c, bad->conflict_to);
       if (pr == -2) return cu_err_set(e, CU_ENOMEM, "out of memory");
-      if (pr == -1) rd->cols[c].type = bad->conflict_to;
+      if (pr == -1) {
+        rd->cols[c].type = bad->conflict_to;
+        if (rd->delivered)
+          return cu_err_set(e, CU_EPARSE,
+                            "%s: column %zu (%s) turned out to be %s after %zu rows were "
+                            "delivered; declare its type (types = {%s = \"%s\"})",
+                            rd->shown, c + 1, rd->cols[c].name, cu_type_name(bad->conflict_to),
+                            rd->delivered, rd->cols[c].name, cu_type_name(bad->conflict_to));
+      }
       /* A block can be parsed again only if it starts between records. */
       if (pr == -1 || was_serial) return -1;
       for (int k = 0; k < nthreads; k++) {
@@ -915,6 +1002,7 @@ static int read_pass(reader *rd, gzFile fh, size_t data_off, size_t est_rows, in
   }
   for (size_t c = 0; c < rd->ncols && !st; c++) {
     gcol *g = &rd->cols[c];
+    if (g->skip) continue;
     if ((g->type == CU_STR && !(g->dict = cu_dict_new())) || gcol_reserve(g, est_rows))
       st = cu_err_set(e, CU_ENOMEM, "out of memory");
   }
@@ -957,49 +1045,12 @@ static int read_pass(reader *rd, gzFile fh, size_t data_off, size_t est_rows, in
       end = (size_t)(nl - buf) + 1;
     }
     if ((st = parse_block(rd, buf, end, eof, nthreads, &serial, e))) break;
+    if (o->on_chunk && rd->nrows > 0 && (st = deliver(rd, e))) break;
     carry = len - end;
     memmove(buf, buf + end, carry);
   }
   free(buf);
   return st;
-}
-
-static int build_frame(reader *rd, cu_frame **out, cu_err *e) {
-  cu_frame *f = cu_frame_new(rd->nrows);
-  if (!f) return cu_err_set(e, CU_ENOMEM, "out of memory");
-  for (size_t c = 0; c < rd->ncols; c++) {
-    gcol *g = &rd->cols[c];
-    cu_column *col = calloc(1, sizeof *col);
-    if (!col) goto oom;
-    col->refs = 1;
-    col->type = g->type;
-    col->n = rd->nrows;
-    size_t w = cu_type_width(g->type), bytes = rd->nrows ? rd->nrows * w : w;
-    col->data = realloc(g->data, bytes); /* give back the slack */
-    if (!col->data) col->data = g->data;
-    g->data = NULL;
-    if (g->valid) {
-      col->valid = realloc(g->valid, rd->nrows ? rd->nrows : 1);
-      if (!col->valid) col->valid = g->valid;
-      g->valid = NULL;
-      cu_column_compact_mask(col);
-    }
-    if (g->type == CU_STR) {
-      col->dict = g->dict;
-      g->dict = NULL;
-    }
-    int st = cu_frame_set(f, g->name, col, e);
-    cu_column_release(col);
-    if (st) {
-      cu_frame_release(f);
-      return st;
-    }
-  }
-  *out = f;
-  return CU_OK;
-oom:
-  cu_frame_release(f);
-  return cu_err_set(e, CU_ENOMEM, "out of memory");
 }
 
 int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o, cu_csv_info *info,
@@ -1023,12 +1074,25 @@ int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o, cu_cs
   gzbuffer(fh, 1 << 20);
   /* The first block: header, delimiter and types come from it. */
   size_t bs = o->block_size ? o->block_size : ((size_t)4 << 20), n;
-  char *head = malloc(bs + 1);
+  size_t hs = bs < ((size_t)1 << 20) ? ((size_t)1 << 20) : bs; /* at least 1 MiB */
+  char *head = malloc(hs + 1);
   if (!head) {
     gzclose(fh);
     return cu_err_set(e, CU_ENOMEM, "out of memory");
   }
-  if ((st = read_more(fh, head, bs, &n, &rd, e))) goto done;
+  if ((st = read_more(fh, head, hs, &n, &rd, e))) goto done;
+  while (n == hs && !memchr(head, '\n', n)) { /* a header longer than that */
+    char *bigger = realloc(head, hs * 2 + 1);
+    size_t more;
+    if (!bigger) {
+      st = cu_err_set(e, CU_ENOMEM, "out of memory");
+      goto done;
+    }
+    head = bigger;
+    if ((st = read_more(fh, head + n, hs, &more, &rd, e))) goto done;
+    n += more;
+    hs *= 2;
+  }
   size_t off = 0;
   if (n >= 3 && !memcmp(head, "\xEF\xBB\xBF", 3)) off = 3;
   if (n == off) {
@@ -1127,6 +1191,20 @@ int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o, cu_cs
       goto done;
     }
   }
+  if (o->columns) {
+    for (size_t c = 0; c < rd.ncols; c++) rd.cols[c].skip = 1;
+    for (size_t k = 0; k < o->ncolumns; k++) {
+      long found = -1;
+      for (size_t c = 0; c < rd.ncols; c++)
+        if (!strcmp(rd.cols[c].name, o->columns[k])) found = (long)c;
+      if (found < 0) {
+        st = cu_err_set(e, CU_EARG, "%s: no column named '%s' (the file has %s%s)", rd.shown,
+                        o->columns[k], rd.cols[0].name, rd.ncols > 1 ? ", ..." : "");
+        goto done;
+      }
+      rd.cols[found].skip = 0;
+    }
+  }
   for (size_t k = 0; k < o->ntypes; k++) {
     int known = 0;
     for (size_t c = 0; c < rd.ncols; c++) known |= !strcmp(rd.cols[c].name, o->types[k].name);
@@ -1163,10 +1241,13 @@ int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o, cu_cs
         fsize = ftello(raw);
       fclose(raw);
     }
-    if (rows && fsize > 0)
-      est = (size_t)((double)(fsize - (off_t)off) / ((double)(sample_end - off) / (double)rows) *
-                     1.02) +
-            16;
+    double per_row = rows ? (double)(sample_end - off) / (double)rows : 0;
+    if (per_row > 0 && fsize > 0)
+      est = (size_t)((double)(fsize - (off_t)off) / per_row * 1.02) + 16;
+    if (o->on_chunk) { /* a chunk is about one block */
+      size_t block_rows = per_row > 0 ? (size_t)((double)bs / per_row * 1.25) + 16 : 65536;
+      if (fsize <= 0 || est > block_rows) est = block_rows;
+    }
   }
   free(head);
   head = NULL;
@@ -1192,7 +1273,11 @@ int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o, cu_cs
     for (size_t i = 0; i < k; i++) recs[i] = (size_t)info->skipped_lines[i] + !o->no_header;
     locate_lines(&rd, recs, k, info->skipped_lines);
   }
-  if (!st) st = build_frame(&rd, out, e);
+  if (!st && info) info->rows = rd.delivered + rd.nrows;
+  if (!st && o->on_chunk)
+    *out = NULL;
+  else if (!st)
+    st = take_frame(&rd, out, 0, e);
 done:
   free(head);
   gzclose(fh);

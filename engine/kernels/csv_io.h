@@ -26,11 +26,20 @@ typedef struct cu_csv_options {
   size_t ntypes;
   const char *const *na; /* extra strings read as missing ("" always is) */
   size_t nna;
-  int skip_bad_rows;        /* drop ragged or unconvertible rows, counting them */
-  int threads;              /* 0: number of CPUs, at most 2 */
-  size_t block_size;        /* 0: 4 MiB */
-  size_t infer_rows;        /* 0: 20000 */
-  const char *display_name; /* name used in messages; NULL: the path */
+  int skip_bad_rows;          /* drop ragged or unconvertible rows, counting them */
+  int threads;                /* 0: number of CPUs, at most 2 */
+  size_t block_size;          /* 0: 4 MiB */
+  size_t infer_rows;          /* 0: 20000 */
+  const char *display_name;   /* name used in messages; NULL: the path */
+  const char *const *columns; /* read only these columns (others are skipped) */
+  size_t ncolumns;
+  /* Streaming: when set, the rows are handed over in chunks of about one
+   * block as they are read, and cu_csv_read returns no frame.  The callback
+   * borrows the chunk (retain it to keep it); a nonzero return stops the
+   * read with that status (message in e).  Memory then stays bounded by
+   * the block size, whatever the file's. */
+  int (*on_chunk)(cu_frame *chunk, void *ud, cu_err *e);
+  void *chunk_ud;
 } cu_csv_options;
 
 #define CU_CSV_MAX_SKIPPED_LINES 5
@@ -40,6 +49,8 @@ typedef struct cu_csv_info {
   int threads_used;
   int serial_fallback; /* a quoted newline forced single-threaded parsing */
   int restarts;        /* re-reads after a column had to become text */
+  size_t rows;         /* rows read (in all chunks when streaming) */
+  size_t chunks;       /* chunks handed to on_chunk */
 } cu_csv_info;
 
 int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o, cu_csv_info *info,

@@ -32,6 +32,7 @@ const char *cu_strerror(int code) {
   case CU_ENOMEM: return "out of memory";
   case CU_ERANGE: return "out of range";
   case CU_EINTR: return "interrupted";
+  case CU_ECALLBACK: return "callback failed";
   default: return "unknown error";
   }
 }

@@ -11,13 +11,14 @@
 
 enum {
   CU_OK = 0,
-  CU_EIO,    /* file missing, unreadable, not writable */
-  CU_EPARSE, /* malformed data: ragged row, bad quote, bad value */
-  CU_ETYPE,  /* operation not defined for a column type */
-  CU_EARG,   /* bad argument (length mismatch, unknown option) */
-  CU_ENOMEM, /* allocation failed */
-  CU_ERANGE, /* integer overflow or value out of range */
-  CU_EINTR   /* interrupted by the user */
+  CU_EIO,      /* file missing, unreadable, not writable */
+  CU_EPARSE,   /* malformed data: ragged row, bad quote, bad value */
+  CU_ETYPE,    /* operation not defined for a column type */
+  CU_EARG,     /* bad argument (length mismatch, unknown option) */
+  CU_ENOMEM,   /* allocation failed */
+  CU_ERANGE,   /* integer overflow or value out of range */
+  CU_EINTR,    /* interrupted by the user, or stopped by a callback */
+  CU_ECALLBACK /* a caller-supplied callback failed (binding-specific) */
 };
 
 typedef struct cu_err {

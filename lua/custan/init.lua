@@ -47,6 +47,32 @@ function M.try_read_csv(path, options)
   return io_core.read_csv(path, options)
 end
 
+--- Streams a CSV file: calls fn(chunk) for each block of rows (a frame
+-- of some tens of thousands of rows), so a file larger than memory can be
+-- processed with memory bounded by the block size.  Options as read_csv;
+-- declare the types of the columns you rely on, since a chunk cannot be
+-- re-read when an inferred type widens later in the file.
+-- @tparam string path
+-- @tparam table|nil options
+-- @tparam function fn called as fn(chunk)
+-- @return info (`rows`, `chunks`, ...)
+-- @raise the reader's message, or the error fn raised
+-- @usage local total = 0
+-- custan.read_csv_chunks("big.csv", {columns = {"amount"}}, function(chunk)
+--   total = total + chunk.amount:sum()
+-- end)
+function M.read_csv_chunks(path, options, fn)
+  if type(path) ~= "string" then
+    error("read_csv_chunks: argument 1 expected a file name, got a " .. type(path), 2)
+  end
+  if type(fn) ~= "function" then
+    error("read_csv_chunks: argument 3 expected a function, got a " .. type(fn), 2)
+  end
+  local info, err = io_core.read_csv_chunks(path, options or {}, fn)
+  if not info then error(err, 0) end
+  return info
+end
+
 --- Builds a frame from Lua tables.
 -- @tparam table columns maps column names to arrays (nil = missing) or columns
 -- @tparam[opt] table order the column order; default the names sorted

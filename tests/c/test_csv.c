@@ -256,8 +256,70 @@ static void test_write_roundtrip(void) {
   cu_frame_release(f);
 }
 
+typedef struct chunk_sum {
+  size_t rows, chunks;
+  double amount;
+  int stop_after;
+} chunk_sum;
+
+static int sum_chunk(cu_frame *f, void *ud, cu_err *e) {
+  chunk_sum *cs = ud;
+  cs->rows += f->nrows;
+  cs->chunks++;
+  const cu_column *a = col(f, "amount");
+  for (size_t i = 0; i < f->nrows; i++) cs->amount += ((double *)a->data)[i];
+  if (cs->stop_after && (int)cs->chunks >= cs->stop_after)
+    return cu_err_set(e, CU_EINTR, "stopped by the callback");
+  return 0;
+}
+
+/* Streaming gives the same rows as a whole read, in several chunks, and
+ * `columns` leaves the other columns out. */
+static void test_streaming_and_columns(void) {
+  size_t cap = 8 << 20, n = 0;
+  char *text = malloc(cap);
+  n += (size_t)sprintf(text, "id,city,amount\n");
+  for (int i = 0; i < 100000; i++)
+    n += (size_t)sprintf(text + n, "%d,%s,%d.25\n", i, i % 5 ? "Paris" : "\"New\nYork\"", i % 1000);
+  const char *p = put("stream.csv", text);
+  free(text);
+  const char *cols[] = {"amount", "id"};
+  cu_csv_options whole = {.columns = cols, .ncolumns = 2};
+  cu_frame *f = NULL;
+  cu_err e = {0};
+  CHECK(cu_csv_read(&f, p, &whole, NULL, &e) == 0);
+  CHECK(f && f->ncols == 2 && cu_frame_find(f, "city") < 0 && f->nrows == 100000);
+  double total = 0;
+  for (size_t i = 0; f && i < f->nrows; i++) total += ((double *)col(f, "amount")->data)[i];
+  cu_frame_release(f);
+  for (int threads = 1; threads <= 2; threads++) {
+    chunk_sum cs = {0};
+    cu_csv_options o = {
+        .threads = threads, .block_size = 200000, .on_chunk = sum_chunk, .chunk_ud = &cs};
+    cu_csv_info info;
+    f = (cu_frame *)1;
+    CHECK(cu_csv_read(&f, p, &o, &info, &e) == 0);
+    CHECK(f == NULL);
+    CHECK(cs.rows == 100000 && info.rows == 100000);
+    CHECK(cs.chunks > 5 && info.chunks == cs.chunks);
+    CHECK(cs.amount == total);
+  }
+  chunk_sum stop = {.stop_after = 2};
+  cu_csv_options os = {.block_size = 200000, .on_chunk = sum_chunk, .chunk_ud = &stop};
+  CHECK(cu_csv_read(&f, p, &os, NULL, &e) == CU_EINTR && stop.chunks == 2);
+  CHECK_STR(e.msg, "stopped by the callback");
+  /* blocks smaller than the header line */
+  cu_csv_options tiny = {.block_size = 8};
+  CHECK(cu_csv_read(&f, p, &tiny, NULL, &e) == 0 && f && f->ncols == 3 && f->nrows == 100000);
+  cu_frame_release(f);
+  const char *bad[] = {"nope"};
+  cu_csv_options ob = {.columns = bad, .ncolumns = 1};
+  CHECK(cu_csv_read(&f, p, &ob, NULL, &e) == CU_EARG && strstr(e.msg, "no column named 'nope'"));
+}
+
 int main(void) {
   if (!mkdtemp(dir)) return 1;
+  test_streaming_and_columns();
   test_basic_types();
   test_delimiters();
   test_widening();

@@ -149,3 +149,37 @@ describe("frame:write_csv", function()
     assert.has_error(function() t:write_csv("/nonexistent/dir/out.csv") end)
   end)
 end)
+
+describe("custan.read_csv_chunks", function()
+  it("should stream the file in chunks that add up to the whole", function()
+    local whole = custan.read_csv(examples .. "/online_retail.csv.gz", {columns = {"Quantity"}})
+    assert.same({"Quantity"}, whole:names())
+    local rows, total, chunks = 0, 0, 0
+    local info = custan.read_csv_chunks(examples .. "/online_retail.csv.gz",
+      {columns = {"Quantity", "InvoiceNo"}, types = {InvoiceNo = "string"}, block_size = 1 << 20},
+      function(chunk)
+        chunks = chunks + 1
+        rows = rows + chunk:nrows()
+        total = total + chunk.Quantity:sum()
+      end)
+    assert.are.equal(541909, rows)
+    assert.are.equal(whole.Quantity:sum(), total)
+    assert.are.equal(chunks, info.chunks)
+    assert.is_true(chunks > 10)
+  end)
+
+  it("should pass on an error raised by the function, and stop", function()
+    local calls = 0
+    local ok, err = pcall(custan.read_csv_chunks, fixtures .. "/orders.csv", {block_size = 16},
+      function() calls = calls + 1; error("stop here") end)
+    assert.is_false(ok)
+    assert.truthy(err:find("stop here", 1, true))
+    assert.are.equal(1, calls)
+  end)
+
+  it("should report bad data with file and line", function()
+    local ok, err = pcall(custan.read_csv_chunks, fixtures .. "/ragged.csv", nil, function() end)
+    assert.is_false(ok)
+    assert.truthy(err:find("ragged.csv:3: expected 3 fields, found 2", 1, true), err)
+  end)
+end)
