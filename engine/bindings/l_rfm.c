@@ -1,0 +1,146 @@
+/* l_rfm.c: Lua binding of the customer summary accumulator
+ * (module custan.core.rfm). */
+#include <string.h>
+
+#include "bindings.h"
+#include "datetime.h"
+#include "rfm.h"
+
+#define CU_RFM_MT "custan.RFM"
+
+typedef struct {
+  cu_rfm *a;
+} l_rfm_box;
+
+static int rfm_release(lua_State *L) {
+  l_rfm_box *b = luaL_checkudata(L, 1, CU_RFM_MT);
+  cu_rfm_free(b->a);
+  b->a = NULL;
+  return 0;
+}
+
+static cu_rfm *check_open_rfm(lua_State *L, int i) {
+  l_rfm_box *b = luaL_checkudata(L, i, CU_RFM_MT);
+  luaL_argcheck(L, b->a != NULL, i, "summary accumulator is closed");
+  return b->a;
+}
+
+static int64_t opt_time(lua_State *L, int t, const char *k, int *has) {
+  int64_t v = 0;
+  *has = 0;
+  if (lua_getfield(L, t, k) != LUA_TNIL) {
+    size_t len;
+    const char *s = lua_tolstring(L, -1, &len);
+    if (!s || cu_ts_parse(s, len, CU_TSF_ISO, &v))
+      luaL_error(L, "option '%s': expected a date as YYYY-MM-DD[ HH:MM:SS], got '%s'", k,
+                 s ? s : luaL_typename(L, -1));
+    *has = 1;
+  }
+  lua_pop(L, 1);
+  return v;
+}
+
+static double unit_days(lua_State *L, int idx, const char *what) {
+  if (lua_type(L, idx) == LUA_TNUMBER) return lua_tonumber(L, idx);
+  const char *s = lua_tostring(L, idx);
+  if (s && !strcmp(s, "day")) return 1;
+  if (s && !strcmp(s, "week")) return 7;
+  if (s && !strcmp(s, "month")) return CU_DAYS_PER_MONTH;
+  return luaL_error(L, "option '%s': expected day, week or month", what), 0;
+}
+
+/* new{period = "day", unit = "day" | days, end = ISO, calibration_end = ISO} */
+static int l_rfm_new(lua_State *L) {
+  cu_rfm_options o;
+  memset(&o, 0, sizeof o);
+  o.unit_days = 1;
+  if (!lua_isnoneornil(L, 1)) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (lua_getfield(L, 1, "period") != LUA_TNIL) {
+      static const char *const names[] = {"day", "week", "month", NULL};
+      const char *s = lua_tostring(L, -1);
+      int k = -1;
+      for (int i = 0; s && names[i]; i++)
+        if (!strcmp(s, names[i])) k = i;
+      if (k < 0) return luaL_error(L, "option 'period': expected day, week or month");
+      o.period = (cu_period)k;
+      o.unit_days = k == 0 ? 1 : k == 1 ? 7 : CU_DAYS_PER_MONTH;
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, 1, "unit") != LUA_TNIL) o.unit_days = unit_days(L, -1, "unit");
+    lua_pop(L, 1);
+    o.end = opt_time(L, 1, "end", &o.has_end);
+    o.cal_end = opt_time(L, 1, "calibration_end", &o.has_cal_end);
+    if (o.has_end && o.has_cal_end && o.cal_end >= o.end)
+      return luaL_error(L, "the calibration end must come before the observation end");
+  }
+  l_rfm_box *b = lua_newuserdatauv(L, sizeof *b, 0);
+  b->a = NULL;
+  luaL_setmetatable(L, CU_RFM_MT);
+  cu_err e = {0};
+  if (cu_rfm_new(&b->a, &o, &e)) return l_raise(L, &e);
+  return 1;
+}
+
+static const cu_column *opt_column(lua_State *L, int i) {
+  if (lua_isnoneornil(L, i)) return NULL;
+  return l_checkcolumn(L, i);
+}
+
+/* acc:add(customer, date, amount, order, product, cancelled, purchase) */
+static int l_rfm_add(lua_State *L) {
+  cu_rfm *a = check_open_rfm(L, 1);
+  const cu_column *cust = l_checkcolumn(L, 2), *ts = l_checkcolumn(L, 3);
+  const cu_column *amount = opt_column(L, 4), *order = opt_column(L, 5);
+  const cu_column *product = opt_column(L, 6), *cancelled = opt_column(L, 7);
+  const cu_column *purchase = opt_column(L, 8);
+  cu_err e = {0};
+  if (cu_rfm_add(a, cust, ts, amount, order, product, cancelled, purchase, &e))
+    return l_raise(L, &e);
+  lua_settop(L, 1);
+  return 1;
+}
+
+static void set_int(lua_State *L, const char *k, size_t v) {
+  lua_pushinteger(L, (lua_Integer)v);
+  lua_setfield(L, -2, k);
+}
+
+static int l_rfm_result(lua_State *L) {
+  cu_rfm *a = check_open_rfm(L, 1);
+  cu_rfm_info info;
+  cu_err e = {0};
+  l_frame_box *box = l_newframe(L);
+  if (cu_rfm_result(a, &box->f, &info, &e)) return l_raise(L, &e);
+  lua_createtable(L, 0, 8);
+  set_int(L, "rows", info.rows);
+  set_int(L, "skipped", info.skipped);
+  set_int(L, "excluded", info.excluded);
+  set_int(L, "ignored", info.ignored);
+  set_int(L, "purchase_rows", info.purchase_rows);
+  char buf[32];
+  if (info.purchase_rows) {
+    lua_pushlstring(L, buf, (size_t)cu_ts_format_iso(info.end, 0, buf));
+    lua_setfield(L, -2, "end");
+    lua_pushlstring(L, buf, (size_t)cu_ts_format_iso(info.end_day, 1, buf));
+    lua_setfield(L, -2, "end_day");
+  }
+  return 2;
+}
+
+static const luaL_Reg rfm_methods[] = {
+    {"add", l_rfm_add}, {"result", l_rfm_result}, {"close", rfm_release}, {NULL, NULL}};
+static const luaL_Reg rfm_meta[] = {{"__gc", rfm_release}, {"__close", rfm_release}, {NULL, NULL}};
+static const luaL_Reg rfm_fns[] = {{"new", l_rfm_new}, {NULL, NULL}};
+
+int luaopen_custan_rfm(lua_State *L) {
+  luaL_requiref(L, "custan.core.frame", luaopen_custan_frame, 0);
+  lua_pop(L, 1);
+  luaL_newmetatable(L, CU_RFM_MT);
+  luaL_setfuncs(L, rfm_meta, 0);
+  luaL_newlib(L, rfm_methods);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+  luaL_newlib(L, rfm_fns);
+  return 1;
+}

@@ -1,0 +1,65 @@
+/* rfm.h: per-customer summaries of a transaction log.
+ *
+ * An accumulator takes transactions in any order and in any number of
+ * chunks, and gives one row per customer: the lifetimes fields (frequency,
+ * recency, T, monetary_value; Fader, Hardie & Lee 2005 and the lifetimes
+ * package's summary_data_from_transaction_data), optionally the holdout
+ * fields of calibration_and_holdout_data, and classic RFM fields.  Memory
+ * grows with customers and their distinct periods, orders and products,
+ * never with the number of rows. */
+#ifndef CU_RFM_H
+#define CU_RFM_H
+
+#include "frame.h"
+
+typedef enum { CU_PERIOD_DAY, CU_PERIOD_WEEK, CU_PERIOD_MONTH } cu_period;
+
+/* numpy's np.timedelta64(1, "M"): 365.2425 / 12 days, lifetimes' month */
+#define CU_DAYS_PER_MONTH 30.436875
+
+typedef struct cu_rfm_options {
+  cu_period period; /* purchases in one period count once (day: calendar
+                       day; week: Monday to Sunday; month) */
+  double unit_days; /* length of the reporting unit in days: 1, 7,
+                       CU_DAYS_PER_MONTH */
+  int has_end;      /* observation end given: later periods are excluded */
+  int64_t end;      /* timestamp (microseconds) */
+  int has_cal_end;  /* calibration end: adds the holdout fields */
+  int64_t cal_end;
+} cu_rfm_options;
+
+typedef struct cu_rfm cu_rfm;
+
+int cu_rfm_new(cu_rfm **out, const cu_rfm_options *o, cu_err *e);
+void cu_rfm_free(cu_rfm *a);
+
+/* Adds rows.  customer: any type (integer ids unify across types, so
+ * 17850, 17850.0 and "17850" are one customer); ts: timestamp; amount:
+ * numeric or NULL (missing counts as 0); order, product: any type or NULL;
+ * cancelled, purchase: bool or NULL.  A row with cancelled true counts
+ * only towards the customer's cancelled orders; otherwise it is a purchase
+ * when purchase is NULL or true there, and ignored (counted) when not.
+ * Rows with a missing customer or timestamp are skipped and counted. */
+int cu_rfm_add(cu_rfm *a, const cu_column *customer, const cu_column *ts, const cu_column *amount,
+               const cu_column *order, const cu_column *product, const cu_column *cancelled,
+               const cu_column *purchase, cu_err *e);
+
+typedef struct cu_rfm_info {
+  size_t rows;          /* rows added */
+  size_t skipped;       /* missing customer or timestamp */
+  size_t excluded;      /* after the observation end */
+  size_t ignored;       /* neither a purchase nor a cancellation */
+  size_t purchase_rows; /* purchases within the window */
+  int64_t end;          /* observation end used (period start) */
+  int64_t end_day;      /* its calendar day (for day counts) */
+} cu_rfm_info;
+
+/* One row per customer with a purchase in the (calibration) window, in
+ * customer order.  Columns: customer, frequency, recency, T,
+ * monetary_value, [frequency_holdout, monetary_value_holdout,
+ * duration_holdout], recency_days, orders, revenue, mean_order_value,
+ * first_purchase, last_purchase, tenure_days, [products],
+ * [cancelled_orders, cancel_share]. */
+int cu_rfm_result(cu_rfm *a, cu_frame **out, cu_rfm_info *info, cu_err *e);
+
+#endif

@@ -1,0 +1,189 @@
+/* test_rfm.c: the customer summary kernel on a log small enough to work
+ * out by hand (the comments give the arithmetic), in one add and in
+ * chunks, with periods of a day, a week and a month, and with a holdout. */
+#include <stdlib.h>
+
+#include "check.h"
+#include "datetime.h"
+#include "rfm.h"
+
+static int64_t day(int y, int m, int d, int h) {
+  return (cu_days_from_civil(y, (unsigned)m, (unsigned)d) * 24 + h) * 3600 * CU_US_PER_SEC;
+}
+
+/* customer, timestamp, amount, order, product, cancelled */
+typedef struct {
+  const char *cust;
+  int64_t ts;
+  double amount;
+  int64_t order;
+  const char *product;
+  int cancelled;
+} row;
+
+static row rows[12];
+static size_t nrows;
+
+static void build(void) {
+  row r[] = {
+      {"17850", day(2011, 1, 3, 9), 10, 1, "A", 0},  /* b: first day, two orders */
+      {"17850", day(2011, 1, 3, 15), 5, 2, "B", 0},  /*    same day: merged (15) */
+      {"17850", day(2011, 1, 10, 9), 20, 3, "A", 0}, /*    +7 days */
+      {"17850", day(2011, 1, 31, 9), 40, 4, "C", 0}, /*    +28 days */
+      {"17850", day(2011, 2, 1, 9), -5, 5, "C", 1},  /*    a cancelled order */
+      {"x9", day(2011, 1, 5, 12), 7, 6, "A", 0},     /* a text id, one purchase */
+      {"00012", day(2011, 1, 20, 8), 3, 7, "D", 0},  /* zero-padded: stays text */
+      {"00012", day(2011, 3, 2, 8), 9, 8, "D", 0},   /* after the end: excluded */
+  };
+  nrows = sizeof r / sizeof r[0];
+  memcpy(rows, r, sizeof r);
+}
+
+typedef struct cols {
+  cu_column *cust, *ts, *amount, *order, *product, *cancelled;
+} cols;
+
+static cols make(size_t from, size_t to) {
+  size_t n = to - from;
+  cols c = {cu_column_new(CU_STR, n, NULL), cu_column_new(CU_TS, n, NULL),
+            cu_column_new(CU_F64, n, NULL), cu_column_new(CU_I64, n, NULL),
+            cu_column_new(CU_STR, n, NULL), cu_column_new(CU_BOOL, n, NULL)};
+  for (size_t i = 0; i < n; i++) {
+    const row *r = &rows[from + i];
+    ((int32_t *)c.cust->data)[i] = cu_dict_intern(c.cust->dict, r->cust, strlen(r->cust));
+    ((int64_t *)c.ts->data)[i] = r->ts;
+    ((double *)c.amount->data)[i] = r->amount;
+    ((int64_t *)c.order->data)[i] = r->order;
+    ((int32_t *)c.product->data)[i] = cu_dict_intern(c.product->dict, r->product, 1);
+    ((uint8_t *)c.cancelled->data)[i] = (uint8_t)r->cancelled;
+  }
+  return c;
+}
+
+static void drop(cols c) {
+  cu_column_release(c.cust);
+  cu_column_release(c.ts);
+  cu_column_release(c.amount);
+  cu_column_release(c.order);
+  cu_column_release(c.product);
+  cu_column_release(c.cancelled);
+}
+
+static const cu_column *col(const cu_frame *f, const char *name) {
+  long j = cu_frame_find(f, name);
+  return j >= 0 ? f->cols[j] : NULL;
+}
+static double F(const cu_frame *f, const char *name, size_t r) {
+  return cu_column_get_f(col(f, name), r);
+}
+
+static cu_frame *run(cu_rfm_options o, size_t chunk) {
+  cu_rfm *a;
+  cu_err e = {0};
+  CHECK(cu_rfm_new(&a, &o, &e) == 0);
+  for (size_t from = 0; from < nrows; from += chunk) {
+    size_t to = from + chunk < nrows ? from + chunk : nrows;
+    cols c = make(from, to);
+    CHECK(cu_rfm_add(a, c.cust, c.ts, c.amount, c.order, c.product, c.cancelled, NULL, &e) == 0);
+    drop(c);
+  }
+  cu_frame *f = NULL;
+  cu_rfm_info info;
+  CHECK(cu_rfm_result(a, &f, &info, &e) == 0);
+  cu_rfm_free(a);
+  return f;
+}
+
+int main(void) {
+  build();
+  cu_rfm_options o = {
+      .period = CU_PERIOD_DAY, .unit_days = 1, .has_end = 1, .end = day(2011, 2, 28, 0)};
+  for (size_t chunk = 1; chunk <= nrows; chunk += 3) {
+    cu_frame *f = run(o, chunk);
+    CHECK(f && f->nrows == 3);
+    if (!f) continue;
+    /* text ids, so the column is text, sorted bytewise: 00012, 17850, x9 */
+    const cu_column *id = col(f, "customer");
+    size_t len;
+    CHECK(id->type == CU_STR);
+    CHECK_STR(cu_dict_str(id->dict, ((int32_t *)id->data)[1], &len), "17850");
+    /* 17850: days Jan 3 (15), Jan 10 (20), Jan 31 (40): frequency 2,
+     * recency 28, T = Feb 28 - Jan 3 = 56, monetary (20 + 40) / 2 = 30 */
+    CHECK_NEAR(F(f, "frequency", 1), 2, 0);
+    CHECK_NEAR(F(f, "recency", 1), 28, 0);
+    CHECK_NEAR(F(f, "T", 1), 56, 0);
+    CHECK_NEAR(F(f, "monetary_value", 1), 30, 1e-12);
+    /* four purchase orders worth 75; one cancelled of five orders */
+    CHECK_NEAR(F(f, "orders", 1), 4, 0);
+    CHECK_NEAR(F(f, "revenue", 1), 75, 1e-12);
+    CHECK_NEAR(F(f, "mean_order_value", 1), 18.75, 1e-12);
+    CHECK_NEAR(F(f, "products", 1), 3, 0);
+    CHECK_NEAR(F(f, "cancelled_orders", 1), 1, 0);
+    CHECK_NEAR(F(f, "cancel_share", 1), 0.2, 1e-15);
+    CHECK_NEAR(F(f, "recency_days", 1), 28, 0); /* Feb 28 - Jan 31 */
+    CHECK_NEAR(F(f, "tenure_days", 1), 56, 0);
+    /* x9: one purchase: frequency 0, monetary 0, T = Feb 28 - Jan 5 = 54 */
+    CHECK_NEAR(F(f, "frequency", 2), 0, 0);
+    CHECK_NEAR(F(f, "monetary_value", 2), 0, 0);
+    CHECK_NEAR(F(f, "T", 2), 54, 0);
+    /* 00012: its March purchase is after the end */
+    CHECK_NEAR(F(f, "revenue", 0), 3, 0);
+    cu_frame_release(f);
+  }
+  /* weeks (Monday starts) in weeks: 17850's days fall in the weeks of
+   * Jan 3, Jan 10 and Jan 31; end week Feb 28: T = 8, recency = 4 */
+  o.period = CU_PERIOD_WEEK;
+  o.unit_days = 7;
+  cu_frame *f = run(o, nrows);
+  CHECK_NEAR(F(f, "frequency", 1), 2, 0);
+  CHECK_NEAR(F(f, "recency", 1), 4, 0);
+  CHECK_NEAR(F(f, "T", 1), 8, 0);
+  cu_frame_release(f);
+  /* days in weeks, as the CDNOW summary: recency 28 / 7 = 4, T 56 / 7 = 8 */
+  o.period = CU_PERIOD_DAY;
+  f = run(o, nrows);
+  CHECK_NEAR(F(f, "T", 2), 54.0 / 7, 1e-15);
+  cu_frame_release(f);
+  /* months in numpy's average months: Jan -> Feb 1 is 31 / 30.436875 */
+  o.period = CU_PERIOD_MONTH;
+  o.unit_days = CU_DAYS_PER_MONTH;
+  f = run(o, nrows);
+  CHECK_NEAR(F(f, "frequency", 1), 0, 0); /* all in January */
+  CHECK_NEAR(F(f, "T", 1), 31 / CU_DAYS_PER_MONTH, 1e-15);
+  cu_frame_release(f);
+  /* calibration to Jan 9, holdout to Feb 28: 17850 has one calibration
+   * day (Jan 3) and two holdout days (Jan 10, Jan 31), holdout rows worth
+   * 20 and 40 (mean 30); 00012 has no holdout purchase in the window */
+  o.period = CU_PERIOD_DAY;
+  o.unit_days = 1;
+  o.has_cal_end = 1;
+  o.cal_end = day(2011, 1, 9, 0);
+  f = run(o, nrows);
+  CHECK(f && f->nrows == 2); /* 00012 first bought after the calibration end */
+  if (f) {
+    CHECK_NEAR(F(f, "frequency", 0), 0, 0);
+    CHECK_NEAR(F(f, "T", 0), 6, 0);
+    CHECK_NEAR(F(f, "frequency_holdout", 0), 2, 0);
+    CHECK_NEAR(F(f, "monetary_value_holdout", 0), 30, 1e-12);
+    CHECK_NEAR(F(f, "duration_holdout", 0), 50, 0); /* Jan 9 -> Feb 28 */
+    CHECK_NEAR(F(f, "revenue", 0), 15, 1e-12);
+  }
+  cu_frame_release(f);
+  /* integer ids in any type unify: 17850 as int64 and "17850" as text */
+  cu_rfm *a;
+  cu_err e = {0};
+  o.has_cal_end = 0;
+  CHECK(cu_rfm_new(&a, &o, &e) == 0);
+  cols c = make(0, 2);
+  cu_column *ids = cu_column_new(CU_F64, 2, NULL);
+  ((double *)ids->data)[0] = ((double *)ids->data)[1] = 17850.0;
+  CHECK(cu_rfm_add(a, ids, c.ts, c.amount, NULL, NULL, NULL, NULL, &e) == 0);
+  CHECK(cu_rfm_add(a, c.cust, c.ts, c.amount, NULL, NULL, NULL, NULL, &e) == 0);
+  CHECK(cu_rfm_add(a, c.ts, c.cust, NULL, NULL, NULL, NULL, NULL, &e) == CU_ETYPE);
+  CHECK(cu_rfm_result(a, &f, NULL, &e) == 0 && f->nrows == 1 && col(f, "customer")->type == CU_I64);
+  cu_frame_release(f);
+  cu_rfm_free(a);
+  cu_column_release(ids);
+  drop(c);
+  return check_done("rfm");
+}
