@@ -583,6 +583,38 @@ static int col_slice(lua_State *L) {
   return finish_column(L, box, cu_column_slice(&box->c, a, (size_t)i - 1, (size_t)j, &e), &e);
 }
 
+/* c:rank([desc]): ranks 1..n, ties in row order */
+static int col_rank(lua_State *L) {
+  cu_column *a = l_checkcolumn(L, 1);
+  int desc = 0;
+  if (lua_istable(L, 2)) {
+    lua_getfield(L, 2, "desc");
+    desc = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+  } else {
+    desc = lua_toboolean(L, 2);
+  }
+  cu_err e = {0};
+  l_column_box *box = l_newcolumn(L);
+  return finish_column(L, box, cu_rank(&box->c, a, desc, &e), &e);
+}
+
+/* c:transcode("latin-1" | "cp1252" | "utf-8") */
+static int col_transcode(lua_State *L) {
+  cu_column *a = l_checkcolumn(L, 1);
+  static const char *const encs[] = {"utf-8", "latin-1", "cp1252", "utf8", "latin1",
+                                     "iso-8859-1", "windows-1252", NULL};
+  static const int code[] = {0, 1, 2, 0, 1, 1, 2};
+  int k = code[luaL_checkoption(L, 2, NULL, encs)];
+  if (k == 0) {
+    lua_settop(L, 1);
+    return 1;
+  }
+  cu_err e = {0};
+  l_column_box *box = l_newcolumn(L);
+  return finish_column(L, box, cu_str_transcode(&box->c, a, k, &e), &e);
+}
+
 static int col_index(lua_State *L) {
   if (lua_type(L, 2) == LUA_TNUMBER) return col_get(L);
   lua_getmetatable(L, 1);
@@ -1137,6 +1169,8 @@ static const luaL_Reg column_methods[] = {{"type", col_type},
                                           {"n_unique", col_n_unique},
                                           {"slice", col_slice},
                                           {"close", column_release},
+                                          {"rank", col_rank},
+                                          {"transcode", col_transcode},
                                           {NULL, NULL}};
 
 static const luaL_Reg column_meta[] = {

@@ -189,6 +189,14 @@ int cu_mask_indices(size_t **idx, size_t *n, const cu_column *mask, cu_err *e);
 int cu_argsort(size_t **idx, const cu_column *const *keys, const int *desc, size_t nkeys,
                size_t nrows, cu_err *e);
 
+/* Ranks 1..n in sort order (desc reverses), ties in row order ("first",
+ * as pandas' rank(method="first")); missing values get missing ranks. */
+int cu_rank(cu_column **out, const cu_column *c, int desc, cu_err *e);
+
+/* Text in Latin-1 (enc 1) or Windows-1252 (enc 2) to UTF-8, per
+ * dictionary entry. */
+int cu_str_transcode(cu_column **out, const cu_column *a, int enc, cu_err *e);
+
 /* ---- group-by (groupby.c) ---- */
 typedef enum {
   CU_AGG_COUNT, /* non-missing values */

@@ -770,3 +770,55 @@ int cu_n_unique(size_t *out, const cu_column *a, cu_err *e) {
   *out = k;
   return CU_OK;
 }
+
+/* Windows-1252's 0x80..0x9F (Unicode code points); 0 where undefined. */
+static const uint16_t cp1252_hi[32] = {
+    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+
+int cu_str_transcode(cu_column **out, const cu_column *a, int enc, cu_err *e) {
+  if (need_str(a, "transcode", e)) return e->code;
+  const cu_dict *d = a->dict;
+  cu_column *r = cu_column_new(CU_STR, a->n, NULL);
+  int32_t *remap = malloc(((size_t)d->n + 1) * sizeof *remap);
+  char *buf = NULL;
+  size_t cap = 0;
+  if (!r || !remap) goto oom;
+  for (int32_t c = 0; c < d->n; c++) {
+    size_t sl;
+    const unsigned char *s = (const unsigned char *)cu_dict_str(d, c, &sl);
+    if (sl * 3 + 1 > cap) {
+      cap = sl * 3 + 64;
+      char *nb = realloc(buf, cap);
+      if (!nb) goto oom;
+      buf = nb;
+    }
+    size_t k = 0;
+    for (size_t j = 0; j < sl; j++) {
+      unsigned cp = s[j];
+      if (enc == 2 && cp >= 0x80 && cp < 0xA0) cp = cp1252_hi[cp - 0x80] ? cp1252_hi[cp - 0x80] : 0xFFFD;
+      if (cp < 0x80) {
+        buf[k++] = (char)cp;
+      } else if (cp < 0x800) {
+        buf[k++] = (char)(0xC0 | (cp >> 6));
+        buf[k++] = (char)(0x80 | (cp & 0x3F));
+      } else {
+        buf[k++] = (char)(0xE0 | (cp >> 12));
+        buf[k++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        buf[k++] = (char)(0x80 | (cp & 0x3F));
+      }
+    }
+    if ((remap[c] = cu_dict_intern(r->dict, buf, k)) < 0) goto oom;
+  }
+  if (map_codes(r, a, remap, sizeof *remap)) goto oom;
+  free(remap);
+  free(buf);
+  *out = r;
+  return CU_OK;
+oom:
+  free(remap);
+  free(buf);
+  cu_column_release(r);
+  return nomem(e);
+}

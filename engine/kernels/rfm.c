@@ -43,6 +43,7 @@ typedef struct pmap {
   size_t n, cap;
   pslot *s;
   double *val; /* per slot, for maps that sum values (periods) */
+  double *comp; /* their Neumaier compensation */
   int with_val;
   unsigned gen; /* bumped when slots move, so a remembered slot is stale */
 } pmap;
@@ -62,8 +63,9 @@ static uint64_t mix64(uint64_t h) {
 static void pmap_free(pmap *m) {
   free(m->s);
   free(m->val);
+  free(m->comp);
   m->s = NULL;
-  m->val = NULL;
+  m->val = m->comp = NULL;
   m->n = m->cap = 0;
 }
 
@@ -84,12 +86,16 @@ static int pmap_alloc(pmap *m, size_t cap, int with_val) {
   m->with_val = with_val;
   m->s = table_alloc(cap * sizeof *m->s);
   m->val = with_val ? table_alloc(cap * sizeof *m->val) : NULL;
-  if (!m->s || (with_val && !m->val)) return -1;
+  m->comp = with_val ? table_alloc(cap * sizeof *m->comp) : NULL;
+  if (!m->s || (with_val && (!m->val || !m->comp))) return -1;
   for (size_t j = 0; j < cap; j++) {
     m->s[j].a = EMPTY;
     m->s[j].flags = 0;
   }
-  if (with_val) memset(m->val, 0, cap * sizeof *m->val);
+  if (with_val) {
+    memset(m->val, 0, cap * sizeof *m->val);
+    memset(m->comp, 0, cap * sizeof *m->comp);
+  }
   return 0;
 }
 
@@ -109,7 +115,10 @@ static int pmap_resize(pmap *m, size_t cap) {
     if (m->s[j].a == EMPTY) continue;
     size_t k = pmap_find(&big, m->s[j].a, m->s[j].b);
     big.s[k] = m->s[j];
-    if (m->with_val) big.val[k] = m->val[j];
+    if (m->with_val) {
+      big.val[k] = m->val[j];
+      big.comp[k] = m->comp[j];
+    }
   }
   big.n = m->n;
   big.gen = m->gen + 1;
@@ -123,6 +132,13 @@ static int pmap_reserve(pmap *m, size_t more) {
   size_t cap = m->cap;
   while (PMAP_FULL(m->n + more, cap)) cap *= 2;
   return cap == m->cap ? 0 : pmap_resize(m, cap);
+}
+
+/* s += v with Neumaier's compensation kept in *c (read as s + c). */
+static inline void neumaier(double *s, double *c, double v) {
+  double t = *s + v;
+  *c += fabs(*s) >= fabs(v) ? (*s - t) + v : (v - t) + *s;
+  *s = t;
 }
 
 /* Slot of (a, b), inserted when new; SIZE_MAX when out of memory. */
@@ -146,7 +162,7 @@ struct cu_rfm {
   uint32_t *slots; /* customer index + 1, 0 free */
   uint64_t *key;
   int64_t *first_ts, *last_ts, *first_p, *last_p;
-  double *revenue;
+  double *revenue, *revenue_c; /* Neumaier sum and its compensation */
   int64_t *purchase_rows;
   int64_t *h_rows;
   double *h_sum;
@@ -201,6 +217,7 @@ void cu_rfm_free(cu_rfm *a) {
   free(a->first_p);
   free(a->last_p);
   free(a->revenue);
+  free(a->revenue_c);
   free(a->purchase_rows);
   free(a->h_rows);
   free(a->h_sum);
@@ -228,6 +245,7 @@ static int grow_customers(cu_rfm *a) {
   GROW(first_p);
   GROW(last_p);
   GROW(revenue);
+  GROW(revenue_c);
   GROW(purchase_rows);
   GROW(h_rows);
   GROW(h_sum);
@@ -268,6 +286,7 @@ static long customer(cu_rfm *a, uint64_t k) {
   a->first_p[c] = INT64_MAX;
   a->last_p[c] = INT64_MIN;
   a->revenue[c] = 0;
+  a->revenue_c[c] = 0;
   a->purchase_rows[c] = 0;
   a->h_rows[c] = 0;
   a->h_sum[c] = 0;
@@ -283,7 +302,14 @@ static long customer(cu_rfm *a, uint64_t k) {
  * interned.  Returns 0 or -1 (out of memory). */
 static int text_key(cu_rfm *a, const char *s, size_t len, uint64_t *k) {
   int64_t v;
-  if (cu_i64_is_canonical(s, len) && !cu_parse_i64(s, len, &v) && v >= 0) {
+  size_t int_len = len; /* "17850.0", as a float column writes an id, is 17850 */
+  const char *dot = memchr(s, '.', len);
+  if (dot && dot > s) {
+    size_t j = (size_t)(dot - s) + 1;
+    while (j < len && s[j] == '0') j++;
+    if (j == len && j > (size_t)(dot - s) + 1) int_len = (size_t)(dot - s);
+  }
+  if (cu_i64_is_canonical(s, int_len) && !cu_parse_i64(s, int_len, &v) && v >= 0) {
     *k = (uint64_t)v;
     return 0;
   }
@@ -442,7 +468,7 @@ int cu_rfm_add(cu_rfm *a, const cu_column *customer_col, const cu_column *ts,
     if (t[i] > a->last_ts[c]) a->last_ts[c] = t[i];
     if (p < a->first_p[c]) a->first_p[c] = p;
     if (p > a->last_p[c]) a->last_p[c] = p;
-    a->revenue[c] += v;
+    neumaier(&a->revenue[c], &a->revenue_c[c], v);
     a->purchase_rows[c]++;
     size_t s;
     if (c != last_c || p != last_p || per_gen != a->periods.gen) {
@@ -450,7 +476,7 @@ int cu_rfm_add(cu_rfm *a, const cu_column *customer_col, const cu_column *ts,
       per_slot = s;
       per_gen = a->periods.gen;
     }
-    a->periods.val[per_slot] += v;
+    neumaier(&a->periods.val[per_slot], &a->periods.comp[per_slot], v);
     uint64_t ok = (uint64_t)t[i]; /* without order ids, a timestamp is an order */
     if (order && cu_is_valid(order, i) && key_at(a, &ko, i, &ok)) goto oom;
     if (c != last_c || ok != last_ok || ord_gen != a->orders.gen) {
@@ -546,8 +572,9 @@ int cu_rfm_result(cu_rfm *a, cu_frame **out, cu_rfm_info *info, cu_err *e) {
     const pslot *ps = &a->periods.s[j];
     if (ps->a == EMPTY) continue;
     nper[ps->a]++;
-    per_sum[ps->a] += a->periods.val[j];
-    if ((int64_t)ps->b == a->first_p[ps->a]) first_val[ps->a] = a->periods.val[j];
+    double v = a->periods.val[j] + a->periods.comp[j];
+    per_sum[ps->a] += v;
+    if ((int64_t)ps->b == a->first_p[ps->a]) first_val[ps->a] = v;
   }
   for (size_t j = 0; j < a->h_periods.cap; j++)
     if (a->h_periods.s[j].a != EMPTY) hper[a->h_periods.s[j].a]++;
@@ -651,8 +678,8 @@ int cu_rfm_result(cu_rfm *a, cu_frame **out, cu_rfm_info *info, cu_err *e) {
     size_t c = order[r];
     rdays[r] = end_day - cu_floordiv(a->last_ts[c], CU_US_PER_DAY);
     ords[r] = norders[c];
-    rev[r] = a->revenue[c];
-    aov[r] = norders[c] ? a->revenue[c] / (double)norders[c] : 0;
+    rev[r] = a->revenue[c] + a->revenue_c[c];
+    aov[r] = norders[c] ? rev[r] / (double)norders[c] : 0;
     fp[r] = a->first_ts[c];
     lp[r] = a->last_ts[c];
     ten[r] = end_day - cu_floordiv(a->first_ts[c], CU_US_PER_DAY);

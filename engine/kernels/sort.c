@@ -102,3 +102,24 @@ int cu_argsort(size_t **idx, const cu_column *const *keys, const int *desc, size
   *idx = a;
   return CU_OK;
 }
+
+int cu_rank(cu_column **out, const cu_column *c, int desc, cu_err *e) {
+  size_t *idx;
+  const cu_column *keys[] = {c};
+  int st = cu_argsort(&idx, keys, &desc, 1, c->n, e);
+  if (st) return st;
+  cu_column *r = cu_column_new(CU_I64, c->n, NULL);
+  if (!r || (c->valid && cu_column_ensure_mask(r))) {
+    free(idx);
+    cu_column_release(r);
+    return cu_err_set(e, CU_ENOMEM, "out of memory");
+  }
+  int64_t *rank = r->data;
+  for (size_t k = 0; k < c->n; k++) {
+    rank[idx[k]] = (int64_t)k + 1;
+    if (r->valid) r->valid[idx[k]] = (uint8_t)cu_is_valid(c, idx[k]);
+  }
+  free(idx);
+  *out = r;
+  return CU_OK;
+}

@@ -30,8 +30,33 @@ function M.add_common(p, options)
   p:option("--seed", "Seed for anything random.", "1"):convert(tonumber)
   p:flag("-q --quiet", "Print nothing but errors.")
   p:option("--delimiter", "Field separator: , ; | tab whitespace (default: guessed).")
+  p:flag("--no-header", "The first line is data; name the columns with --columns.")
+  p:option("--columns", "Column names, comma-separated (with --no-header, or to rename).")
+  p:option("--date-format", "Format of the date column, e.g. %d/%m/%Y %H:%M (default: inferred).")
+  p:option("--encoding", "Text encoding: utf-8 (default), latin-1 or cp1252.")
+    :choices{"utf-8", "utf8", "latin-1", "latin1", "iso-8859-1", "cp1252", "windows-1252"}
   p:flag("--skip-bad-rows", "Drop rows that cannot be read, and report how many.")
   return p
+end
+
+--- Adds the transaction column flags (defaults: the Online Retail export).
+function M.add_transaction_columns(p)
+  p:option("--customer", "Customer id column.", "CustomerID")
+  p:option("--date", "Order date column.", "InvoiceDate")
+  p:option("--amount", "Line amount column (instead of --quantity x --price).")
+  p:option("--quantity", "Quantity column.", "Quantity")
+  p:option("--price", "Unit price column.", "UnitPrice")
+  p:option("--order", "Order id column (used when the file has it).", "InvoiceNo")
+  p:option("--product", "Product id column (used when the file has it).", "StockCode")
+  p:option("--cancel-prefix", "Order ids starting with this are cancellations.", "C")
+  return p
+end
+
+--- The transaction column options for custan.rfm and custan.cohort.
+function M.transaction_options(args)
+  return {customer = args.customer, date = args.date, amount = args.amount,
+          quantity = args.quantity, price = (not args.amount) and args.price or nil,
+          order = args.order, product = args.product, cancel_prefix = args.cancel_prefix}
 end
 
 --- Parses the arguments; on bad usage prints the usage and the error to
@@ -53,12 +78,36 @@ function M.fail(message)
 end
 
 --- Reading options for custan.read_csv from parsed flags.
-function M.csv_options(args, extra)
+-- @tparam table args parsed flags
+-- @tparam[opt] table extra more options (merged last)
+-- @tparam[opt] string date_column the column --date-format applies to
+function M.csv_options(args, extra, date_column)
   local o = {}
   if args.delimiter then o.delimiter = args.delimiter end
   if args.skip_bad_rows then o.skip_bad_rows = true end
+  if args.no_header then o.header = false end
+  if args.columns then o.names = util.split(args.columns) end
+  if args.no_header and not args.columns then
+    M.usage_error("--no-header needs --columns to name the columns")
+  end
+  if args.date_format and date_column then
+    o.types = {[date_column] = "timestamp:" .. args.date_format}
+  end
   for k, v in pairs(extra or {}) do o[k] = v end
   return o
+end
+
+--- Prints a usage error and exits with status 2.
+function M.usage_error(message)
+  io.stderr:write("error: ", message, "\n")
+  os.exit(2)
+end
+
+--- The --encoding value for transcoding, nil for UTF-8.
+function M.encoding(args)
+  local e = args.encoding
+  if e == nil or e == "utf-8" or e == "utf8" then return nil end
+  return e
 end
 
 --- Prints to stdout unless --quiet or --json.

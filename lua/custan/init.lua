@@ -73,6 +73,28 @@ function M.read_csv_chunks(path, options, fn)
   return info
 end
 
+--- The column names of a CSV file, from its header (or `names`), reading
+-- only the start of the file.
+-- @tparam string path
+-- @tparam[opt] table options as read_csv (delimiter, header, names, quote)
+-- @treturn table names
+function M.csv_columns(path, options)
+  local o = options or {}
+  local names
+  local stop = {}
+  local ok, err = pcall(io_core.read_csv_chunks, path, {
+    delimiter = o.delimiter, header = o.header, names = o.names, quote = o.quote,
+    block_size = 1 << 16, infer_rows = 100, threads = 1, skip_bad_rows = true, name = o.name,
+  }, function(chunk)
+    names = chunk:names()
+    error(stop)
+  end)
+  if names then return names end
+  if ok and err then return o.names or {} end -- a header and no rows
+  if not ok then error(err, 0) end
+  error(err, 0)
+end
+
 --- Builds a frame from Lua tables.
 -- @tparam table columns maps column names to arrays (nil = missing) or columns
 -- @tparam[opt] table order the column order; default the names sorted

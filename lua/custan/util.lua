@@ -64,7 +64,7 @@ end
 
 --- Thousands separators: 541909 -> "541,909".
 function M.commas(n)
-  local s = tostring(math.tointeger(n) or n)
+  local s = type(n) == "number" and tostring(math.tointeger(n) or n) or tostring(n)
   local sign, int, frac = s:match("^([-]?)(%d+)(.*)$")
   if not int then return s end
   int = int:reverse():gsub("(%d%d%d)", "%1,"):reverse():gsub("^,", "")

@@ -179,6 +179,11 @@ int main(void) {
   ((double *)ids->data)[0] = ((double *)ids->data)[1] = 17850.0;
   CHECK(cu_rfm_add(a, ids, c.ts, c.amount, NULL, NULL, NULL, NULL, &e) == 0);
   CHECK(cu_rfm_add(a, c.cust, c.ts, c.amount, NULL, NULL, NULL, NULL, &e) == 0);
+  cu_column *as_text = cu_column_new(CU_STR, 2, NULL); /* a float id written as text */
+  ((int32_t *)as_text->data)[0] = ((int32_t *)as_text->data)[1] =
+      cu_dict_intern(as_text->dict, "17850.0", 7);
+  CHECK(cu_rfm_add(a, as_text, c.ts, c.amount, NULL, NULL, NULL, NULL, &e) == 0);
+  cu_column_release(as_text);
   CHECK(cu_rfm_add(a, c.ts, c.cust, NULL, NULL, NULL, NULL, NULL, &e) == CU_ETYPE);
   CHECK(cu_rfm_result(a, &f, NULL, &e) == 0 && f->nrows == 1 && col(f, "customer")->type == CU_I64);
   cu_frame_release(f);

@@ -1,0 +1,325 @@
+--- Customer summaries, RFM scores and segments.
+-- The per-row work is the C accumulator (custan.core.rfm); what counts as a
+-- purchase or a cancellation, how scores are cut and how segments are named
+-- are decided here and in rule files, where an analyst can change them.
+-- @module custan.rfm
+
+local core = require "custan.core.rfm"
+local custan = require "custan"
+
+local M = {}
+
+--- Column names of the Online Retail export, the defaults everywhere.
+M.defaults = {
+  customer = "CustomerID", date = "InvoiceDate", quantity = "Quantity", price = "UnitPrice",
+  order = "InvoiceNo", product = "StockCode", country = "Country", cancel_prefix = "C",
+}
+
+local function merged(options)
+  local o = {}
+  for k, v in pairs(M.defaults) do o[k] = v end
+  for k, v in pairs(options or {}) do o[k] = v end
+  return o
+end
+
+--- The transaction columns a summary needs, with the default rules:
+-- a row is cancelled when its order id starts with `cancel_prefix` (Online
+-- Retail's "C536379") or its quantity (without quantity, its amount) is
+-- negative; it is a purchase when it is not cancelled and its quantity,
+-- if known, is positive.  Replace `options.cancelled(t, o)` or
+-- `options.purchase(t, o, cancelled)` to change that.
+-- @return a table with customer, date, amount, order, product, cancelled, purchase
+function M.transaction_columns(t, o)
+  local function col(name, what, required)
+    if name and t:has(name) then return t:col(name) end
+    if required then
+      error(string.format("no %s column '%s' (columns: %s)", what, tostring(name),
+        table.concat(t:names(), ", ")), 0)
+    end
+  end
+  local c = {
+    customer = col(o.customer, "customer", true),
+    date = col(o.date, "date", true),
+    order = col(o.order, "order"),
+    product = col(o.product, "product"),
+  }
+  local quantity = o.quantity and t:has(o.quantity) and t:col(o.quantity) or nil
+  if o.amount then
+    c.amount = col(o.amount, "amount", true)
+  elseif quantity and o.price and t:has(o.price) then
+    c.amount = quantity * t:col(o.price)
+  else
+    error(string.format("give --amount, or --quantity and --price (columns: %s)",
+      table.concat(t:names(), ", ")), 0)
+  end
+  if c.date:type() ~= "timestamp" then
+    error(string.format("the date column '%s' holds %s values, not dates (give --date-format)",
+      o.date, c.date:type()), 0)
+  end
+  if o.cancelled then
+    c.cancelled = o.cancelled(t, o)
+  else
+    local sign = quantity or c.amount
+    c.cancelled = sign:lt(0)
+    if c.order and c.order:type() == "string" and o.cancel_prefix and o.cancel_prefix ~= "" then
+      c.cancelled = c.cancelled | c.order:startswith(o.cancel_prefix)
+    end
+    c.cancelled = c.cancelled:fill(false)
+  end
+  if o.purchase then
+    c.purchase = o.purchase(t, o, c.cancelled)
+  elseif quantity then
+    c.purchase = ~c.cancelled & quantity:gt(0):fill(false)
+  end
+  return c
+end
+
+local function new_accumulator(o)
+  return core.new{period = o.period or "day", unit = o.unit or o.period or "day",
+                  ["end"] = o["end"], calibration_end = o.calibration_end}
+end
+
+local function add(acc, t, o)
+  local c = M.transaction_columns(t, o)
+  acc:add(c.customer, c.date, c.amount, c.order, c.product, c.cancelled, c.purchase)
+end
+
+--- One row per customer from a transaction frame.
+-- @tparam frame tx transactions
+-- @tparam[opt] table options column names (`customer`, `date`, `amount` or
+--   `quantity` and `price`, `order`, `product`), `cancel_prefix`,
+--   `period` ("day" | "week" | "month"), `unit` (the same, or days; default
+--   the period), `end` and `calibration_end` (ISO dates), and the rule
+--   functions `cancelled` and `purchase` (see transaction_columns)
+-- @return customers frame, info (`rows`, `skipped`, `excluded`, `ignored`,
+--   `purchase_rows`, `end`)
+function M.summary(tx, options)
+  local o = merged(options)
+  local acc <close> = new_accumulator(o)
+  add(acc, tx, o)
+  return acc:result()
+end
+
+--- The reading options a summary of a file needs: only the columns it
+-- uses, with the types it relies on declared.
+function M.read_options(options, base)
+  local o = merged(options)
+  local r = {}
+  for k, v in pairs(base or {}) do r[k] = v end
+  local types = {}
+  for k, v in pairs(r.types or {}) do types[k] = v end
+  types[o.date] = types[o.date] or "timestamp"
+  if o.order then types[o.order] = types[o.order] or "string" end
+  if o.product then types[o.product] = types[o.product] or "string" end
+  types[o.customer] = types[o.customer] or "string"
+  for _, k in ipairs{"amount", "quantity", "price"} do
+    if o[k] then types[o[k]] = types[o[k]] or "float64" end
+  end
+  r.types = types
+  return r
+end
+
+--- Summarises a file while it streams from disk: memory grows with the
+-- customers, not the rows.  Columns the options do not name are skipped.
+-- @tparam string path
+-- @tparam[opt] table options as summary, plus `read` (read_csv options)
+--   and `encoding` ("latin-1", "cp1252")
+-- @return customers frame, info (with `read`, the reader's info)
+function M.summary_file(path, options)
+  local o = merged(options)
+  local read = M.read_options(o, o.read)
+  -- read only the columns the summary uses (order, product and quantity
+  -- are used when the file has them)
+  local have = {}
+  for _, name in ipairs(custan.csv_columns(path, read)) do have[name] = true end
+  local wanted = {o.customer, o.date}
+  if o.amount then wanted[#wanted + 1] = o.amount else wanted[#wanted + 1] = o.price end
+  for _, k in ipairs{"quantity", "order", "product"} do
+    if o[k] and have[o[k]] then wanted[#wanted + 1] = o[k] end
+  end
+  for _, name in ipairs(wanted) do
+    if not have[name] then
+      error(string.format("%s: no column named '%s' (columns: %s)", path, name,
+        table.concat(custan.csv_columns(path, read), ", ")), 0)
+    end
+  end
+  local keep = {}
+  for _, name in ipairs(wanted) do keep[name] = true end
+  for name in pairs(read.types) do
+    if not keep[name] then read.types[name] = nil end
+  end
+  read.columns = wanted
+  if not have[o.order or ""] then o.order = nil end
+  if not have[o.product or ""] then o.product = nil end
+  if not have[o.quantity or ""] then o.quantity = nil end
+  local acc <close> = new_accumulator(o)
+  local info = custan.read_csv_chunks(path, read, function(chunk)
+    if o.encoding then
+      for _, name in ipairs(chunk:names()) do
+        if chunk:col(name):type() == "string" then chunk[name] = chunk:col(name):transcode(o.encoding) end
+      end
+    end
+    add(acc, chunk, o)
+  end)
+  local customers, sinfo = acc:result()
+  sinfo.read = info
+  return customers, sinfo
+end
+
+-- --------------------------------------------------------------- scores --
+
+--- Quantile score 1..k of a column, as pandas'
+-- `qcut(x.rank(method="first"), k, labels=1..k)`: values are ranked
+-- ascending with ties in row order (customers are in id order), and the
+-- ranks are cut at the k-quantiles of 1..n, so each score holds n/k
+-- customers and equal values can get neighbouring scores.  With
+-- higher_is_better false the labels are reversed (k..1), as for recency.
+-- A single customer scores 1.
+-- @tparam column c
+-- @tparam[opt] boolean higher_is_better
+-- @tparam[opt] integer k groups (5)
+function M.quantile_score(c, higher_is_better, k)
+  k = k or 5
+  local n = c:len()
+  local rank = c:rank()
+  local score
+  if n <= 1 then
+    score = rank * 0 + 1
+  else
+    -- rank r falls in bin j when edge(j-1) < r <= edge(j), edge(j) = 1 + (n-1) j / k
+    score = ((rank - 1) * k / (n - 1)):ceil()
+    score = score + score:eq(0) -- rank 1 belongs to the first bin
+  end
+  score = score:cast("int64")
+  if not higher_is_better then score = (k + 1) - score end
+  return score
+end
+
+--- Adds R, F and M scores (1..5), FM, the RFM code ("545") and the sum
+-- rfm_score.  R scores recency_days (fewer days is better), F orders, M
+-- revenue.
+-- @tparam frame customers from summary
+-- @tparam[opt] table options `recency`, `frequency`, `monetary` column names
+function M.score(customers, options)
+  local o = options or {}
+  local c = customers
+  c.R = M.quantile_score(c:col(o.recency or "recency_days"), false)
+  c.F = M.quantile_score(c:col(o.frequency or "orders"), true)
+  c.M = M.quantile_score(c:col(o.monetary or "revenue"), true)
+  c.FM = ((c.F + c.M + 1) / 2):floor():cast("int64")
+  c.RFM = (c.R * 100 + c.F * 10 + c.M):cast("string")
+  c.rfm_score = c.R + c.F + c.M
+  return c
+end
+
+-- ------------------------------------------------------------- segments --
+
+--- Loads a rule file (a Lua file returning {segments = {{name, when,
+-- action}, ...}, fallback = name?}) and checks its shape.
+-- @raise "FILE: segment 3 has no when function", and load errors
+function M.load_rules(path)
+  local chunk, err = loadfile(path, "t")
+  if not chunk then error("rules " .. err, 0) end
+  local ok, rules = pcall(chunk)
+  if not ok then error(string.format("rules %s: %s", path, tostring(rules)), 0) end
+  return M.check_rules(rules, path)
+end
+
+--- Checks a rules table; returns it.
+function M.check_rules(rules, where)
+  where = where or "rules"
+  if type(rules) ~= "table" or type(rules.segments) ~= "table" or #rules.segments == 0 then
+    error(where .. ": must return a table with a non-empty `segments` list", 0)
+  end
+  for i, s in ipairs(rules.segments) do
+    if type(s) ~= "table" or type(s.name) ~= "string" then
+      error(string.format("%s: segment %d has no name", where, i), 0)
+    end
+    if type(s.when) ~= "function" then
+      error(string.format("%s: segment %d (%s) has no when function", where, i, s.name), 0)
+    end
+  end
+  rules.where = where
+  return rules
+end
+
+--- The default rules: lua/custan/segments/rfm.lua.
+function M.default_rules()
+  return M.check_rules(require "custan.segments.rfm", "custan.segments.rfm")
+end
+
+--- Names each customer's segment by the first matching rule.
+-- @tparam frame customers scored (R, F, M, FM)
+-- @tparam[opt] table rules default_rules()
+-- @return customers (with a `segment` column), notes (rules that matched nobody)
+-- @raise naming the rule and the customer when a rule fails or nothing matches
+function M.segment(customers, rules)
+  rules = rules or M.default_rules()
+  local n = customers:nrows()
+  local names, used = {}, {}
+  local id_col = customers:names()[1]
+  for i = 1, n do
+    local c = customers:row(i)
+    local found
+    for _, s in ipairs(rules.segments) do
+      local ok, hit = pcall(s.when, c)
+      if not ok then
+        error(string.format("%s: rule '%s' failed for customer %s: %s", rules.where, s.name,
+          tostring(c[id_col]), tostring(hit)), 0)
+      end
+      if hit then
+        found = s.name
+        break
+      end
+    end
+    if not found then
+      if not rules.fallback then
+        error(string.format("%s: no rule matches customer %s (R=%s, F=%s, M=%s); add a rule " ..
+          "or a `fallback` segment name", rules.where, tostring(c[id_col]), tostring(c.R),
+          tostring(c.F), tostring(c.M)), 0)
+      end
+      found = rules.fallback
+    end
+    names[i] = found
+    used[found] = true
+  end
+  customers.segment = custan.column(names, "string", n)
+  local notes = {}
+  for _, s in ipairs(rules.segments) do
+    if not used[s.name] then
+      notes[#notes + 1] = string.format("rule '%s' matched no customer", s.name)
+    end
+  end
+  return customers, notes
+end
+
+--- Per segment, in rule order: customers, their share, revenue and its
+-- share, mean R, F, M, and the recommended action.
+function M.segment_table(customers, rules)
+  rules = rules or M.default_rules()
+  local g = customers:group_by("segment"):agg{
+    {"segment", "size", as = "customers"},
+    {"revenue", "sum", as = "revenue"},
+    {"R", "mean", as = "mean_R"}, {"F", "mean", as = "mean_F"}, {"M", "mean", as = "mean_M"},
+    {"recency_days", "mean", as = "mean_recency_days"},
+    {"orders", "mean", as = "mean_orders"},
+  }
+  local total_customers, total_revenue = customers:nrows(), customers.revenue:sum()
+  g.customer_share = g.customers / total_customers
+  g.revenue_share = g.revenue / total_revenue
+  local position, action = {}, {}
+  for i, s in ipairs(rules.segments) do
+    position[s.name] = i
+    action[s.name] = s.action or ""
+  end
+  if rules.fallback then
+    position[rules.fallback] = #rules.segments + 1
+    action[rules.fallback] = rules.fallback_action or ""
+  end
+  g.position = g.segment:map(function(name) return position[name] end, "int64")
+  g.action = g.segment:map(function(name) return action[name] end, "string")
+  return g:sort("position"):select{"segment", "customers", "customer_share", "revenue",
+    "revenue_share", "mean_R", "mean_F", "mean_M", "mean_recency_days", "mean_orders", "action"}
+end
+
+return M
