@@ -38,8 +38,8 @@ local say = cli.printer(args)
 local options = cli.transaction_options(args)
 options.period = args.period
 options.unit = args.unit or args.period
-options["end"] = args["end"]
-options.calibration_end = args.calibration_end
+options["end"] = cli.check_date(args["end"], "--end")
+options.calibration_end = cli.check_date(args.calibration_end, "--calibration-end")
 options.encoding = cli.encoding(args)
 options.read = cli.csv_options(args, nil, args.date)
 

@@ -583,6 +583,39 @@ static int col_slice(lua_State *L) {
   return finish_column(L, box, cu_column_slice(&box->c, a, (size_t)i - 1, (size_t)j, &e), &e);
 }
 
+static int col_cumsum(lua_State *L) {
+  cu_column *a = l_checkcolumn(L, 1);
+  cu_err e = {0};
+  l_column_box *box = l_newcolumn(L);
+  return finish_column(L, box, cu_cumsum(&box->c, a, &e), &e);
+}
+
+/* c:take(indices): values at the 1-based positions of an int64 column
+ * (missing positions give missing values) */
+static int col_take(lua_State *L) {
+  cu_column *a = l_checkcolumn(L, 1);
+  cu_column *ix = l_checkcolumn(L, 2);
+  luaL_argcheck(L, ix->type == CU_I64, 2, "expected an int64 column of positions");
+  size_t *idx = malloc((ix->n ? ix->n : 1) * sizeof *idx);
+  if (!idx) return luaL_error(L, "out of memory");
+  for (size_t k = 0; k < ix->n; k++) {
+    int64_t v = ((const int64_t *)ix->data)[k];
+    if (!cu_is_valid(ix, k)) {
+      idx[k] = SIZE_MAX;
+    } else if (v < 1 || (uint64_t)v > a->n) {
+      free(idx);
+      return luaL_error(L, "take: position %d is not in 1..%d", (int)v, (int)a->n);
+    } else {
+      idx[k] = (size_t)v - 1;
+    }
+  }
+  cu_err e = {0};
+  l_column_box *box = l_newcolumn(L);
+  int st = cu_column_take(&box->c, a, idx, ix->n, &e);
+  free(idx);
+  return finish_column(L, box, st, &e);
+}
+
 /* c:rank([desc]): ranks 1..n, ties in row order */
 static int col_rank(lua_State *L) {
   cu_column *a = l_checkcolumn(L, 1);
@@ -602,8 +635,8 @@ static int col_rank(lua_State *L) {
 /* c:transcode("latin-1" | "cp1252" | "utf-8") */
 static int col_transcode(lua_State *L) {
   cu_column *a = l_checkcolumn(L, 1);
-  static const char *const encs[] = {"utf-8", "latin-1", "cp1252", "utf8", "latin1",
-                                     "iso-8859-1", "windows-1252", NULL};
+  static const char *const encs[] = {"utf-8",  "latin-1",    "cp1252",       "utf8",
+                                     "latin1", "iso-8859-1", "windows-1252", NULL};
   static const int code[] = {0, 1, 2, 0, 1, 1, 2};
   int k = code[luaL_checkoption(L, 2, NULL, encs)];
   if (k == 0) {
@@ -998,6 +1031,28 @@ static int l_concat(lua_State *L) {
   return 1;
 }
 
+/* t:group_ids(keys): each row's group, numbered 1.. in order of first
+ * appearance (as aggregate(keys, specs, false) orders its rows), and the
+ * number of groups. */
+static int fr_group_ids(lua_State *L) {
+  cu_frame *f = l_checkframe(L, 1);
+  const cu_column *keys[16];
+  size_t nk = key_columns(L, f, 2, keys, 16);
+  cu_groups g;
+  cu_err e = {0};
+  l_column_box *box = l_newcolumn(L);
+  if (cu_group(&g, keys, nk, f->nrows, &e)) return l_raise(L, &e);
+  box->c = cu_column_new(CU_I64, f->nrows, NULL);
+  if (!box->c) {
+    cu_groups_free(&g);
+    return luaL_error(L, "out of memory");
+  }
+  for (size_t i = 0; i < f->nrows; i++) ((int64_t *)box->c->data)[i] = (int64_t)g.gid[i] + 1;
+  lua_pushinteger(L, (lua_Integer)g.ngroups);
+  cu_groups_free(&g);
+  return 2;
+}
+
 /* aggregate(t, keys, specs [, sort]): specs is an array of
  * {column, function, name}; the result has the key columns, then one
  * column per spec, one row per group (sorted by the keys unless sort is
@@ -1101,17 +1156,30 @@ static int fr_len(lua_State *L) { return fr_nrows(L); }
 
 /* -------------------------------------------------------- registration -- */
 
-static const luaL_Reg frame_methods[] = {{"nrows", fr_nrows},      {"ncols", fr_ncols},
-                                         {"names", fr_names},      {"types", fr_types},
-                                         {"col", fr_col},          {"has", fr_has},
-                                         {"select", fr_select},    {"drop", fr_drop},
-                                         {"rename", fr_rename},    {"set", fr_set},
-                                         {"filter", fr_filter},    {"take", fr_take},
-                                         {"slice", fr_slice},      {"head", fr_head},
-                                         {"tail", fr_tail},        {"sort", fr_sort},
-                                         {"row", fr_row},          {"copy", fr_copy},
-                                         {"nbytes", fr_nbytes},    {"aggregate", fr_aggregate},
-                                         {"close", frame_release}, {NULL, NULL}};
+static const luaL_Reg frame_methods[] = {{"nrows", fr_nrows},
+                                         {"ncols", fr_ncols},
+                                         {"names", fr_names},
+                                         {"types", fr_types},
+                                         {"col", fr_col},
+                                         {"has", fr_has},
+                                         {"select", fr_select},
+                                         {"drop", fr_drop},
+                                         {"rename", fr_rename},
+                                         {"set", fr_set},
+                                         {"filter", fr_filter},
+                                         {"take", fr_take},
+                                         {"slice", fr_slice},
+                                         {"head", fr_head},
+                                         {"tail", fr_tail},
+                                         {"sort", fr_sort},
+                                         {"row", fr_row},
+                                         {"copy", fr_copy},
+                                         {"nbytes", fr_nbytes},
+                                         {"aggregate", fr_aggregate},
+                                         {"group_ids", fr_group_ids},
+                                         {"group_ids", fr_group_ids},
+                                         {"close", frame_release},
+                                         {NULL, NULL}};
 
 static const luaL_Reg frame_meta[] = {{"__index", fr_index},      {"__newindex", fr_newindex},
                                       {"__len", fr_len},          {"__gc", frame_release},
@@ -1170,6 +1238,8 @@ static const luaL_Reg column_methods[] = {{"type", col_type},
                                           {"slice", col_slice},
                                           {"close", column_release},
                                           {"rank", col_rank},
+                                          {"cumsum", col_cumsum},
+                                          {"take", col_take},
                                           {"transcode", col_transcode},
                                           {NULL, NULL}};
 

@@ -189,6 +189,10 @@ int cu_mask_indices(size_t **idx, size_t *n, const cu_column *mask, cu_err *e);
 int cu_argsort(size_t **idx, const cu_column *const *keys, const int *desc, size_t nkeys,
                size_t nrows, cu_err *e);
 
+/* Running sum of a numeric column (compensated); missing values count as
+ * zero and stay missing in the result. */
+int cu_cumsum(cu_column **out, const cu_column *a, cu_err *e);
+
 /* Ranks 1..n in sort order (desc reverses), ties in row order ("first",
  * as pandas' rank(method="first")); missing values get missing ranks. */
 int cu_rank(cu_column **out, const cu_column *c, int desc, cu_err *e);

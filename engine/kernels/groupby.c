@@ -110,32 +110,62 @@ int cu_group(cu_groups *g, const cu_column *const *keys, size_t nkeys, size_t nr
   return CU_OK;
 }
 
-typedef struct {
-  size_t g;
-  uint64_t v;
-} gv_pair;
+/* Distinct values per group: one pass with a hash set of (group, value)
+ * that grows with the distinct pairs, not the rows. */
+typedef struct gvset {
+  size_t cap, n;
+  size_t *g; /* group + 1; 0 marks a free slot */
+  uint64_t *v;
+} gvset;
 
-static int cmp_pair(const void *p, const void *q) {
-  const gv_pair *a = p, *b = q;
-  if (a->g != b->g) return a->g < b->g ? -1 : 1;
-  return (a->v > b->v) - (a->v < b->v);
+static size_t gv_slot(const gvset *s, size_t grp, uint64_t v) {
+  size_t j = mix(v ^ (grp * 0x9e3779b97f4a7c15ull)) & (s->cap - 1);
+  while (s->g[j] && (s->g[j] != grp || s->v[j] != v)) j = (j + 1) & (s->cap - 1);
+  return j;
+}
+
+static int gv_grow(gvset *s) {
+  gvset t = {s->cap * 2, s->n, calloc(s->cap * 2, sizeof(size_t)),
+             malloc(s->cap * 2 * sizeof(uint64_t))};
+  if (!t.g || !t.v) {
+    free(t.g);
+    free(t.v);
+    return -1;
+  }
+  for (size_t j = 0; j < s->cap; j++)
+    if (s->g[j]) {
+      size_t k = gv_slot(&t, s->g[j], s->v[j]);
+      t.g[k] = s->g[j];
+      t.v[k] = s->v[j];
+    }
+  free(s->g);
+  free(s->v);
+  *s = t;
+  return 0;
 }
 
 static int agg_nunique(cu_column *r, const cu_groups *g, const cu_column *src) {
-  gv_pair *p = malloc((g->nrows ? g->nrows : 1) * sizeof *p);
-  if (!p) return -1;
-  size_t m = 0;
-  for (size_t i = 0; i < g->nrows; i++)
-    if (cu_is_valid(src, i)) {
-      p[m].g = g->gid[i];
-      p[m++].v = key_bits(src, i);
-    }
-  qsort(p, m, sizeof *p, cmp_pair);
+  gvset s = {1024, 0, calloc(1024, sizeof(size_t)), malloc(1024 * sizeof(uint64_t))};
+  int st = 0;
   int64_t *out = r->data;
-  for (size_t i = 0; i < m; i++)
-    if (i == 0 || p[i].g != p[i - 1].g || p[i].v != p[i - 1].v) out[p[i].g]++;
-  free(p);
-  return 0;
+  for (size_t i = 0; i < g->nrows && s.g && s.v; i++) {
+    if (!cu_is_valid(src, i)) continue;
+    size_t grp = g->gid[i] + 1;
+    uint64_t v = key_bits(src, i);
+    size_t j = gv_slot(&s, grp, v);
+    if (s.g[j]) continue;
+    s.g[j] = grp;
+    s.v[j] = v;
+    out[grp - 1]++;
+    if (++s.n * 2 > s.cap && gv_grow(&s)) {
+      st = -1;
+      break;
+    }
+  }
+  if (!s.g || !s.v) st = -1;
+  free(s.g);
+  free(s.v);
+  return st;
 }
 
 int cu_group_agg(cu_column **out, const cu_groups *g, const cu_column *src, cu_agg_fn fn,

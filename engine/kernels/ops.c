@@ -797,7 +797,8 @@ int cu_str_transcode(cu_column **out, const cu_column *a, int enc, cu_err *e) {
     size_t k = 0;
     for (size_t j = 0; j < sl; j++) {
       unsigned cp = s[j];
-      if (enc == 2 && cp >= 0x80 && cp < 0xA0) cp = cp1252_hi[cp - 0x80] ? cp1252_hi[cp - 0x80] : 0xFFFD;
+      if (enc == 2 && cp >= 0x80 && cp < 0xA0)
+        cp = cp1252_hi[cp - 0x80] ? cp1252_hi[cp - 0x80] : 0xFFFD;
       if (cp < 0x80) {
         buf[k++] = (char)cp;
       } else if (cp < 0x800) {
@@ -821,4 +822,33 @@ oom:
   free(buf);
   cu_column_release(r);
   return nomem(e);
+}
+
+int cu_cumsum(cu_column **out, const cu_column *a, cu_err *e) {
+  if (need_num(a, "cumsum", 0, e)) return e->code;
+  cu_column *r = cu_column_new(a->type == CU_F64 ? CU_F64 : CU_I64, a->n, NULL);
+  if (!r || copy_mask(r, a)) {
+    cu_column_release(r);
+    return nomem(e);
+  }
+  double s = 0, c = 0;
+  int64_t si = 0;
+  for (size_t i = 0; i < a->n; i++) {
+    if (r->type == CU_I64) {
+      int64_t v = cu_is_valid(a, i) ? (int64_t)cu_column_get_f(a, i) : 0;
+      if (a->type == CU_I64 && cu_is_valid(a, i)) v = ((const int64_t *)a->data)[i];
+      if (__builtin_add_overflow(si, v, &si)) {
+        cu_column_release(r);
+        return cu_err_set(e, CU_ERANGE, "integer overflow in cumsum");
+      }
+      ((int64_t *)r->data)[i] = si;
+      continue;
+    }
+    double x = cu_is_valid(a, i) ? ((const double *)a->data)[i] : 0, t = s + x;
+    c += fabs(s) >= fabs(x) ? (s - t) + x : (x - t) + s;
+    s = t;
+    ((double *)r->data)[i] = s + c;
+  }
+  *out = r;
+  return CU_OK;
 }

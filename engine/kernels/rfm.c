@@ -42,7 +42,7 @@ typedef struct pslot {
 typedef struct pmap {
   size_t n, cap;
   pslot *s;
-  double *val; /* per slot, for maps that sum values (periods) */
+  double *val;  /* per slot, for maps that sum values (periods) */
   double *comp; /* their Neumaier compensation */
   int with_val;
   unsigned gen; /* bumped when slots move, so a remembered slot is stale */

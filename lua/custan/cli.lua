@@ -103,6 +103,15 @@ function M.usage_error(message)
   os.exit(2)
 end
 
+--- Checks that a flag holds a date (YYYY-MM-DD[ HH:MM[:SS]]); exits 2 if not.
+function M.check_date(value, flag)
+  if value == nil then return nil end
+  if not (value:match("^%d%d%d%d%-%d%d%-%d%d$") or value:match("^%d%d%d%d%-%d%d%-%d%d[ T]%d%d:%d%d")) then
+    M.usage_error(string.format("%s expects a date as YYYY-MM-DD, got '%s'", flag, value))
+  end
+  return value
+end
+
 --- The --encoding value for transcoding, nil for UTF-8.
 function M.encoding(args)
   local e = args.encoding

@@ -114,6 +114,16 @@ function GroupBy:agg(spec)
   return self.frame:aggregate(self.keys, specs, self.sort)
 end
 
+--- The group's aggregate, repeated on each of its rows (pandas'
+-- groupby().transform): `tx:group_by("CustomerID"):transform("InvoiceDate", "min")`
+-- gives every transaction its customer's first purchase.
+-- @return a column as long as the frame
+function GroupBy:transform(column, fn)
+  local ids = self.frame:group_ids(self.keys)
+  local agg = self.frame:aggregate(self.keys, {{column, fn, "value"}}, false)
+  return agg:col("value"):take(ids)
+end
+
 --- Rows per group, in a column named `size`.
 function GroupBy:size()
   return self:agg{{self.keys[1], "size", as = "size"}}

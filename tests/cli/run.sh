@@ -104,6 +104,35 @@ expect "summary output not writable" 1 "cannot" -- "$custan" run summary.lua --i
 check "no partial files" bash -c "! ls '$work/out' | grep -q tmp"
 expect "summary from another folder" 0 "541,909 rows" -- bash -c "cd / && '$custan' run summary.lua --input '$root/examples/data/online_retail.csv.gz' --quiet; '$custan' run summary.lua --input '$root/examples/data/online_retail.csv.gz' | head -1"
 
+# --- prepared script: rfm.lua ----------------------------------------------
+retail="$root/examples/data/online_retail.csv.gz"
+expect "rfm --help" 0 "Usage: rfm.lua" -- "$custan" run rfm.lua --help
+expect "rfm on Online Retail" 0 "4,339 customers from 397,924 purchase rows" -- "$custan" run rfm.lua --input "$retail"
+expect "rfm segments" 0 "Can't Lose Them" -- "$custan" run rfm.lua --input "$retail"
+expect "rfm --output" 0 "wrote customers.csv, segments.csv and summary.json" -- "$custan" run rfm.lua --input "$retail" --output "$work/rfm"
+check "rfm customers.csv columns" grep -q "^customer,frequency,recency,T,monetary_value,recency_days,orders,revenue" "$work/rfm/customers.csv"
+check "rfm customers.csv rows" test "$(wc -l < "$work/rfm/customers.csv")" -eq 4340
+check "rfm segments.csv" grep -q "^Champions,931," "$work/rfm/segments.csv"
+expect "rfm custom rules" 0 "Lapsed VIP" -- "$custan" run rfm.lua --input "$retail" --rules "$root/examples/segments/value_tiers.lua"
+expect "rfm bad rules file" 1 "custan: rules $fx/syntax_error.lua:3:" -- "$custan" run rfm.lua --input "$retail" --rules "$fx/syntax_error.lua"
+expect "rfm bad period" 2 "error: argument for option '--period' must be one of" -- "$custan" run rfm.lua --input "$retail" --period year
+expect "rfm bad end date" 2 "--end expects a date as YYYY-MM-DD, got 'soon'" -- "$custan" run rfm.lua --input "$retail" --end soon
+expect "rfm --no-header without --columns" 2 "--no-header needs --columns" -- "$custan" run rfm.lua --input "$fx/orders.csv" --no-header
+expect "rfm missing column" 1 "no column named 'client'" -- "$custan" run rfm.lua --input "$fx/orders.csv" --customer client --date date --amount amount
+expect "rfm small file" 0 "3 customers from 4 purchase rows" -- "$custan" run rfm.lua --input "$fx/orders.csv" --customer customer --date date --amount amount --order order
+expect "rfm CDNOW flags" 0 "2,357 customers" -- "$custan" run rfm.lua --input "$root/examples/data/cdnow_sample.txt" --delimiter whitespace --no-header --columns master,id,date,cds,amount --customer id --date date --amount amount --date-format %Y%m%d --unit week --end 1997-09-30
+(cd "$work" && "$custan" run rfm.lua --input "$retail" --json > r1.json 2>&1; "$custan" run rfm.lua --input "$retail" --json > r2.json 2>&1)
+check "rfm --json is the same every run" cmp -s "$work/r1.json" "$work/r2.json"
+check "rfm --json is valid" "$custan" -e "assert(require('cjson').decode(io.open('$work/r1.json'):read('a')).customers == 4339)"
+
+# --- prepared script: cohort.lua -------------------------------------------
+expect "cohort --help" 0 "Usage: cohort.lua" -- "$custan" run cohort.lua --help
+expect "cohort on Online Retail" 0 "2010-12     885   37%   32%   38%" -- "$custan" run cohort.lua --input "$retail"
+expect "cohort --output" 0 "wrote cohorts.csv" -- "$custan" run cohort.lua --input "$retail" --output "$work/cohort"
+check "cohort files" test -s "$work/cohort/cohorts.csv" -a -s "$work/cohort/lorenz.csv" -a -s "$work/cohort/abc.csv" -a -s "$work/cohort/monthly.csv" -a -s "$work/cohort/summary.json"
+expect "cohort bad --abc" 2 "--abc needs two limits" -- "$custan" run cohort.lua --input "$retail" --abc 0.9,0.5
+expect "cohort small file" 0 "3 customers" -- "$custan" run cohort.lua --input "$fx/orders.csv" --customer customer --date date --amount amount --order order
+
 # --- the README's example script ------------------------------------------
 expect "README example" 0 "14646.0     280206.02" -- "$custan" run "$root/examples/top_customers.lua" "$root/examples/data/online_retail.csv.gz" "$work/customers.csv"
 check "README example wrote CSV" grep -q "^14646.0,280206.02,74,2011-12-08 12:12:00$" "$work/customers.csv"

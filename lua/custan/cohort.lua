@@ -1,0 +1,164 @@
+--- Cohorts and purchase behaviour from a transaction log.
+-- Every table is built from column operations and group-bys in C; the
+-- choices (what a purchase is, ABC thresholds, the share called "top")
+-- are options here.
+-- @module custan.cohort
+
+local custan = require "custan"
+local rfm = require "custan.rfm"
+
+local M = {}
+
+--- The purchase rows of a transaction frame, as a frame with the
+-- columns customer, date, amount and, where the file has them, order,
+-- product and country.  Purchases and cancellations are told apart by the
+-- same rules as custan.rfm (see rfm.transaction_columns); rows without a
+-- customer are kept (they count in revenue and orders, not in customers).
+-- @tparam frame tx
+-- @tparam[opt] table options column names and rules, as custan.rfm
+function M.purchases(tx, options)
+  local o = {}
+  for k, v in pairs(rfm.defaults) do o[k] = v end
+  for k, v in pairs(options or {}) do o[k] = v end
+  local c = rfm.transaction_columns(tx, o)
+  local cols, order = {customer = c.customer, date = c.date, amount = c.amount},
+    {"customer", "date", "amount"}
+  if c.order then cols.order, order[#order + 1] = c.order, "order" end
+  if c.product then cols.product, order[#order + 1] = c.product, "product" end
+  if o.country and tx:has(o.country) then
+    cols.country, order[#order + 1] = tx:col(o.country), "country"
+  end
+  local p = custan.frame(cols, order)
+  local keep = ~c.cancelled
+  if c.purchase then keep = c.purchase end
+  if o["end"] then keep = keep & c.date:le(o["end"] .. " 23:59:59") end
+  return p:filter(keep)
+end
+
+local function month_index(ts)
+  return ts:year() * 12 + ts:month()
+end
+
+--- Monthly acquisition cohorts by months since the first purchase.
+-- @tparam frame p purchases (M.purchases)
+-- @return a frame: cohort (first month), age (months since), active
+--   (customers buying that month), size (the cohort's customers),
+--   retention (active / size), revenue
+function M.cohorts(p)
+  local known = p:filter(~p.customer:is_missing())
+  known.month = known.date:floor("month")
+  known.cohort = known:group_by("customer"):transform("month", "min")
+  known.age = month_index(known.month) - month_index(known.cohort)
+  local t = known:group_by{"cohort", "age"}:agg{
+    {"customer", "n_unique", as = "active"},
+    {"amount", "sum", as = "revenue"},
+  }
+  local size = t:filter(t.age:eq(0)):select{"cohort", "active"}:rename{active = "size"}
+  -- each row's cohort size: the age-0 row of its cohort
+  local sizes = {}
+  for _, r in ipairs(size:to_rows()) do sizes[r.cohort] = r.size end
+  t.size = t.cohort:map(function(c) return sizes[c] end, "int64")
+  t.retention = t.active / t.size
+  return t:select{"cohort", "age", "active", "size", "retention", "revenue"}
+end
+
+--- Revenue concentration over customers.
+-- @tparam frame p purchases
+-- @tparam[opt] number top the share of customers called the top (0.2)
+-- @return a table: top_share (of revenue from the top customers), gini,
+--   customers, and lorenz, a frame of every point of the Lorenz curve:
+--   customer_share (0..1) against revenue_share, customers ordered from
+--   the smallest spender up
+function M.concentration(p, top)
+  top = top or 0.2
+  local known = p:filter(~p.customer:is_missing())
+  local per = known:group_by("customer"):agg{{"amount", "sum", as = "revenue"}}:sort("revenue")
+  local n, total = per:nrows(), per.revenue:sum()
+  local idx = {}
+  for i = 1, n do idx[i] = i end
+  local position = custan.column(idx, "int64")
+  local lorenz = custan.frame({
+    customer_share = position / n,
+    revenue_share = per.revenue:cumsum() / total,
+  }, {"customer_share", "revenue_share"})
+  local k = math.ceil(top * n)
+  local top_revenue = per:tail(k).revenue:sum()
+  -- Gini from the Lorenz curve (trapezoids): 1 - sum (L_i + L_{i-1}) / n
+  local L = lorenz.revenue_share
+  local area = (L:sum() * 2 - L:get(n)) / n
+  return {
+    customers = n,
+    top = top,
+    top_customers = k,
+    top_share = top_revenue / total,
+    gini = 1 - area,
+    lorenz = custan.concat(custan.frame({customer_share = {0.0}, revenue_share = {0.0}},
+      {"customer_share", "revenue_share"}), lorenz),
+  }
+end
+
+--- ABC classification of products by revenue: A up to `a` of cumulative
+-- revenue (0.8), B up to `b` (0.95), C the rest.
+-- @return frame product, revenue, share, cumulative_share, class
+function M.abc(p, a, b)
+  a, b = a or 0.8, b or 0.95
+  if not p:has("product") then error("abc: the purchases have no product column", 2) end
+  local t = p:group_by("product"):agg{{"amount", "sum", as = "revenue"}}
+    :sort({"revenue", "product"}, {desc = {true, false}})
+  local total = t.revenue:sum()
+  t.share = t.revenue / total
+  t.cumulative_share = t.revenue:cumsum() / total
+  -- a product is in A while the revenue before it is under the A limit
+  local before = t.cumulative_share - t.share
+  t.class = before:map(function(x)
+    if x < a then return "A" elseif x < b then return "B" end
+    return "C"
+  end, "string")
+  return t
+end
+
+--- Orders and revenue by weekday (1 = Monday) and hour.
+function M.weekday_hour(p)
+  local t = p:copy()
+  t.weekday, t.hour = p.date:weekday(), p.date:hour()
+  local count = p:has("order") and {"order", "n_unique", as = "orders"} or {"date", "size", as = "orders"}
+  return t:group_by{"weekday", "hour"}:agg{count, {"amount", "sum", as = "revenue"}}
+end
+
+--- Revenue, orders and customers by country, largest revenue first.
+function M.by_country(p)
+  if not p:has("country") then error("by_country: the purchases have no country column", 2) end
+  local specs = {{"amount", "sum", as = "revenue"}, {"customer", "n_unique", as = "customers"}}
+  if p:has("order") then specs[#specs + 1] = {"order", "n_unique", as = "orders"} end
+  local t = p:group_by("country"):agg(specs)
+  t.revenue_share = t.revenue / t.revenue:sum()
+  return t:sort({"revenue", "country"}, {desc = {true, false}})
+end
+
+--- Per calendar month: revenue, orders, customers, new and returning
+-- customers (new: first purchase in that month), average order value.
+function M.monthly(p)
+  local t = p:copy()
+  t.month = p.date:floor("month")
+  local orders = p:has("order") and {"order", "n_unique", as = "orders"} or {"date", "size", as = "orders"}
+  local m = t:group_by("month"):agg{{"amount", "sum", as = "revenue"}, orders,
+    {"customer", "count", as = "rows_with_customer"}}
+  local known = t:filter(~t.customer:is_missing())
+  known.first = known:group_by("customer"):transform("month", "min")
+  local active = known:group_by("month"):agg{{"customer", "n_unique", as = "customers"}}
+  local new = known:filter(known.month:eq(known.first)):group_by("month")
+    :agg{{"customer", "n_unique", as = "new_customers"}}
+  local function lookup(frame, col)
+    local map = {}
+    for _, r in ipairs(frame:to_rows()) do map[r.month] = r[col] end
+    return m.month:map(function(v) return map[v] or 0 end, "int64")
+  end
+  m.customers = lookup(active, "customers")
+  m.new_customers = lookup(new, "new_customers")
+  m.returning_customers = m.customers - m.new_customers
+  m.average_order_value = m.revenue / m.orders
+  return m:select{"month", "revenue", "orders", "customers", "new_customers",
+    "returning_customers", "average_order_value"}
+end
+
+return M
