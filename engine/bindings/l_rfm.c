@@ -69,6 +69,12 @@ static int l_rfm_new(lua_State *L) {
     lua_pop(L, 1);
     if (lua_getfield(L, 1, "unit") != LUA_TNIL) o.unit_days = unit_days(L, -1, "unit");
     lua_pop(L, 1);
+    if (lua_getfield(L, 1, "memory_mb") != LUA_TNIL) {
+      lua_Number mb = lua_tonumber(L, -1);
+      if (!(mb > 0)) return luaL_error(L, "option 'memory_mb': expected a positive number");
+      o.memory_bytes = (size_t)(mb * 1048576.0);
+    }
+    lua_pop(L, 1);
     o.end = opt_time(L, 1, "end", &o.has_end);
     o.cal_end = opt_time(L, 1, "calibration_end", &o.has_cal_end);
     if (o.has_end && o.has_cal_end && o.cal_end >= o.end)

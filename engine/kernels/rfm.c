@@ -18,6 +18,7 @@
  * periods avoid that; for dates without times both agree). */
 #include "rfm.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +47,20 @@ typedef struct pmap {
   double *comp; /* their Neumaier compensation */
   int with_val;
   unsigned gen; /* bumped when slots move, so a remembered slot is stale */
+  /* runs spilled to a temporary file when the tables outgrow the memory
+   * budget: each run is sorted by (customer, key) */
+  FILE *spill;
+  size_t nruns, run_cap;
+  long *run_off;
+  size_t *run_len;
 } pmap;
+
+/* A spilled entry. */
+typedef struct prec {
+  uint32_t a, flags;
+  uint64_t b;
+  double val;
+} prec;
 
 /* at most 70% full: linear probing stays short */
 #define PMAP_FULL(n, cap) ((n)*10 > (cap)*7)
@@ -61,6 +75,13 @@ static uint64_t mix64(uint64_t h) {
 }
 
 static void pmap_free(pmap *m) {
+  if (m->spill) fclose(m->spill);
+  free(m->run_off);
+  free(m->run_len);
+  m->spill = NULL;
+  m->run_off = NULL;
+  m->run_len = NULL;
+  m->nruns = m->run_cap = 0;
   free(m->s);
   free(m->val);
   free(m->comp);
@@ -122,6 +143,9 @@ static int pmap_resize(pmap *m, size_t cap) {
   }
   big.n = m->n;
   big.gen = m->gen + 1;
+  big.spill = m->spill, big.nruns = m->nruns, big.run_cap = m->run_cap;
+  big.run_off = m->run_off, big.run_len = m->run_len;
+  m->spill = NULL, m->run_off = NULL, m->run_len = NULL;
   pmap_free(m);
   *m = big;
   return 0;
@@ -153,6 +177,185 @@ static size_t pmap_put(pmap *m, uint32_t a, uint64_t b) {
   return j;
 }
 
+/* --------------------------------------------------- spilling to disk -- */
+
+static int cmp_prec(const void *x, const void *y) {
+  const prec *p = x, *q = y;
+  if (p->a != q->a) return p->a < q->a ? -1 : 1;
+  return (p->b > q->b) - (p->b < q->b);
+}
+
+static const pslot *sort_slots; /* qsort has no context argument */
+static int cmp_index(const void *x, const void *y) {
+  const pslot *p = &sort_slots[*(const uint32_t *)x], *q = &sort_slots[*(const uint32_t *)y];
+  if (p->a != q->a) return p->a < q->a ? -1 : 1;
+  return (p->b > q->b) - (p->b < q->b);
+}
+
+/* Writes the table's entries as one sorted run and empties the table
+ * (keeping its capacity).  The entries are packed to the front of the
+ * table in place and a 4-byte index is sorted, so a spill needs little
+ * memory beyond the table.  0 ok, -1 out of memory or disk. */
+static int pmap_spill(pmap *m) {
+  if (m->n == 0) return 0;
+  size_t k = 0;
+  for (size_t j = 0; j < m->cap; j++) {
+    if (m->s[j].a == EMPTY) continue;
+    if (k != j) {
+      m->s[k] = m->s[j];
+      if (m->with_val) {
+        m->val[k] = m->val[j];
+        m->comp[k] = m->comp[j];
+      }
+    }
+    k++;
+  }
+  uint32_t *idx = malloc(k * sizeof *idx);
+  int st = idx ? 0 : -1;
+  for (size_t i = 0; i < k && idx; i++) idx[i] = (uint32_t)i;
+  if (idx) {
+    sort_slots = m->s;
+    qsort(idx, k, sizeof *idx, cmp_index);
+    sort_slots = NULL;
+  }
+  if (!st && !m->spill && !(m->spill = tmpfile())) st = -1;
+  if (!st && m->nruns == m->run_cap) {
+    size_t cap = m->run_cap ? m->run_cap * 2 : 16;
+    long *off = realloc(m->run_off, cap * sizeof *off);
+    size_t *len = off ? realloc(m->run_len, cap * sizeof *len) : NULL;
+    if (off) m->run_off = off;
+    if (len) m->run_len = len;
+    if (!off || !len)
+      st = -1;
+    else
+      m->run_cap = cap;
+  }
+  if (!st && fseek(m->spill, 0, SEEK_END)) st = -1;
+  if (!st) {
+    m->run_off[m->nruns] = ftell(m->spill);
+    m->run_len[m->nruns] = k;
+    prec buf[1024];
+    size_t nb = 0;
+    for (size_t i = 0; i < k && !st; i++) {
+      const pslot *ps = &m->s[idx[i]];
+      prec r = {ps->a, ps->flags, ps->b, m->with_val ? m->val[idx[i]] + m->comp[idx[i]] : 0};
+      buf[nb++] = r;
+      if (nb == 1024 || i + 1 == k) {
+        if (fwrite(buf, sizeof *buf, nb, m->spill) != nb) st = -1;
+        nb = 0;
+      }
+    }
+    if (!st) m->nruns++;
+  }
+  free(idx);
+  if (st) return -1;
+  for (size_t j = 0; j < m->cap; j++) {
+    m->s[j].a = EMPTY;
+    m->s[j].flags = 0;
+  }
+  if (m->with_val) {
+    memset(m->val, 0, m->cap * sizeof *m->val);
+    memset(m->comp, 0, m->cap * sizeof *m->comp);
+  }
+  m->n = 0;
+  m->gen++;
+  return 0;
+}
+
+typedef void (*entry_fn)(void *ud, uint32_t a, uint64_t b, uint32_t flags, double val);
+
+typedef struct run_reader {
+  size_t left; /* records not yet read from the file */
+  long off;
+  prec buf[1024];
+  size_t pos, len;
+} run_reader;
+
+static int run_next(FILE *f, run_reader *r, prec *out) {
+  if (r->pos == r->len) {
+    if (r->left == 0) return 0;
+    size_t want = r->left < 1024 ? r->left : 1024;
+    if (fseek(f, r->off, SEEK_SET) || fread(r->buf, sizeof(prec), want, f) != want) return -1;
+    r->off += (long)(want * sizeof(prec));
+    r->left -= want;
+    r->pos = 0;
+    r->len = want;
+  }
+  *out = r->buf[r->pos++];
+  return 1;
+}
+
+/* Calls fn once per distinct (customer, key), with flags OR-ed and values
+ * summed over every run and the table.  0 ok, -1 on a read error. */
+static int pmap_each(pmap *m, entry_fn fn, void *ud) {
+  if (m->nruns == 0) { /* all in memory: no order needed */
+    for (size_t j = 0; j < m->cap; j++)
+      if (m->s[j].a != EMPTY)
+        fn(ud, m->s[j].a, m->s[j].b, m->s[j].flags, m->with_val ? m->val[j] + m->comp[j] : 0);
+    return 0;
+  }
+  if (pmap_spill(m)) return -1; /* the rest becomes the last run */
+  size_t k = m->nruns;
+  run_reader *rr = calloc(k, sizeof *rr);
+  prec *head = malloc(k * sizeof *head);
+  size_t *heap = malloc(k * sizeof *heap); /* run numbers, min-heap on head */
+  int st = 0;
+  size_t hn = 0;
+  if (!rr || !head || !heap) st = -1;
+  for (size_t i = 0; i < k && !st; i++) {
+    rr[i].left = m->run_len[i];
+    rr[i].off = m->run_off[i];
+    int got = run_next(m->spill, &rr[i], &head[i]);
+    if (got < 0)
+      st = -1;
+    else if (got) {
+      size_t c = hn++; /* sift up */
+      heap[c] = i;
+      while (c > 0 && cmp_prec(&head[heap[(c - 1) / 2]], &head[heap[c]]) > 0) {
+        size_t t = heap[c];
+        heap[c] = heap[(c - 1) / 2];
+        heap[(c - 1) / 2] = t;
+        c = (c - 1) / 2;
+      }
+    }
+  }
+  int have = 0;
+  prec cur = {0};
+  while (!st && hn > 0) {
+    size_t top = heap[0];
+    prec x = head[top];
+    if (have && x.a == cur.a && x.b == cur.b) {
+      cur.flags |= x.flags;
+      cur.val += x.val;
+    } else {
+      if (have) fn(ud, cur.a, cur.b, cur.flags, cur.val);
+      cur = x;
+      have = 1;
+    }
+    int got = run_next(m->spill, &rr[top], &head[top]);
+    if (got < 0) {
+      st = -1;
+      break;
+    }
+    if (!got) heap[0] = heap[--hn];
+    for (size_t c = 0;;) { /* sift down */
+      size_t l = 2 * c + 1, r = l + 1, s = c;
+      if (l < hn && cmp_prec(&head[heap[l]], &head[heap[s]]) < 0) s = l;
+      if (r < hn && cmp_prec(&head[heap[r]], &head[heap[s]]) < 0) s = r;
+      if (s == c) break;
+      size_t t = heap[c];
+      heap[c] = heap[s];
+      heap[s] = t;
+      c = s;
+    }
+  }
+  if (!st && have) fn(ud, cur.a, cur.b, cur.flags, cur.val);
+  free(rr);
+  free(head);
+  free(heap);
+  return st;
+}
+
 /* ------------------------------------------------------------ customers -- */
 
 struct cu_rfm {
@@ -171,6 +374,7 @@ struct cu_rfm {
   pmap periods, h_periods, orders, products;
   int has_orders, has_products, has_cancel;
   int64_t max_p, max_ts; /* latest purchase seen: the default end */
+  size_t budget;         /* bytes the pair tables may hold before spilling */
   cu_rfm_info info;
 };
 
@@ -195,6 +399,7 @@ int cu_rfm_new(cu_rfm **out, const cu_rfm_options *o, cu_err *e) {
   if (!a) return cu_err_set(e, CU_ENOMEM, "out of memory");
   a->o = *o;
   a->max_p = a->max_ts = INT64_MIN;
+  a->budget = o->memory_bytes ? o->memory_bytes : ((size_t)256 << 20);
   a->nslots = 1024;
   a->slots = calloc(a->nslots, sizeof *a->slots);
   a->strs = cu_dict_new();
@@ -401,6 +606,22 @@ int cu_rfm_add(cu_rfm *a, const cu_column *customer_col, const cu_column *ts,
     st = cu_err_set(e, CU_ENOMEM, "out of memory");
     goto out;
   }
+  /* Past the memory budget, the tables go to disk as sorted runs. */
+  {
+    pmap *maps[] = {&a->periods, &a->h_periods, &a->orders, &a->products};
+    size_t more[] = {n / 4, 0, n / 4, product ? n / 2 : 0}, bytes = 0;
+    for (int k = 0; k < 4; k++) {
+      size_t cap = maps[k]->cap;
+      while (PMAP_FULL(maps[k]->n + more[k], cap)) cap *= 2;
+      bytes += cap * (sizeof(pslot) + (maps[k]->with_val ? 2 * sizeof(double) : 0));
+    }
+    if (bytes > a->budget)
+      for (int k = 0; k < 4; k++)
+        if (pmap_spill(maps[k])) {
+          st = cu_err_set(e, CU_EIO, "cannot write the temporary file: %s", strerror(errno));
+          goto out;
+        }
+  }
   /* Room up front: a chunk's rows bound its new entries, and tables that
    * do not move let consecutive rows of one order reuse their slots. */
   if (pmap_reserve(&a->periods, n / 4) || pmap_reserve(&a->orders, n / 4) ||
@@ -545,6 +766,35 @@ static void *add_col(out_cols *oc, const char *name, cu_type t, size_t n) {
   return c->data;
 }
 
+/* per-customer counts gathered from the pair tables */
+typedef struct counts {
+  const cu_rfm *a;
+  int64_t *nper, *hper, *norders, *ncancel, *nprod;
+  double *first_val, *per_sum, *per_comp;
+} counts;
+
+static void on_period(void *ud, uint32_t c, uint64_t p, uint32_t flags, double v) {
+  counts *cn = ud;
+  (void)flags;
+  cn->nper[c]++;
+  neumaier(&cn->per_sum[c], &cn->per_comp[c], v);
+  if ((int64_t)p == cn->a->first_p[c]) cn->first_val[c] = v;
+}
+static void on_hperiod(void *ud, uint32_t c, uint64_t p, uint32_t flags, double v) {
+  (void)p, (void)flags, (void)v;
+  ((counts *)ud)->hper[c]++;
+}
+static void on_order(void *ud, uint32_t c, uint64_t k, uint32_t flags, double v) {
+  counts *cn = ud;
+  (void)k, (void)v;
+  if (flags & 1) cn->norders[c]++;
+  if (flags & 2) cn->ncancel[c]++;
+}
+static void on_product(void *ud, uint32_t c, uint64_t k, uint32_t flags, double v) {
+  (void)k, (void)flags, (void)v;
+  ((counts *)ud)->nprod[c]++;
+}
+
 int cu_rfm_result(cu_rfm *a, cu_frame **out, cu_rfm_info *info, cu_err *e) {
   int64_t end_p = a->o.has_end ? period_start(a, a->o.end) : a->max_p;
   int64_t end_ts = a->o.has_end ? a->o.end : a->max_ts;
@@ -559,33 +809,23 @@ int cu_rfm_result(cu_rfm *a, cu_frame **out, cu_rfm_info *info, cu_err *e) {
   int64_t *norders = calloc(a->n + 1, sizeof *norders),
           *ncancel = calloc(a->n + 1, sizeof *ncancel);
   int64_t *nprod = calloc(a->n + 1, sizeof *nprod);
-  double *first_val = calloc(a->n + 1, sizeof *first_val),
-         *per_sum = calloc(a->n + 1, sizeof *per_sum);
+  double *first_val = calloc(a->n + 1, sizeof *first_val);
+  double *per_sum = calloc(a->n + 1, sizeof *per_sum);
+  double *per_comp = calloc(a->n + 1, sizeof *per_comp);
   uint32_t *order = malloc((a->n + 1) * sizeof *order);
   cu_frame *f = cu_frame_new(0);
   int st = CU_OK;
-  if (!nper || !hper || !norders || !ncancel || !nprod || !first_val || !per_sum || !order || !f) {
+  if (!nper || !hper || !norders || !ncancel || !nprod || !first_val || !per_sum || !per_comp ||
+      !order || !f) {
     st = cu_err_set(e, CU_ENOMEM, "out of memory");
     goto done;
   }
-  for (size_t j = 0; j < a->periods.cap; j++) {
-    const pslot *ps = &a->periods.s[j];
-    if (ps->a == EMPTY) continue;
-    nper[ps->a]++;
-    double v = a->periods.val[j] + a->periods.comp[j];
-    per_sum[ps->a] += v;
-    if ((int64_t)ps->b == a->first_p[ps->a]) first_val[ps->a] = v;
+  counts cn = {a, nper, hper, norders, ncancel, nprod, first_val, per_sum, per_comp};
+  if (pmap_each(&a->periods, on_period, &cn) || pmap_each(&a->h_periods, on_hperiod, &cn) ||
+      pmap_each(&a->orders, on_order, &cn) || pmap_each(&a->products, on_product, &cn)) {
+    st = cu_err_set(e, CU_EIO, "cannot read the temporary file back");
+    goto done;
   }
-  for (size_t j = 0; j < a->h_periods.cap; j++)
-    if (a->h_periods.s[j].a != EMPTY) hper[a->h_periods.s[j].a]++;
-  for (size_t j = 0; j < a->orders.cap; j++) {
-    const pslot *ps = &a->orders.s[j];
-    if (ps->a == EMPTY) continue;
-    if (ps->flags & 1) norders[ps->a]++;
-    if (ps->flags & 2) ncancel[ps->a]++;
-  }
-  for (size_t j = 0; j < a->products.cap; j++)
-    if (a->products.s[j].a != EMPTY) nprod[a->products.s[j].a]++;
   size_t m = 0;
   int any_str = 0;
   for (size_t c = 0; c < a->n; c++)
@@ -638,7 +878,7 @@ int cu_rfm_result(cu_rfm *a, cu_frame **out, cu_rfm_info *info, cu_err *e) {
     freq[r] = (double)(nper[c] - 1);
     rec[r] = (double)(a->last_p[c] - a->first_p[c]) / unit_us;
     T[r] = (double)(win_p - a->first_p[c]) / unit_us;
-    mon[r] = nper[c] > 1 ? (per_sum[c] - first_val[c]) / (double)(nper[c] - 1) : 0;
+    mon[r] = nper[c] > 1 ? ((per_sum[c] - first_val[c]) + per_comp[c]) / (double)(nper[c] - 1) : 0;
   }
   if (a->o.has_cal_end) {
     double *fh = add_col(&oc, "frequency_holdout", CU_F64, m);
@@ -718,6 +958,7 @@ done:
   free(nprod);
   free(first_val);
   free(per_sum);
+  free(per_comp);
   free(order);
   return st;
 }

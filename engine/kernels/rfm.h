@@ -5,8 +5,10 @@
  * recency, T, monetary_value; Fader, Hardie & Lee 2005 and the lifetimes
  * package's summary_data_from_transaction_data), optionally the holdout
  * fields of calibration_and_holdout_data, and classic RFM fields.  Memory
- * grows with customers and their distinct periods, orders and products,
- * never with the number of rows. */
+ * grows with the customers: the tables of distinct (customer, period),
+ * (customer, order) and (customer, product) pairs are written to a
+ * temporary file as sorted runs when they pass a budget, and merged at the
+ * end, so a log larger than memory is summarised exactly. */
 #ifndef CU_RFM_H
 #define CU_RFM_H
 
@@ -26,6 +28,8 @@ typedef struct cu_rfm_options {
   int64_t end;      /* timestamp (microseconds) */
   int has_cal_end;  /* calibration end: adds the holdout fields */
   int64_t cal_end;
+  size_t memory_bytes; /* budget of the distinct-pair tables before they are
+                          spilled to a temporary file (0: 256 MiB) */
 } cu_rfm_options;
 
 typedef struct cu_rfm cu_rfm;

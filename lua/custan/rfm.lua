@@ -76,7 +76,8 @@ end
 
 local function new_accumulator(o)
   return core.new{period = o.period or "day", unit = o.unit or o.period or "day",
-                  ["end"] = o["end"], calibration_end = o.calibration_end}
+                  ["end"] = o["end"], calibration_end = o.calibration_end,
+                  memory_mb = o.memory_mb}
 end
 
 local function add(acc, t, o)
@@ -90,7 +91,9 @@ end
 --   `quantity` and `price`, `order`, `product`), `cancel_prefix`,
 --   `period` ("day" | "week" | "month"), `unit` (the same, or days; default
 --   the period), `end` and `calibration_end` (ISO dates), and the rule
---   functions `cancelled` and `purchase` (see transaction_columns)
+--   functions `cancelled` and `purchase` (see transaction_columns), and
+--   `memory_mb`, the budget of the tables of distinct customer periods,
+--   orders and products before they go to a temporary file (256)
 -- @return customers frame, info (`rows`, `skipped`, `excluded`, `ignored`,
 --   `purchase_rows`, `end`)
 function M.summary(tx, options)

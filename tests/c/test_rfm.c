@@ -169,6 +169,24 @@ int main(void) {
     CHECK_NEAR(F(f, "revenue", 0), 15, 1e-12);
   }
   cu_frame_release(f);
+  /* spilling: a budget of one byte writes every chunk's pairs to disk; the
+   * merged result must equal the in-memory one */
+  o.has_cal_end = 1;
+  cu_frame *mem = run(o, nrows);
+  o.memory_bytes = 1;
+  for (size_t chunk = 1; chunk <= 4; chunk++) {
+    cu_frame *sp = run(o, chunk);
+    int same = sp && mem && sp->nrows == mem->nrows && sp->ncols == mem->ncols;
+    for (size_t j = 0; same && j < mem->ncols; j++)
+      for (size_t r = 0; r < mem->nrows; r++)
+        if (mem->cols[j]->type != CU_STR &&
+            cu_column_get_f(mem->cols[j], r) != cu_column_get_f(sp->cols[j], r))
+          same = 0;
+    CHECK(same);
+    cu_frame_release(sp);
+  }
+  cu_frame_release(mem);
+  o.memory_bytes = 0;
   /* integer ids in any type unify: 17850 as int64 and "17850" as text */
   cu_rfm *a;
   cu_err e = {0};

@@ -82,6 +82,14 @@ describe("custan.rfm", function()
         mem:select{"customer", "frequency", "recency", "T", "orders"}:to_columns())
     end)
 
+    it("should give the same result when its tables spill to disk", function()
+      local small = rfm.summary_file(retail, {["end"] = "2011-12-09", memory_mb = 0.5,
+        read = {block_size = 1 << 20}})
+      local cols = {"customer", "frequency", "recency", "T", "orders", "products", "cancelled_orders"}
+      assert.same(customers:select(cols):to_columns(), small:select(cols):to_columns())
+      assert.is_true(rel(small.monetary_value:sum(), 1331830.7430174514) < 1e-9)
+    end)
+
     it("should follow lifetimes for weekly and monthly periods", function()
       local w = rfm.summary_file(retail, {["end"] = "2011-12-09", period = "week"})
       assert.are.equal(11587, w.frequency:sum())
