@@ -1,55 +1,105 @@
 #!/usr/bin/env bash
-# bench/run.sh [FILE] [REPS]: CSV load benchmark, custan against DuckDB.
-# Each repetition is a fresh process (peak memory is then the load's own);
-# the two tools alternate so both see the same machine state.  Prints a
-# Markdown table for docs/benchmarks.md.
+# bench/run.sh [load|rfm|stream|all] [REPS]: custan's benchmarks, with the
+# peer measured in the same run.  Prints Markdown for docs/benchmarks.md.
+#   load    Online Retail CSV into a typed frame, against DuckDB's read_csv
+#   rfm     Online Retail CSV to the written customer summary (whole process),
+#           against the same summary in DuckDB SQL
+#   stream  the customer summary of a generated 20-million-row file
+#           (bench/gen_transactions.c), with peak memory
+# Each repetition is a fresh process; the tools alternate so both see the
+# same machine state.
 set -eu
 cd "$(dirname "$0")/.."
-file=${1:-}
+what=${1:-all}
 reps=${2:-7}
-if [ -z "$file" ]; then # the plain CSV: decompress the bundled copy once
-  file=/tmp/custan_bench_online_retail.csv
-  [ -s "$file" ] || gzip -dc examples/data/online_retail.csv.gz > "$file"
-fi
 custan=build/custan
 [ -x "$custan" ] || { echo "bench: build first (./dev setup)" >&2; exit 1; }
+file=/tmp/custan_bench_online_retail.csv # the plain CSV, decompressed once
+[ -s "$file" ] || gzip -dc examples/data/online_retail.csv.gz > "$file"
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
 
 have_duckdb=1
 if ! [ -d bench/node_modules/@duckdb/node-api ]; then
   (cd bench && npm install --no-audit --no-fund --silent @duckdb/node-api >/dev/null 2>&1) || have_duckdb=0
 fi
 command -v node >/dev/null || have_duckdb=0
+duck_version() { node -e "console.log(require('./bench/node_modules/@duckdb/node-api/package.json').version)"; }
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
+header() {
+  echo "file: $1 ($(du -m "$1" | cut -f1) MB), $reps runs each, $(nproc) cores, $(date -u +%Y-%m-%d)"
+  echo
+}
 
-c2=() c1=() d=() peak=() base=() bytes=0 rows=0
-for i in $(seq "$reps"); do
-  read -r s rows bytes before hwm < <("$custan" run bench/load_csv.lua "$file" 2)
-  c2+=("$s"); peak+=("$hwm"); base+=("$before")
-  read -r s _ _ _ _ < <("$custan" run bench/load_csv.lua "$file" 1)
-  c1+=("$s")
-  if [ "$have_duckdb" = 1 ]; then
-    read -r s _ < <(node bench/duckdb_load.mjs "$file")
-    d+=("$s")
-  fi
-done
-m2=$(printf '%s\n' "${c2[@]}" | median)
-m1=$(printf '%s\n' "${c1[@]}" | median)
-mp=$(printf '%s\n' "${peak[@]}" | median)
-mb=$(printf '%s\n' "${base[@]}" | median)
-echo "file: $file ($(du -m "$file" | cut -f1) MB, $rows rows), $reps runs each, $(nproc) cores, $(date -u +%Y-%m-%d)"
-echo
-echo "| tool | median load (s) | runs (s) |"
-echo "|---|---|---|"
-echo "| custan read_csv, 2 threads | $m2 | ${c2[*]} |"
-echo "| custan read_csv, 1 thread | $m1 | ${c1[*]} |"
-if [ "$have_duckdb" = 1 ]; then
-  md=$(printf '%s\n' "${d[@]}" | median)
-  echo "| DuckDB $(node -e "console.log(require('./bench/node_modules/@duckdb/node-api/package.json').version)") read_csv, 2 threads | $md | ${d[*]} |"
-else
-  echo "| DuckDB | not measured: npm package @duckdb/node-api unavailable | |"
-fi
-echo
-awk -v b="$bytes" -v p="$mp" -v s="$mb" 'BEGIN {
-  printf "custan memory: frame %.1f MB; peak RSS %.1f MB (%.2fx the frame); RSS before loading %.1f MB; peak minus that %.1f MB (%.2fx)\n",
-    b / 1e6, p / 1e6, p / b, s / 1e6, (p - s) / 1e6, (p - s) / b }'
+bench_load() {
+  echo "### Load into a typed frame"
+  echo
+  header "$file"
+  local c2=() c1=() d=() peak=() base=() bytes=0 rows=0 s
+  for _ in $(seq "$reps"); do
+    read -r s rows bytes before hwm < <("$custan" run bench/load_csv.lua "$file" 2)
+    c2+=("$s"); peak+=("$hwm"); base+=("$before")
+    read -r s _ _ _ _ < <("$custan" run bench/load_csv.lua "$file" 1)
+    c1+=("$s")
+    if [ "$have_duckdb" = 1 ]; then read -r s _ < <(node bench/duckdb_load.mjs "$file"); d+=("$s"); fi
+  done
+  echo "| tool | median load (s) | runs (s) |"
+  echo "|---|---|---|"
+  echo "| custan read_csv, 2 threads | $(printf '%s\n' "${c2[@]}" | median) | ${c2[*]} |"
+  echo "| custan read_csv, 1 thread | $(printf '%s\n' "${c1[@]}" | median) | ${c1[*]} |"
+  [ "$have_duckdb" = 1 ] && echo "| DuckDB $(duck_version) read_csv, 2 threads | $(printf '%s\n' "${d[@]}" | median) | ${d[*]} |"
+  echo
+  awk -v b="$bytes" -v p="$(printf '%s\n' "${peak[@]}" | median)" -v s="$(printf '%s\n' "${base[@]}" | median)" 'BEGIN {
+    printf "custan memory: frame %.1f MB; peak RSS %.1f MB (%.2fx the frame); before loading %.1f MB; the load itself %.1f MB (%.2fx)\n\n",
+      b / 1e6, p / 1e6, p / b, s / 1e6, (p - s) / 1e6, (p - s) / b }'
+}
+
+bench_rfm() {
+  echo "### Online Retail to the written customer summary"
+  echo
+  header "$file"
+  local cw=() ci=() dw=() dq=() t0 s
+  for _ in $(seq "$reps"); do
+    t0=$(now)
+    read -r s _ _ < <("$custan" run bench/rfm_summary.lua "$file" "$out/c.csv" 2011-12-09)
+    cw+=("$(since "$t0")"); ci+=("$s")
+    if [ "$have_duckdb" = 1 ]; then
+      t0=$(now)
+      read -r s _ < <(node bench/duckdb_rfm.mjs "$file" "$out/d.csv")
+      dw+=("$(since "$t0")"); dq+=("$s")
+    fi
+  done
+  echo "| tool | median whole process (s) | median inside the process (s) | whole-process runs (s) |"
+  echo "|---|---|---|---|"
+  echo "| custan (bench/rfm_summary.lua) | $(printf '%s\n' "${cw[@]}" | median) | $(printf '%s\n' "${ci[@]}" | median) | ${cw[*]} |"
+  [ "$have_duckdb" = 1 ] && echo "| DuckDB $(duck_version) SQL (bench/duckdb_rfm.mjs), 2 threads | $(printf '%s\n' "${dw[@]}" | median) | $(printf '%s\n' "${dq[@]}" | median) | ${dw[*]} |"
+  echo
+}
+
+bench_stream() {
+  local rows=${STREAM_ROWS:-20000000} big=/tmp/custan_bench_${STREAM_ROWS:-20000000}.csv
+  echo "### Streaming summary of a generated log ($rows rows)"
+  echo
+  cc -O2 -o "$out/gen" bench/gen_transactions.c
+  [ -s "$big" ] || "$out/gen" "$rows" > "$big"
+  echo "file: $big ($(du -m "$big" | cut -f1) MB), 1 run, $(nproc) cores, $(date -u +%Y-%m-%d)"
+  echo
+  local t0 s customers hwm
+  t0=$(now)
+  read -r s customers hwm < <("$custan" run bench/rfm_summary.lua "$big" "$out/big.csv")
+  echo "| rows | customers | whole process (s) | rows per second | peak RSS (MB) | file (MB) |"
+  echo "|---|---|---|---|---|---|"
+  awk -v r="$rows" -v c="$customers" -v w="$(since "$t0")" -v p="$hwm" -v f="$(du -m "$big" | cut -f1)" \
+    'BEGIN { printf "| %d | %d | %.1f | %.2f million | %.0f | %d |\n\n", r, c, w, r / w / 1e6, p / 1048576, f }'
+}
+
+case "$what" in
+  load) bench_load ;;
+  rfm) bench_rfm ;;
+  stream) bench_stream ;;
+  all) bench_load; bench_rfm; bench_stream ;;
+  *) echo "usage: bench/run.sh [load|rfm|stream|all] [REPS]" >&2; exit 2 ;;
+esac
