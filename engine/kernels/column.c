@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "datetime.h"
 #include "frame.h"
@@ -13,6 +14,15 @@ static const char *const type_names[CU_NTYPES] = {"float64", "int64", "timestamp
                                                   "string"};
 
 const char *cu_type_name(cu_type t) { return type_names[t]; }
+
+void *cu_alloc_large(size_t bytes) {
+  const size_t huge = (size_t)2 << 20;
+  void *p = NULL;
+  if (bytes < 2 * huge) return malloc(bytes);
+  if (posix_memalign(&p, huge, bytes)) return NULL;
+  madvise(p, bytes & ~(huge - 1), MADV_HUGEPAGE);
+  return p;
+}
 
 int cu_type_parse(const char *name, cu_type *out) {
   static const struct {

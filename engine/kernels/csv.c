@@ -323,22 +323,10 @@ static int tctx_new_parser(tctx *t) {
 
 /* ------------------------------------------------------------- commit -- */
 
-/* Large buffers on transparent huge pages: a load touches tens of MB of
- * fresh memory, and on virtual machines each 4 KB page fault is costly.
- * Falls back to malloc where THP is off; free() releases either. */
-static void *big_alloc(size_t bytes) {
-  const size_t huge = (size_t)2 << 20;
-  void *p = NULL;
-  if (bytes < 2 * huge) return malloc(bytes);
-  if (posix_memalign(&p, huge, bytes)) return NULL;
-  madvise(p, bytes & ~(huge - 1), MADV_HUGEPAGE);
-  return p;
-}
-
 static int gcol_reserve(gcol *g, size_t need) {
   if (need <= g->cap) return 0;
   if (g->cap == 0 && !g->data) { /* first, presized allocation */
-    if (!(g->data = big_alloc(need * cu_type_width(g->type)))) return -1;
+    if (!(g->data = cu_alloc_large(need * cu_type_width(g->type)))) return -1;
     g->cap = need;
     return 0;
   }
@@ -985,7 +973,7 @@ static int read_pass(reader *rd, gzFile fh, size_t data_off, size_t est_rows, in
   const cu_csv_options *o = rd->o;
   size_t bs = o->block_size ? o->block_size : ((size_t)4 << 20);
   size_t cap = bs * 2, carry = 0, nread;
-  char *buf = big_alloc(cap);
+  char *buf = cu_alloc_large(cap);
   int st = CU_OK, serial = 0, eof = 0;
   if (!buf) return cu_err_set(e, CU_ENOMEM, "out of memory");
   if (gzrewind(fh) != 0) {

@@ -58,6 +58,11 @@ typedef struct cu_scalar {
   size_t len;
 } cu_scalar;
 
+/* malloc for large buffers, on transparent huge pages where the system
+ * offers them (madvise): loads touch tens of MB of fresh memory, and on
+ * virtual machines each 4 KB page fault is costly.  Release with free(). */
+void *cu_alloc_large(size_t bytes);
+
 const char *cu_type_name(cu_type t);
 int cu_type_parse(const char *name, cu_type *out); /* 0 ok, -1 unknown */
 size_t cu_type_width(cu_type t);

@@ -418,8 +418,11 @@ oom:
   return nomem(e);
 }
 
-int cu_str_case(cu_column **out, const cu_column *a, int upper, cu_err *e) {
-  if (need_str(a, upper ? "upper" : "lower", e)) return e->code;
+/* Rewrites each dictionary entry with fn (into buf, at most 3 bytes per
+ * input byte) and maps the rows onto the new strings. */
+typedef size_t (*rewrite_fn)(const unsigned char *s, size_t len, char *buf, int arg);
+
+static int rewrite_strings(cu_column **out, const cu_column *a, rewrite_fn fn, int arg, cu_err *e) {
   const cu_dict *d = a->dict;
   cu_column *r = cu_column_new(CU_STR, a->n, NULL);
   int32_t *remap = malloc(((size_t)d->n + 1) * sizeof *remap);
@@ -428,20 +431,14 @@ int cu_str_case(cu_column **out, const cu_column *a, int upper, cu_err *e) {
   if (!r || !remap) goto oom;
   for (int32_t c = 0; c < d->n; c++) {
     size_t sl;
-    const char *s = cu_dict_str(d, c, &sl);
-    if (sl + 1 > cap) {
-      cap = sl + 64;
+    const unsigned char *s = (const unsigned char *)cu_dict_str(d, c, &sl);
+    if (sl * 3 + 1 > cap) {
+      cap = sl * 3 + 64;
       char *nb = realloc(buf, cap);
       if (!nb) goto oom;
       buf = nb;
     }
-    for (size_t k = 0; k < sl; k++) {
-      char ch = s[k];
-      if (upper && ch >= 'a' && ch <= 'z') ch -= 32;
-      if (!upper && ch >= 'A' && ch <= 'Z') ch += 32;
-      buf[k] = ch;
-    }
-    if ((remap[c] = cu_dict_intern(r->dict, buf, sl)) < 0) goto oom;
+    if ((remap[c] = cu_dict_intern(r->dict, buf, fn(s, sl, buf, arg))) < 0) goto oom;
   }
   if (map_codes(r, a, remap, sizeof *remap)) goto oom;
   free(remap);
@@ -453,6 +450,21 @@ oom:
   free(buf);
   cu_column_release(r);
   return nomem(e);
+}
+
+static size_t ascii_case(const unsigned char *s, size_t len, char *buf, int upper) {
+  for (size_t k = 0; k < len; k++) {
+    char ch = (char)s[k];
+    if (upper && ch >= 'a' && ch <= 'z') ch -= 32;
+    if (!upper && ch >= 'A' && ch <= 'Z') ch += 32;
+    buf[k] = ch;
+  }
+  return len;
+}
+
+int cu_str_case(cu_column **out, const cu_column *a, int upper, cu_err *e) {
+  if (need_str(a, upper ? "upper" : "lower", e)) return e->code;
+  return rewrite_strings(out, a, ascii_case, upper, e);
 }
 
 int cu_str_length(cu_column **out, const cu_column *a, cu_err *e) {
@@ -777,51 +789,29 @@ static const uint16_t cp1252_hi[32] = {
     0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
     0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
 
+static size_t to_utf8(const unsigned char *s, size_t len, char *buf, int enc) {
+  size_t k = 0;
+  for (size_t j = 0; j < len; j++) {
+    unsigned cp = s[j];
+    if (enc == 2 && cp >= 0x80 && cp < 0xA0)
+      cp = cp1252_hi[cp - 0x80] ? cp1252_hi[cp - 0x80] : 0xFFFD;
+    if (cp < 0x80) {
+      buf[k++] = (char)cp;
+    } else if (cp < 0x800) {
+      buf[k++] = (char)(0xC0 | (cp >> 6));
+      buf[k++] = (char)(0x80 | (cp & 0x3F));
+    } else {
+      buf[k++] = (char)(0xE0 | (cp >> 12));
+      buf[k++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+      buf[k++] = (char)(0x80 | (cp & 0x3F));
+    }
+  }
+  return k;
+}
+
 int cu_str_transcode(cu_column **out, const cu_column *a, int enc, cu_err *e) {
   if (need_str(a, "transcode", e)) return e->code;
-  const cu_dict *d = a->dict;
-  cu_column *r = cu_column_new(CU_STR, a->n, NULL);
-  int32_t *remap = malloc(((size_t)d->n + 1) * sizeof *remap);
-  char *buf = NULL;
-  size_t cap = 0;
-  if (!r || !remap) goto oom;
-  for (int32_t c = 0; c < d->n; c++) {
-    size_t sl;
-    const unsigned char *s = (const unsigned char *)cu_dict_str(d, c, &sl);
-    if (sl * 3 + 1 > cap) {
-      cap = sl * 3 + 64;
-      char *nb = realloc(buf, cap);
-      if (!nb) goto oom;
-      buf = nb;
-    }
-    size_t k = 0;
-    for (size_t j = 0; j < sl; j++) {
-      unsigned cp = s[j];
-      if (enc == 2 && cp >= 0x80 && cp < 0xA0)
-        cp = cp1252_hi[cp - 0x80] ? cp1252_hi[cp - 0x80] : 0xFFFD;
-      if (cp < 0x80) {
-        buf[k++] = (char)cp;
-      } else if (cp < 0x800) {
-        buf[k++] = (char)(0xC0 | (cp >> 6));
-        buf[k++] = (char)(0x80 | (cp & 0x3F));
-      } else {
-        buf[k++] = (char)(0xE0 | (cp >> 12));
-        buf[k++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        buf[k++] = (char)(0x80 | (cp & 0x3F));
-      }
-    }
-    if ((remap[c] = cu_dict_intern(r->dict, buf, k)) < 0) goto oom;
-  }
-  if (map_codes(r, a, remap, sizeof *remap)) goto oom;
-  free(remap);
-  free(buf);
-  *out = r;
-  return CU_OK;
-oom:
-  free(remap);
-  free(buf);
-  cu_column_release(r);
-  return nomem(e);
+  return rewrite_strings(out, a, to_utf8, enc, e);
 }
 
 int cu_cumsum(cu_column **out, const cu_column *a, cu_err *e) {

@@ -90,24 +90,13 @@ static void pmap_free(pmap *m) {
   m->n = m->cap = 0;
 }
 
-/* Large tables on transparent huge pages: their pages are touched at
- * random, and page faults dominate otherwise. */
-static void *table_alloc(size_t bytes) {
-  const size_t huge = (size_t)2 << 20;
-  void *p = NULL;
-  if (bytes < 2 * huge) return malloc(bytes);
-  if (posix_memalign(&p, huge, bytes)) return NULL;
-  madvise(p, bytes & ~(huge - 1), MADV_HUGEPAGE);
-  return p;
-}
-
 static int pmap_alloc(pmap *m, size_t cap, int with_val) {
   m->cap = cap;
   m->n = 0;
   m->with_val = with_val;
-  m->s = table_alloc(cap * sizeof *m->s);
-  m->val = with_val ? table_alloc(cap * sizeof *m->val) : NULL;
-  m->comp = with_val ? table_alloc(cap * sizeof *m->comp) : NULL;
+  m->s = cu_alloc_large(cap * sizeof *m->s);
+  m->val = with_val ? cu_alloc_large(cap * sizeof *m->val) : NULL;
+  m->comp = with_val ? cu_alloc_large(cap * sizeof *m->comp) : NULL;
   if (!m->s || (with_val && (!m->val || !m->comp))) return -1;
   for (size_t j = 0; j < cap; j++) {
     m->s[j].a = EMPTY;

@@ -71,4 +71,15 @@ function M.commas(n)
   return sign .. int .. frac
 end
 
+--- This process's memory in bytes from /proc/self/status: `rss` now and
+-- `peak` (VmHWM) so far; nil where /proc is not there.
+function M.process_memory()
+  local f = io.open("/proc/self/status")
+  if not f then return nil end
+  local text = f:read("a")
+  f:close()
+  local function kb(field) return tonumber(text:match(field .. ":%s+(%d+) kB")) end
+  return {rss = (kb("VmRSS") or 0) * 1024, peak = (kb("VmHWM") or 0) * 1024}
+end
+
 return M

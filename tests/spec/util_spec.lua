@@ -11,6 +11,11 @@ describe("custan.util", function()
     assert.are.equal("12", util.commas(12))
   end)
 
+  it("should read this process's memory", function()
+    local m = util.process_memory()
+    assert.is_true(m.rss > 0 and m.peak >= m.rss)
+  end)
+
   it("should split lists", function()
     assert.same({"recency", "frequency", "monetary"}, util.split("recency, frequency,monetary"))
   end)
