@@ -39,5 +39,6 @@ int l_toscalar(lua_State *L, int i, cu_scalar *s);
 int luaopen_custan_frame(lua_State *L);
 int luaopen_custan_io(lua_State *L);
 int luaopen_custan_rfm(lua_State *L);
+int luaopen_custan_clv(lua_State *L);
 
 #endif

@@ -1,0 +1,218 @@
+/* l_clv.c: Lua binding of the CLV kernels (module custan.core.clv).
+ * fit() returns a plain table of estimates and diagnostics; the
+ * prediction functions take columns and return a column. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bindings.h"
+#include "clv.h"
+
+typedef struct model_info {
+  const char *name;
+  size_t k;
+  const char *params[CU_MAX_PARAMS];
+  int needs_m;
+  int (*fit)(cu_fit *, const cu_clv_data *, const cu_fit_options *, cu_err *);
+} model_info;
+
+static const model_info models[] = {
+    {"bgnbd", 4, {"r", "alpha", "a", "b"}, 0, cu_bgnbd_fit},
+    {"gamma_gamma", 3, {"p", "q", "gamma"}, 1, cu_gg_fit},
+};
+
+static const model_info *check_model(lua_State *L, int i) {
+  const char *name = luaL_checkstring(L, i);
+  for (size_t k = 0; k < sizeof models / sizeof models[0]; k++)
+    if (!strcmp(models[k].name, name)) return &models[k];
+  luaL_argerror(L, i, lua_pushfstring(L, "unknown model '%s' (bgnbd, gamma_gamma)", name));
+  return NULL;
+}
+
+/* Column i as doubles in a scratch userdata (missing values are an error). */
+static double *doubles(lua_State *L, int i, size_t n, const char *what) {
+  cu_column *c = l_checkcolumn(L, i);
+  if (c->n != n) luaL_error(L, "%s has %d rows, expected %d", what, (int)c->n, (int)n);
+  if (c->type != CU_F64 && c->type != CU_I64 && c->type != CU_BOOL)
+    luaL_error(L, "%s must be numeric, got %s", what, cu_type_name(c->type));
+  double *v = lua_newuserdatauv(L, (n ? n : 1) * sizeof *v, 0);
+  for (size_t r = 0; r < n; r++) {
+    if (!cu_is_valid(c, r)) luaL_error(L, "%s is missing in row %d", what, (int)r + 1);
+    v[r] = cu_column_get_f(c, r);
+  }
+  return v;
+}
+
+static void read_params(lua_State *L, int i, const model_info *mi, double *p) {
+  luaL_checktype(L, i, LUA_TTABLE);
+  for (size_t j = 0; j < mi->k; j++) {
+    lua_getfield(L, i, mi->params[j]);
+    int ok;
+    p[j] = lua_tonumberx(L, -1, &ok);
+    if (!ok || !(p[j] > 0))
+      luaL_error(L, "%s: parameter '%s' must be a positive number", mi->name, mi->params[j]);
+    lua_pop(L, 1);
+  }
+}
+
+/* fit(model, x, tx, T, m|nil, w|nil, {penalizer, max_iter, tol, start}) */
+static int l_fit(lua_State *L) {
+  lua_settop(L, 7); /* scratch arrays go above the arguments */
+  const model_info *mi = check_model(L, 1);
+  size_t n = l_checkcolumn(L, 2)->n;
+  double *x = doubles(L, 2, n, "frequency");
+  double *tx = lua_isnoneornil(L, 3) ? x : doubles(L, 3, n, "recency");
+  double *T = lua_isnoneornil(L, 4) ? x : doubles(L, 4, n, "T");
+  double *m = lua_isnoneornil(L, 5) ? NULL : doubles(L, 5, n, "monetary value");
+  double *w = lua_isnoneornil(L, 6) ? NULL : doubles(L, 6, n, "weight");
+  if (mi->needs_m && !m) return luaL_error(L, "%s needs monetary values", mi->name);
+  cu_fit_options o = {0};
+  double start[CU_MAX_PARAMS];
+  if (lua_istable(L, 7)) {
+    lua_getfield(L, 7, "penalizer");
+    o.penalizer = luaL_optnumber(L, -1, 0);
+    lua_getfield(L, 7, "max_iter");
+    o.max_iter = (int)luaL_optinteger(L, -1, 0);
+    lua_getfield(L, 7, "tol");
+    o.tol = luaL_optnumber(L, -1, 0);
+    if (lua_getfield(L, 7, "start") == LUA_TTABLE) {
+      read_params(L, lua_gettop(L), mi, start);
+      o.start = start;
+    }
+    lua_settop(L, 7);
+    luaL_argcheck(L, o.penalizer >= 0, 7, "penalizer must be >= 0");
+  }
+  cu_clv_data d;
+  cu_err e = {0};
+  if (mi->needs_m) { /* recency and T do not matter to a spend model */
+    tx = x;
+    T = x;
+  }
+  if (cu_clv_data_make(&d, x, tx, T, m, w, n, &e)) return l_raise(L, &e);
+  cu_fit f;
+  int st = mi->fit(&f, &d, &o, &e);
+  size_t rows = d.n;
+  cu_clv_data_free(&d);
+  if (st) return l_raise(L, &e);
+  lua_createtable(L, 0, 16);
+  lua_pushstring(L, mi->name);
+  lua_setfield(L, -2, "model");
+  lua_createtable(L, 0, (int)mi->k);
+  for (size_t j = 0; j < mi->k; j++) {
+    lua_pushnumber(L, f.p[j]);
+    lua_setfield(L, -2, mi->params[j]);
+  }
+  lua_setfield(L, -2, "params");
+  if (f.has_se) {
+    lua_createtable(L, 0, (int)mi->k);
+    for (size_t j = 0; j < mi->k; j++) {
+      lua_pushnumber(L, f.se[j]);
+      lua_setfield(L, -2, mi->params[j]);
+    }
+    lua_setfield(L, -2, "se");
+    lua_createtable(L, (int)mi->k, 0); /* covariance, row-major, in param order */
+    for (size_t j = 0; j < mi->k * mi->k; j++) {
+      lua_pushnumber(L, f.cov[j]);
+      lua_rawseti(L, -2, (lua_Integer)j + 1);
+    }
+    lua_setfield(L, -2, "cov");
+  }
+  lua_createtable(L, (int)mi->k, 0);
+  for (size_t j = 0; j < mi->k; j++) {
+    lua_pushstring(L, mi->params[j]);
+    lua_rawseti(L, -2, (lua_Integer)j + 1);
+  }
+  lua_setfield(L, -2, "param_names");
+  lua_pushnumber(L, f.loglik);
+  lua_setfield(L, -2, "loglik");
+  lua_pushnumber(L, f.aic);
+  lua_setfield(L, -2, "aic");
+  lua_pushnumber(L, f.bic);
+  lua_setfield(L, -2, "bic");
+  lua_pushnumber(L, f.n_obs);
+  lua_setfield(L, -2, "customers");
+  lua_pushinteger(L, (lua_Integer)rows);
+  lua_setfield(L, -2, "distinct_rows");
+  lua_pushnumber(L, f.grad_norm);
+  lua_setfield(L, -2, "gradient_norm");
+  lua_pushinteger(L, f.iterations);
+  lua_setfield(L, -2, "iterations");
+  lua_pushinteger(L, f.starts);
+  lua_setfield(L, -2, "starts");
+  lua_pushboolean(L, f.converged);
+  lua_setfield(L, -2, "converged");
+  lua_pushstring(L, f.method);
+  lua_setfield(L, -2, "method");
+  if (f.message[0]) {
+    lua_pushstring(L, f.message);
+    lua_setfield(L, -2, "message");
+  }
+  return 1;
+}
+
+/* The result column of a prediction, filled by fn for each row. */
+static cu_column *result_column(lua_State *L, size_t n) {
+  l_column_box *box = l_newcolumn(L);
+  if (!(box->c = cu_column_new(CU_F64, n, NULL)) || cu_column_ensure_mask(box->c))
+    luaL_error(L, "out of memory");
+  return box->c;
+}
+
+static void finish(cu_column *c) {
+  double *v = c->data;
+  for (size_t r = 0; r < c->n; r++)
+    if (!isfinite(v[r])) c->valid[r] = 0; /* never NaN as a result */
+  cu_column_compact_mask(c);
+}
+
+/* predict(model, what, params, ...) */
+static int l_predict(lua_State *L) {
+  lua_settop(L, 7);
+  const model_info *mi = check_model(L, 1);
+  static const char *const whats[] = {"expected", "conditional", "p_alive", "pmf", "spend", NULL};
+  int what = luaL_checkoption(L, 2, NULL, whats);
+  double p[CU_MAX_PARAMS];
+  read_params(L, 3, mi, p);
+  if (mi->fit == cu_gg_fit) {
+    luaL_argcheck(L, what == 4, 2, "gamma_gamma predicts spend");
+    size_t n = l_checkcolumn(L, 4)->n;
+    double *x = doubles(L, 4, n, "frequency"), *m = doubles(L, 5, n, "monetary value");
+    cu_column *c = result_column(L, n);
+    for (size_t r = 0; r < n; r++) {
+      /* no repeat purchase: the population mean spend, p gamma / (q - 1) */
+      ((double *)c->data)[r] =
+          x[r] > 0 ? cu_gg_expected_spend(p, x[r], m[r]) : p[0] * p[2] / (p[1] - 1);
+    }
+    finish(c);
+    return 1;
+  }
+  switch (what) {
+  case 0: lua_pushnumber(L, cu_bgnbd_expected(p, luaL_checknumber(L, 4))); return 1;
+  case 3:
+    lua_pushnumber(L, cu_bgnbd_pmf(p, luaL_checknumber(L, 4), (int)luaL_checkinteger(L, 5)));
+    return 1;
+  case 4: return luaL_argerror(L, 2, "bgnbd does not predict spend");
+  default: break;
+  }
+  double t = what == 1 ? luaL_checknumber(L, 4) : 0;
+  int base = what == 1 ? 5 : 4;
+  size_t n = l_checkcolumn(L, base)->n;
+  double *x = doubles(L, base, n, "frequency"), *tx = doubles(L, base + 1, n, "recency");
+  double *T = doubles(L, base + 2, n, "T");
+  cu_column *c = result_column(L, n);
+  double *v = c->data;
+  for (size_t r = 0; r < n; r++)
+    v[r] = what == 1 ? cu_bgnbd_conditional(p, t, x[r], tx[r], T[r])
+                     : cu_bgnbd_p_alive(p, x[r], tx[r], T[r]);
+  finish(c);
+  return 1;
+}
+
+static const luaL_Reg clv_fns[] = {{"fit", l_fit}, {"predict", l_predict}, {NULL, NULL}};
+
+int luaopen_custan_clv(lua_State *L) {
+  luaL_requiref(L, "custan.core.frame", luaopen_custan_frame, 0);
+  lua_pop(L, 1);
+  luaL_newlib(L, clv_fns);
+  return 1;
+}

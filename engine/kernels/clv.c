@@ -1,0 +1,467 @@
+/* clv.c: BG/NBD and Gamma-Gamma likelihoods, predictions, and the
+ * maximum-likelihood driver.
+ *
+ * BG/NBD: Fader, Hardie & Lee (2005), "Counting your customers the easy
+ * way", Marketing Science 24(2), eq. 6 for the likelihood, eq. 8 for
+ * P(X(t) = x), eq. 9 for E[X(t)], eq. 10 for the conditional expectation;
+ * log-space form and gradients as in Fader, Hardie & Lee, "Implementing the
+ * BG/NBD model" (2005 note).  Gamma-Gamma: Fader, Hardie & Lee (2005b),
+ * "RFM and CLV: using iso-value curves", and Fader & Hardie, "The
+ * Gamma-Gamma model of monetary value" (2013 note).
+ *
+ * The driver minimises the negative mean log-likelihood (plus an optional
+ * L2 penalty, lifetimes' penalizer_coef) over log parameters with GSL's
+ * vector_bfgs2, falling back to nmsimplex2 and to other starts; standard
+ * errors come from the inverse of a central-difference Hessian of the
+ * analytic gradient. */
+#include "clv.h"
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_multimin.h>
+#include <gsl/gsl_sf_hyperg.h>
+#include <gsl/gsl_sf_psi.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ data -- */
+
+typedef struct row {
+  double x, tx, T, m, w;
+} row;
+
+static int cmp_row(const void *p, const void *q) {
+  const row *a = p, *b = q;
+  if (a->x != b->x) return a->x < b->x ? -1 : 1;
+  if (a->T != b->T) return a->T < b->T ? -1 : 1;
+  if (a->tx != b->tx) return a->tx < b->tx ? -1 : 1;
+  return (a->m > b->m) - (a->m < b->m);
+}
+
+void cu_clv_data_free(cu_clv_data *d) {
+  free(d->x);
+  free(d->tx);
+  free(d->T);
+  free(d->m);
+  free(d->w);
+  memset(d, 0, sizeof *d);
+}
+
+int cu_clv_data_make(cu_clv_data *out, const double *x, const double *tx, const double *T,
+                     const double *m, const double *w, size_t n, cu_err *e) {
+  memset(out, 0, sizeof *out);
+  row *r = malloc((n ? n : 1) * sizeof *r);
+  if (!r) return cu_err_set(e, CU_ENOMEM, "out of memory");
+  for (size_t i = 0; i < n; i++) {
+    row v = {x[i], tx[i], T[i], m ? m[i] : 0, w ? w[i] : 1};
+    const char *bad = NULL;
+    if (!isfinite(v.x) || !isfinite(v.tx) || !isfinite(v.T) || !isfinite(v.m) || !isfinite(v.w))
+      bad = "a value is missing or not finite";
+    else if (v.x < 0 || v.x != floor(v.x))
+      bad = "frequency must be a whole number >= 0";
+    else if (v.tx < 0 || v.T < 0)
+      bad = "recency and T must be >= 0";
+    else if (v.tx > v.T * (1 + 1e-12) + 1e-12)
+      bad = "recency is greater than T";
+    else if (v.w < 0)
+      bad = "weight must be >= 0";
+    else if (m && v.m < 0)
+      bad = "monetary value must be >= 0";
+    if (bad) {
+      free(r);
+      return cu_err_set(e, CU_EARG, "customer row %zu: %s (frequency %g, recency %g, T %g)", i + 1,
+                        bad, v.x, v.tx, v.T);
+    }
+    r[i] = v;
+  }
+  qsort(r, n, sizeof *r, cmp_row);
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (r[i].w == 0) continue;
+    if (k > 0 && cmp_row(&r[k - 1], &r[i]) == 0)
+      r[k - 1].w += r[i].w;
+    else
+      r[k++] = r[i];
+  }
+  out->n = k;
+  out->x = malloc((k ? k : 1) * sizeof(double));
+  out->tx = malloc((k ? k : 1) * sizeof(double));
+  out->T = malloc((k ? k : 1) * sizeof(double));
+  out->w = malloc((k ? k : 1) * sizeof(double));
+  out->m = m ? malloc((k ? k : 1) * sizeof(double)) : NULL;
+  if (!out->x || !out->tx || !out->T || !out->w || (m && !out->m)) {
+    free(r);
+    cu_clv_data_free(out);
+    return cu_err_set(e, CU_ENOMEM, "out of memory");
+  }
+  for (size_t i = 0; i < k; i++) {
+    out->x[i] = r[i].x;
+    out->tx[i] = r[i].tx;
+    out->T[i] = r[i].T;
+    out->w[i] = r[i].w;
+    if (m) out->m[i] = r[i].m;
+    out->total_w += r[i].w;
+  }
+  free(r);
+  return CU_OK;
+}
+
+/* ---------------------------------------------------------------- helpers -- */
+
+static double psi(double v) { return gsl_sf_psi(v); }
+
+double cu_hyp2f1(double a, double b, double c, double z) {
+  gsl_sf_result res;
+  if (z == 0) return 1;
+  if (gsl_sf_hyperg_2F1_e(a, b, c, z, &res) == GSL_SUCCESS && isfinite(res.val)) return res.val;
+  /* the series: term ratio (a+k)(b+k) z / ((c+k)(k+1)) */
+  double term = 1, sum = 1;
+  for (int k = 0; k < 100000; k++) {
+    term *= (a + k) * (b + k) / ((c + k) * (k + 1)) * z;
+    sum += term;
+    if (fabs(term) < 1e-16 * fabs(sum)) return sum;
+  }
+  return NAN;
+}
+
+/* ------------------------------------------------------------------ BG/NBD -- */
+
+int cu_bgnbd_loglik(const double *p, double *ll, double *grad, void *data) {
+  const cu_clv_data *d = data;
+  double r = p[0], al = p[1], a = p[2], b = p[3];
+  if (!(r > 0 && al > 0 && a > 0 && b > 0)) return -1;
+  double lgr = lgamma(r), lab = lgamma(a + b), lb = lgamma(b), lal = log(al);
+  double psr = psi(r), psab = psi(a + b), psb = psi(b);
+  double s = 0, g[4] = {0, 0, 0, 0};
+  double cur_x = -1, A1x = 0, A2x = 0, dr_x = 0, da_x = 0, db_x = 0, c4 = 0, inv_bx = 0;
+  double cur_T = -1, lT = 0, la = log(a);
+  for (size_t i = 0; i < d->n; i++) {
+    double x = d->x[i], tx = d->tx[i], T = d->T[i], w = d->w[i];
+    if (x != cur_x) { /* rows are sorted by x, then T: work shared by a group once */
+      cur_x = x;
+      A1x = lgamma(r + x) - lgr;
+      A2x = lab + lgamma(b + x) - lb - lgamma(a + b + x);
+      dr_x = psi(r + x) - psr;
+      da_x = psab - psi(a + b + x);
+      db_x = psab + psi(b + x) - psb - psi(a + b + x);
+      c4 = x > 0 ? la - log(b + x - 1) : 0;
+      inv_bx = x > 0 ? 1 / (b + x - 1) : 0;
+      cur_T = -1;
+    }
+    if (T != cur_T) {
+      cur_T = T;
+      lT = log(al + T);
+    }
+    double A3 = -(r + x) * lT, L = A3, w4 = 0, ltx = 0;
+    if (x > 0) { /* L = log(e^A3 + e^A4), w4 = e^(A4 - L), with one exp and one log1p */
+      ltx = log(al + tx);
+      double A4 = c4 - (r + x) * ltx, dlt = A4 - A3;
+      if (dlt < 0) {
+        double ex = exp(dlt);
+        L = A3 + log(1 + ex); /* ex in (0, 1]: log1p buys nothing here and is slow */
+        w4 = ex / (1 + ex);
+      } else {
+        double ex = exp(-dlt);
+        L = A4 + log(1 + ex);
+        w4 = 1 / (1 + ex);
+      }
+    }
+    double w3 = 1 - w4;
+    s += w * (A1x + r * lal + A2x + L);
+    if (grad) {
+      g[0] += w * (dr_x + lal - w3 * lT - w4 * ltx);
+      g[1] += w * (r / al - w3 * (r + x) / (al + T) - (x > 0 ? w4 * (r + x) / (al + tx) : 0));
+      g[2] += w * (da_x + (x > 0 ? w4 / a : 0));
+      g[3] += w * (db_x - w4 * inv_bx);
+    }
+  }
+  if (!isfinite(s)) return -1;
+  *ll = s;
+  if (grad) memcpy(grad, g, sizeof g);
+  return 0;
+}
+
+double cu_bgnbd_expected(const double *p, double t) {
+  double r = p[0], al = p[1], a = p[2], b = p[3];
+  double z = t / (al + t); /* (a + b - 1) / (a - 1): a = 1 is a removable point */
+  return (a + b - 1) / (a - 1) * (1 - pow(al / (al + t), r) * cu_hyp2f1(r, b, a + b - 1, z));
+}
+
+double cu_bgnbd_p_alive(const double *p, double x, double tx, double T) {
+  double r = p[0], al = p[1], a = p[2], b = p[3];
+  if (x == 0) return 1;
+  double lodds = log(a) - log(b + x - 1) + (r + x) * (log(al + T) - log(al + tx));
+  return 1 / (1 + exp(lodds));
+}
+
+double cu_bgnbd_conditional(const double *p, double t, double x, double tx, double T) {
+  double r = p[0], al = p[1], a = p[2], b = p[3];
+  double z = t / (al + T + t);
+  double h = cu_hyp2f1(r + x, b + x, a + b + x - 1, z);
+  double lead = (a + b + x - 1) / (a - 1);
+  double part = 1 - exp((r + x) * (log(al + T) - log(al + T + t))) * h;
+  return lead * part * cu_bgnbd_p_alive(p, x, tx, T);
+}
+
+double cu_bgnbd_pmf(const double *p, double t, int n) {
+  double r = p[0], al = p[1], a = p[2], b = p[3];
+  double lbeta_ab = lgamma(a) + lgamma(b) - lgamma(a + b);
+  double lz = log(t / (al + t)), lq = r * log(al / (al + t));
+  double first = lgamma(a) + lgamma(b + n) - lgamma(a + b + n) - lbeta_ab + lgamma(r + n) -
+                 lgamma(r) - lgamma(n + 1.0) + lq + n * lz;
+  double v = exp(first);
+  if (n > 0) {
+    double sum = 0;
+    for (int j = 0; j < n; j++) sum += exp(lgamma(r + j) - lgamma(r) - lgamma(j + 1.0) + j * lz);
+    double lb2 = lgamma(a + 1) + lgamma(b + n - 1) - lgamma(a + b + n) - lbeta_ab;
+    v += exp(lb2) * (1 - exp(lq) * sum);
+  }
+  return v;
+}
+
+/* ------------------------------------------------------------ Gamma-Gamma -- */
+
+int cu_gg_loglik(const double *pp, double *ll, double *grad, void *data) {
+  const cu_clv_data *d = data;
+  double p = pp[0], q = pp[1], g = pp[2];
+  if (!(p > 0 && q > 0 && g > 0) || !d->m) return -1;
+  double lq = lgamma(q), psq = psi(q), lg = log(g);
+  double s = 0, gr[3] = {0, 0, 0};
+  double cur_x = -1, lgx = 0, dpsi = 0, psx = 0, lx = 0;
+  for (size_t i = 0; i < d->n; i++) {
+    double x = d->x[i], m = d->m[i], w = d->w[i];
+    if (x <= 0 || m <= 0) continue; /* the model is for repeat buyers */
+    if (x != cur_x) {
+      cur_x = x;
+      lgx = lgamma(p * x + q) - lgamma(p * x) - lq;
+      psx = psi(p * x + q);
+      dpsi = psx - psi(p * x);
+      lx = log(x);
+    }
+    double lm = log(m), lxm = log(g + m * x);
+    s += w * (lgx + q * lg + (p * x - 1) * lm + p * x * lx - (p * x + q) * lxm);
+    if (grad) {
+      gr[0] += w * x * (dpsi + lm + lx - lxm);
+      gr[1] += w * (psx - psq + lg - lxm);
+      gr[2] += w * (q / g - (p * x + q) / (g + m * x));
+    }
+  }
+  if (!isfinite(s)) return -1;
+  *ll = s;
+  if (grad) memcpy(grad, gr, sizeof gr);
+  return 0;
+}
+
+double cu_gg_expected_spend(const double *pp, double x, double m) {
+  double p = pp[0], q = pp[1], g = pp[2];
+  return (p * (g + x * m)) / (p * x + q - 1);
+}
+
+/* -------------------------------------------------------------- the driver -- */
+
+typedef struct objctx {
+  size_t k;
+  cu_loglik_fn fn;
+  void *ud;
+  double n_obs, pen;
+} objctx;
+
+/* f and gradient in log parameters; NaN where the model cannot say */
+static void objective(const gsl_vector *v, void *params, double *f, gsl_vector *df) {
+  objctx *c = params;
+  double p[CU_MAX_PARAMS], g[CU_MAX_PARAMS], ll;
+  for (size_t j = 0; j < c->k; j++) {
+    double th = gsl_vector_get(v, j);
+    if (!(fabs(th) < 700)) {
+      *f = GSL_NAN;
+      if (df) gsl_vector_set_all(df, GSL_NAN);
+      return;
+    }
+    p[j] = exp(th);
+  }
+  if (c->fn(p, &ll, g, c->ud)) {
+    *f = GSL_NAN;
+    if (df) gsl_vector_set_all(df, GSL_NAN);
+    return;
+  }
+  double pen = 0;
+  for (size_t j = 0; j < c->k; j++) pen += p[j] * p[j];
+  *f = -ll / c->n_obs + c->pen * pen;
+  if (df)
+    for (size_t j = 0; j < c->k; j++)
+      gsl_vector_set(df, j, p[j] * (-g[j] / c->n_obs + 2 * c->pen * p[j]));
+}
+
+static double obj_f(const gsl_vector *v, void *params) {
+  double f;
+  objective(v, params, &f, NULL);
+  return f;
+}
+static void obj_df(const gsl_vector *v, void *params, gsl_vector *df) {
+  double f;
+  objective(v, params, &f, df);
+}
+static void obj_fdf(const gsl_vector *v, void *params, double *f, gsl_vector *df) {
+  objective(v, params, f, df);
+}
+
+/* BFGS from theta (updated in place); returns the gradient norm reached. */
+static double run_bfgs(objctx *c, gsl_vector *theta, int max_iter, double tol, int *iters) {
+  gsl_multimin_function_fdf F = {obj_f, obj_df, obj_fdf, c->k, c};
+  gsl_multimin_fdfminimizer *s =
+      gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, c->k);
+  if (!s) return INFINITY;
+  double gnorm = INFINITY;
+  if (gsl_multimin_fdfminimizer_set(s, &F, theta, 0.1, 0.1) == GSL_SUCCESS && isfinite(s->f)) {
+    for (int it = 0; it < max_iter; it++) {
+      (*iters)++;
+      int st = gsl_multimin_fdfminimizer_iterate(s);
+      if (!isfinite(s->f)) break;
+      gnorm = gsl_blas_dnrm2(s->gradient);
+      if (gnorm < tol || st) break;
+    }
+    if (isfinite(s->f)) {
+      gsl_vector_memcpy(theta, s->x);
+      gnorm = gsl_blas_dnrm2(s->gradient);
+    }
+  }
+  gsl_multimin_fdfminimizer_free(s);
+  return gnorm;
+}
+
+/* Nelder-Mead from theta, for when BFGS stalls on a bad start. */
+static void run_simplex(objctx *c, gsl_vector *theta, int max_iter, int *iters) {
+  gsl_multimin_function F = {obj_f, c->k, c};
+  gsl_multimin_fminimizer *s =
+      gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, c->k);
+  gsl_vector *step = gsl_vector_alloc(c->k);
+  if (s && step) {
+    gsl_vector_set_all(step, 0.5);
+    if (gsl_multimin_fminimizer_set(s, &F, theta, step) == GSL_SUCCESS && isfinite(s->fval)) {
+      for (int it = 0; it < max_iter; it++) {
+        (*iters)++;
+        if (gsl_multimin_fminimizer_iterate(s)) break;
+        if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(s), 1e-9) == GSL_SUCCESS) break;
+      }
+      if (isfinite(s->fval)) gsl_vector_memcpy(theta, s->x);
+    }
+  }
+  gsl_vector_free(step);
+  gsl_multimin_fminimizer_free(s);
+}
+
+static void standard_errors(cu_fit *out, objctx *c) {
+  size_t k = c->k;
+  double H[CU_MAX_PARAMS * CU_MAX_PARAMS], gp[CU_MAX_PARAMS], gm[CU_MAX_PARAMS], ll;
+  for (size_t j = 0; j < k; j++) {
+    double p[CU_MAX_PARAMS];
+    memcpy(p, out->p, k * sizeof *p);
+    double h = 1e-5 * out->p[j];
+    p[j] = out->p[j] + h;
+    int bad = c->fn(p, &ll, gp, c->ud);
+    p[j] = out->p[j] - h;
+    bad |= c->fn(p, &ll, gm, c->ud);
+    if (bad) {
+      snprintf(out->message, sizeof out->message, "the Hessian could not be computed");
+      return;
+    }
+    for (size_t i = 0; i < k; i++) H[i * k + j] = -(gp[i] - gm[i]) / (2 * h); /* of -LL */
+  }
+  gsl_matrix *M = gsl_matrix_alloc(k, k);
+  if (!M) return;
+  for (size_t i = 0; i < k; i++)
+    for (size_t j = 0; j < k; j++) gsl_matrix_set(M, i, j, 0.5 * (H[i * k + j] + H[j * k + i]));
+  if (gsl_linalg_cholesky_decomp1(M) == GSL_SUCCESS &&
+      gsl_linalg_cholesky_invert(M) == GSL_SUCCESS) {
+    int ok = 1;
+    for (size_t i = 0; i < k; i++) {
+      for (size_t j = 0; j < k; j++) out->cov[i * k + j] = gsl_matrix_get(M, i, j);
+      ok &= out->cov[i * k + i] > 0;
+      out->se[i] = ok ? sqrt(out->cov[i * k + i]) : 0;
+    }
+    out->has_se = ok;
+  }
+  if (!out->has_se)
+    snprintf(out->message, sizeof out->message,
+             "the Hessian is not positive definite: no standard errors");
+  gsl_matrix_free(M);
+}
+
+int cu_fit_mle(cu_fit *out, size_t k, cu_loglik_fn fn, void *ud, double n_obs,
+               const cu_fit_options *o, cu_err *e) {
+  cu_fit_options defaults = {0};
+  if (!o) o = &defaults;
+  memset(out, 0, sizeof *out);
+  out->k = k;
+  out->n_obs = n_obs;
+  if (k == 0 || k > CU_MAX_PARAMS || !(n_obs > 0))
+    return cu_err_set(e, CU_EARG, "nothing to fit (%g customers)", n_obs);
+  int max_iter = o->max_iter > 0 ? o->max_iter : 500;
+  double tol = o->tol > 0 ? o->tol : 1e-7;
+  objctx c = {k, fn, ud, n_obs, o->penalizer};
+  gsl_vector *theta = gsl_vector_alloc(k), *best = gsl_vector_alloc(k);
+  if (!theta || !best) {
+    gsl_vector_free(theta);
+    gsl_vector_free(best);
+    return cu_err_set(e, CU_ENOMEM, "out of memory");
+  }
+  static const double scales[] = {1, 0.5, 2, 0.1, 10};
+  double best_f = INFINITY, best_g = INFINITY;
+  int iters = 0, starts = 0;
+  for (size_t s = 0; s < sizeof scales / sizeof scales[0]; s++) {
+    starts++;
+    for (size_t j = 0; j < k; j++)
+      gsl_vector_set(theta, j, log((o->start ? o->start[j] : 1.0) * scales[s]));
+    double g = run_bfgs(&c, theta, max_iter, tol, &iters);
+    for (int round = 0; round < 3 && !(g < tol); round++) { /* stalled: shake and retry */
+      run_simplex(&c, theta, 2000, &iters);
+      g = run_bfgs(&c, theta, max_iter, tol, &iters);
+    }
+    double f = obj_f(theta, &c);
+    if (isfinite(f) && (f < best_f - 1e-12 || (g < tol && !(best_g < tol)))) {
+      best_f = f;
+      best_g = g;
+      gsl_vector_memcpy(best, theta);
+    }
+    if (g < tol) break; /* a converged start is enough */
+  }
+  out->iterations = iters;
+  out->starts = starts;
+  snprintf(out->method, sizeof out->method, "bfgs2");
+  int st = CU_OK;
+  if (!isfinite(best_f)) {
+    st = cu_err_set(e, CU_ERANGE, "the likelihood could not be evaluated from any start");
+  } else {
+    for (size_t j = 0; j < k; j++) out->p[j] = exp(gsl_vector_get(best, j));
+    double ll, g[CU_MAX_PARAMS];
+    fn(out->p, &ll, g, ud);
+    out->loglik = ll;
+    out->grad_norm = best_g;
+    out->converged = best_g < tol;
+    out->aic = 2.0 * (double)k - 2 * ll;
+    out->bic = (double)k * log(n_obs) - 2 * ll;
+    if (!out->converged)
+      snprintf(out->message, sizeof out->message,
+               "did not converge: gradient norm %.3g after %d iterations from %d starts", best_g,
+               iters, starts);
+    standard_errors(out, &c);
+  }
+  gsl_vector_free(theta);
+  gsl_vector_free(best);
+  return st;
+}
+
+int cu_bgnbd_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu_err *e) {
+  return cu_fit_mle(out, 4, cu_bgnbd_loglik, (void *)d, d->total_w, o, e);
+}
+
+int cu_gg_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu_err *e) {
+  if (!d->m) return cu_err_set(e, CU_EARG, "Gamma-Gamma needs the monetary values");
+  double n = 0;
+  for (size_t i = 0; i < d->n; i++)
+    if (d->x[i] > 0 && d->m[i] > 0) n += d->w[i];
+  if (n == 0) return cu_err_set(e, CU_EARG, "Gamma-Gamma needs customers with repeat purchases");
+  return cu_fit_mle(out, 3, cu_gg_loglik, (void *)d, n, o, e);
+}

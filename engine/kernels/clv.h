@@ -1,0 +1,83 @@
+/* clv.h: customer lifetime value models and their maximum-likelihood fit.
+ *
+ * Models take customer summaries (frequency x, recency t_x, age T, in one
+ * time unit; for Gamma-Gamma also the mean repeat spend m) as plain arrays.
+ * Identical customers are compressed into weighted rows.  The fit driver
+ * sees a model only through its log-likelihood and gradient in natural
+ * parameters; it optimises on log parameters with GSL's BFGS, adds the
+ * optional L2 penalty as a wrapper, restarts from other points when a
+ * start fails, and reports diagnostics and standard errors. */
+#ifndef CU_CLV_H
+#define CU_CLV_H
+
+#include <stddef.h>
+
+#include "status.h"
+
+#define CU_MAX_PARAMS 4
+
+/* Customers with their weights (how many customers a row stands for). */
+typedef struct cu_clv_data {
+  size_t n;
+  double *x, *tx, *T, *m, *w; /* m may be NULL */
+  double total_w;
+} cu_clv_data;
+
+/* Validates and compresses: rows with equal (x, t_x, T[, m]) become one
+ * row with summed weight.  w may be NULL (weight 1); m may be NULL. */
+int cu_clv_data_make(cu_clv_data *out, const double *x, const double *tx, const double *T,
+                     const double *m, const double *w, size_t n, cu_err *e);
+void cu_clv_data_free(cu_clv_data *d);
+
+/* A model's total weighted log-likelihood and its gradient in natural
+ * parameters; returns 0, or -1 where it cannot be computed. */
+typedef int (*cu_loglik_fn)(const double *p, double *ll, double *grad, void *ud);
+
+typedef struct cu_fit_options {
+  double penalizer;    /* L2 on the parameters, as lifetimes' penalizer_coef */
+  int max_iter;        /* per start (0: 500) */
+  double tol;          /* gradient norm of the mean log-likelihood (0: 1e-7) */
+  const double *start; /* first start, natural parameters (NULL: all 1) */
+} cu_fit_options;
+
+typedef struct cu_fit {
+  size_t k;
+  double p[CU_MAX_PARAMS];  /* estimates */
+  double se[CU_MAX_PARAMS]; /* standard errors (0 when has_se is 0) */
+  double cov[CU_MAX_PARAMS * CU_MAX_PARAMS];
+  int has_se;
+  double loglik; /* total, unpenalised */
+  double aic, bic;
+  double n_obs;     /* customers (sum of weights) */
+  double grad_norm; /* of the mean log-likelihood in log parameters */
+  int iterations, converged, starts;
+  char method[24];
+  char message[160];
+} cu_fit;
+
+int cu_fit_mle(cu_fit *out, size_t k, cu_loglik_fn fn, void *ud, double n_obs,
+               const cu_fit_options *o, cu_err *e);
+
+/* ---- BG/NBD (Fader, Hardie & Lee 2005); p = {r, alpha, a, b} ---- */
+int cu_bgnbd_loglik(const double *p, double *ll, double *grad, void *data);
+int cu_bgnbd_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu_err *e);
+/* Expected purchases in (0, t] of a new customer. */
+double cu_bgnbd_expected(const double *p, double t);
+/* Expected purchases in the next t of a customer with (x, tx, T). */
+double cu_bgnbd_conditional(const double *p, double t, double x, double tx, double T);
+double cu_bgnbd_p_alive(const double *p, double x, double tx, double T);
+/* P(X(t) = n) for a new customer. */
+double cu_bgnbd_pmf(const double *p, double t, int n);
+
+/* ---- Gamma-Gamma spend (Fader, Hardie & Lee 2005b); p = {p, q, gamma};
+ * rows with x > 0 only ---- */
+int cu_gg_loglik(const double *p, double *ll, double *grad, void *data);
+int cu_gg_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu_err *e);
+/* E(M | x, m): the expected mean spend of a customer's future purchases. */
+double cu_gg_expected_spend(const double *p, double x, double m);
+
+/* Gauss hypergeometric 2F1(a, b; c; z) for 0 <= z < 1 (GSL, with a series
+ * fallback); NaN when it does not converge. */
+double cu_hyp2f1(double a, double b, double c, double z);
+
+#endif

@@ -1,0 +1,233 @@
+--- Customer lifetime value: purchase-count models, the spend model, and
+-- CLV with an interval.  The likelihoods, fits and predictions are C
+-- kernels (custan.core.clv); this module names columns, holds fitted
+-- models, and composes CLV the way lifetimes' customer_lifetime_value does.
+-- Available now: BG/NBD and Gamma-Gamma (docs/models.md).
+-- @module custan.clv
+
+local core = require "custan.core.clv"
+local custan = require "custan"
+
+local M = {}
+
+local Model = {}
+Model.__index = Model
+
+local function columns(frame, o)
+  local function col(name)
+    if not frame:has(name) then
+      error(string.format("no column '%s' in the summary (columns: %s)", name,
+        table.concat(frame:names(), ", ")), 3)
+    end
+    return frame:col(name)
+  end
+  return col(o.frequency or "frequency"), col(o.recency or "recency"), col(o.T or "T"),
+    o.weight and col(o.weight) or nil
+end
+
+--- Fits a purchase-count model to a customer summary.
+-- @tparam frame summary with frequency, recency and T (custan.rfm's output,
+--   or any table with those columns)
+-- @tparam[opt] table options `model` ("bgnbd"), column names `frequency`,
+--   `recency`, `T`, `weight` (rows standing for many customers),
+--   `penalizer` (L2, as lifetimes' penalizer_coef), `start`, `max_iter`, `tol`
+-- @return a model: `params` (named as in the paper), `se`, `loglik` (total),
+--   `aic`, `bic`, `converged`, `iterations`, `gradient_norm`, `message`
+function M.fit(summary, options)
+  local o = options or {}
+  local name = o.model or "bgnbd"
+  local x, tx, T, w = columns(summary, o)
+  local fit = core.fit(name, x, tx, T, nil, w, o)
+  fit.unit = o.unit
+  return setmetatable(fit, Model)
+end
+
+--- Fits the Gamma-Gamma spend model on the customers with repeat purchases.
+-- @tparam frame summary with frequency and monetary_value (the mean value of
+--   repeat purchases)
+-- @tparam[opt] table options column names `frequency`, `monetary_value`,
+--   `weight`, and `penalizer`
+function M.fit_spend(summary, options)
+  local o = options or {}
+  local mcol = o.monetary_value or "monetary_value"
+  if not summary:has(mcol) then error("no column '" .. mcol .. "' in the summary", 2) end
+  local rep = summary:filter(summary:col(o.frequency or "frequency"):gt(0)
+    & summary:col(mcol):gt(0))
+  local x = rep:col(o.frequency or "frequency")
+  local fit = core.fit("gamma_gamma", x, nil, nil, rep:col(mcol),
+    o.weight and rep:col(o.weight) or nil, o)
+  return setmetatable(fit, Model)
+end
+
+--- Expected purchases in (0, t] of a new customer.
+function Model:expected(t)
+  return core.predict(self.model, "expected", self.params, t)
+end
+
+--- Probability of exactly n purchases in (0, t] for a new customer.
+function Model:pmf(t, n)
+  return core.predict(self.model, "pmf", self.params, t, n)
+end
+
+--- Expected purchases in the next t of each customer of a summary.
+function Model:conditional(summary, t, options)
+  local x, tx, T = columns(summary, options or {})
+  return core.predict(self.model, "conditional", self.params, t, x, tx, T)
+end
+
+--- Probability that each customer is still active.
+function Model:p_alive(summary, options)
+  local x, tx, T = columns(summary, options or {})
+  return core.predict(self.model, "p_alive", self.params, x, tx, T)
+end
+
+--- Gamma-Gamma: the expected mean value of each customer's future
+-- purchases, E(M | x, m); customers without repeat purchases get the
+-- population mean p gamma / (q - 1).
+function Model:expected_spend(summary, options)
+  local o = options or {}
+  return core.predict(self.model, "spend", self.params,
+    summary:col(o.frequency or "frequency"), summary:col(o.monetary_value or "monetary_value"))
+end
+
+--- The parameters in the paper's order, as {name = value}.
+function Model:parameters()
+  local out = {}
+  for _, n in ipairs(self.param_names) do out[n] = self.params[n] end
+  return out
+end
+
+-- units per month, as lifetimes' customer_lifetime_value (freq "W" is 4.345)
+M.per_month = {day = 30, week = 4.345, month = 1}
+
+--- CLV: the discounted expected margin over a horizon, as lifetimes'
+-- customer_lifetime_value: for each month i = 1..horizon, the expected
+-- purchases between months i - 1 and i times the expected spend (times
+-- the margin), discounted by (1 + discount)^i.
+-- @tparam Model tx the purchase model (BG/NBD)
+-- @tparam Model spend the Gamma-Gamma model
+-- @tparam frame summary customers (frequency, recency, T, monetary_value)
+-- @tparam[opt] table options `horizon` (months, 12), `discount` (monthly,
+--   0.01), `margin` (1), `unit` of recency and T ("week", "day", "month")
+-- @return a column, one CLV per customer
+function M.clv(tx, spend, summary, options)
+  local o = options or {}
+  local horizon, discount, margin = o.horizon or 12, o.discount or 0.01, o.margin or 1
+  local factor = M.per_month[o.unit or "week"] or error("unit must be day, week or month", 2)
+  local value = spend:expected_spend(summary, o) * margin
+  local total = value * 0
+  local before = nil
+  for i = 1, horizon do
+    local upto = tx:conditional(summary, i * factor, o)
+    local step = before and (upto - before) or upto
+    total = total + value * step / (1 + discount) ^ i
+    before = upto
+  end
+  return total
+end
+
+-- Cholesky factor of a k x k covariance (row-major array), lower triangular.
+local function cholesky(cov, k)
+  local L = {}
+  for i = 1, k do
+    L[i] = {}
+    for j = 1, i do
+      local s = cov[(i - 1) * k + j]
+      for m = 1, j - 1 do s = s - L[i][m] * L[j][m] end
+      if i == j then
+        if s <= 0 then return nil end
+        L[i][i] = math.sqrt(s)
+      else
+        L[i][j] = s / L[j][j]
+      end
+    end
+  end
+  return L
+end
+
+-- A private, seeded generator (splitmix64), so results depend on the seed
+-- alone and the caller's math.random sequence is left alone.
+local function generator(seed)
+  local state = math.tointeger(seed) or 1
+  return function()
+    state = state + 0x9E3779B97F4A7C15
+    local z = state
+    z = (z ~ (z >> 30)) * 0xBF58476D1CE4E5B9
+    z = (z ~ (z >> 27)) * 0x94D049BB133111EB
+    z = z ~ (z >> 31)
+    return ((z >> 11) + 0.5) / 9007199254740992.0 -- in (0, 1)
+  end
+end
+
+-- A standard normal deviate (Box-Muller).
+local function normal(rng)
+  return math.sqrt(-2 * math.log(rng())) * math.cos(2 * math.pi * rng())
+end
+
+-- Parameters drawn from the asymptotic normal of the log parameters
+-- (the delta method: Var(log p) = Var(p) / p^2 elementwise in D^-1 S D^-1).
+local function draw_params(model, rng)
+  local k, names = #model.param_names, model.param_names
+  local cov = {}
+  for i = 1, k do
+    for j = 1, k do
+      cov[(i - 1) * k + j] = model.cov[(i - 1) * k + j] / (model.params[names[i]] * model.params[names[j]])
+    end
+  end
+  local L = cholesky(cov, k)
+  if not L then return nil end
+  local z = {}
+  for i = 1, k do z[i] = normal(rng) end
+  local out = {}
+  for i = 1, k do
+    local s = 0
+    for j = 1, i do s = s + L[i][j] * z[j] end
+    out[names[i]] = model.params[names[i]] * math.exp(s)
+  end
+  return out
+end
+
+--- CLV with an interval from parameter uncertainty: `draws` parameter sets
+-- from the asymptotic normal of both models' MLEs (on log parameters),
+-- CLV for each, and per customer the 5% and 95% quantiles.  Seeded: the
+-- same seed gives the same interval.
+-- @return clv, low, high (columns)
+function M.clv_interval(tx, spend, summary, options)
+  local o = options or {}
+  local draws, seed = o.draws or 100, o.seed or 1
+  if not (tx.cov and spend.cov) then
+    error("clv_interval: a model has no standard errors (its Hessian was not positive definite)", 2)
+  end
+  local point = M.clv(tx, spend, summary, o)
+  local rng = generator(seed)
+  local n = summary:nrows()
+  local values = {}
+  for i = 1, n do values[i] = {} end
+  for _ = 1, draws do
+    local ptx, psp = draw_params(tx, rng), draw_params(spend, rng)
+    if ptx and psp then
+      local c = M.clv(setmetatable({model = tx.model, params = ptx, param_names = tx.param_names}, Model),
+        setmetatable({model = spend.model, params = psp, param_names = spend.param_names}, Model),
+        summary, o):to_table()
+      for i = 1, n do
+        if c[i] then values[i][#values[i] + 1] = c[i] end
+      end
+    end
+  end
+  local low, high = {}, {}
+  for i = 1, n do
+    local v = values[i]
+    table.sort(v)
+    local function q(p)
+      if #v == 0 then return nil end
+      local h = (#v - 1) * p + 1
+      local lo = math.floor(h)
+      local hi = math.min(lo + 1, #v)
+      return v[lo] + (h - lo) * (v[hi] - v[lo])
+    end
+    low[i], high[i] = q(o.low or 0.05), q(o.high or 0.95)
+  end
+  return point, custan.column(low, "float64", n), custan.column(high, "float64", n)
+end
+
+return M

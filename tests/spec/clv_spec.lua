@@ -1,0 +1,139 @@
+-- Specs for custan.clv against the published CDNOW results and an
+-- independent transcription of lifetimes (tests/reference/clv.py, run with
+-- Debian's python3-scipy and python3-pandas:
+--   /usr/bin/python3 tests/reference/clv.py examples/data/cdnow_sample.txt).
+local custan = require "custan"
+local clv = require "custan.clv"
+local rfm = require "custan.rfm"
+
+local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
+local data = here .. "/../../examples/data"
+
+local function rel(a, b) return math.abs(a - b) / math.max(math.abs(b), 1e-300) end
+
+local function cdnow_summary()
+  return rfm.summary_file(data .. "/cdnow_sample.txt", {
+    customer = "id", date = "date", amount = "amount", period = "day", unit = "week",
+    ["end"] = "1997-09-30",
+    read = {delimiter = "whitespace", header = false, names = {"master", "id", "date", "cds", "amount"},
+      types = {date = "timestamp:%Y%m%d", id = "int64"}}})
+end
+
+-- a model with given parameters, as a fit would return it
+local function model(name, params, names)
+  return setmetatable({model = name, params = params, param_names = names},
+    getmetatable(clv.fit(custan.read_csv(data .. "/cdnow_summary.csv"))))
+end
+
+describe("custan.clv", function()
+  local summary
+  setup(function() summary = cdnow_summary() end)
+
+  describe("BG/NBD", function()
+    it("should reproduce Fader, Hardie & Lee (2005) on CDNOW", function()
+      -- r = 0.243, alpha = 4.414, a = 0.793, b = 2.426, LL = -9582.4
+      local m = clv.fit(summary)
+      assert.is_true(m.converged)
+      assert.are.near(0.243, m.params.r, 0.0005)
+      assert.are.near(4.414, m.params.alpha, 0.0005)
+      assert.are.near(0.793, m.params.a, 0.0005)
+      assert.are.near(2.426, m.params.b, 0.0005)
+      assert.are.near(-9582.4, m.loglik, 0.05)
+      assert.are.near(8 - 2 * m.loglik, m.aic, 1e-9)
+      assert.is_true(m.se.r > 0 and m.se.b > 0)
+      assert.same({"r", "alpha", "a", "b"}, m.param_names)
+    end)
+
+    it("should fit the published summary table the same", function()
+      local m = clv.fit(custan.read_csv(data .. "/cdnow_summary.csv"))
+      assert.are.near(-9582.4, m.loglik, 0.05)
+      assert.are.near(0.243, m.params.r, 0.0005)
+    end)
+
+    it("should take weighted rows that stand for many customers", function()
+      local s = custan.read_csv(data .. "/cdnow_summary.csv")
+      local agg = s:group_by{"frequency", "recency", "T"}:agg{{"frequency", "size", as = "n"}}
+      assert.is_true(agg:nrows() < s:nrows())
+      local m = clv.fit(agg, {weight = "n"})
+      assert.are.near(-9582.4256, m.loglik, 1e-3)
+      assert.are.equal(2357, m.customers)
+    end)
+
+    it("should predict as the paper does at the published parameters", function()
+      local m = model("bgnbd", {r = 0.243, alpha = 4.414, a = 0.793, b = 2.426}, {"r", "alpha", "a", "b"})
+      assert.are.near(0.5737864, m:pmf(39, 0), 5e-7)          -- P(X(39) = 0)
+      local one = summary:filter(summary.customer:eq(1))      -- x = 2, t_x = 30.43, T = 38.86
+      assert.are.near(1.226, m:conditional(one, 39):get(1), 0.0005)
+      assert.are.near(1.2261158061, m:conditional(one, 39):get(1), 1e-9) -- reference script
+    end)
+
+    it("should predict a new customer's purchases at its fit", function()
+      -- 0.0532, 0.1506, 1.0437 and 1.8576 by weeks 1, 3, 32, 78 (the paper's
+      -- unrounded estimates; the likelihood is flat along b, which moves the
+      -- 78-week value in its 4th digit)
+      local m = clv.fit(summary)
+      assert.are.near(0.0532, m:expected(1), 5e-5)
+      assert.are.near(0.1506, m:expected(3), 5e-5)
+      assert.are.near(1.0437, m:expected(32), 5e-5)
+      assert.are.near(1.8576, m:expected(78), 5e-4)
+      local alive = m:p_alive(summary)
+      assert.are.equal(2357, alive:count())
+      assert.is_true(alive:min() > 0 and alive:max() <= 1)
+    end)
+
+    it("should say when it did not converge", function()
+      local m = clv.fit(summary, {max_iter = 1, tol = 1e-30})
+      assert.is_false(m.converged)
+      assert.truthy(m.message:find("did not converge", 1, true))
+    end)
+
+    it("should reject impossible summaries, naming the row", function()
+      local bad = custan.frame({frequency = {1, 2}, recency = {5, 12}, T = {10, 11}},
+        {"frequency", "recency", "T"})
+      assert.has_error(function() clv.fit(bad) end)
+      local ok, err = pcall(clv.fit, bad)
+      assert.truthy(err:find("customer row 2: recency is greater than T", 1, true), err)
+    end)
+  end)
+
+  describe("Gamma-Gamma", function()
+    it("should reproduce Fader & Hardie's CDNOW spend model", function()
+      -- p = 6.25, q = 3.74, gamma = 15.44 on the 946 repeat customers
+      local g = clv.fit_spend(summary)
+      assert.is_true(g.converged)
+      assert.are.equal(946, g.customers)
+      assert.are.near(6.25, g.params.p, 0.005)
+      assert.are.near(3.74, g.params.q, 0.005)
+      assert.are.near(15.44, g.params.gamma, 0.005)
+    end)
+  end)
+
+  describe("clv", function()
+    it("should equal lifetimes' customer_lifetime_value at fixed parameters", function()
+      local bg = model("bgnbd", {r = 0.243, alpha = 4.414, a = 0.793, b = 2.426}, {"r", "alpha", "a", "b"})
+      local gg = model("gamma_gamma", {p = 6.25, q = 3.74, gamma = 15.44}, {"p", "q", "gamma"})
+      local v = clv.clv(bg, gg, summary, {horizon = 12, discount = 0.01, unit = "week"})
+      assert.is_true(rel(v:sum(), 71559.03434928) < 1e-9)
+      local expected = {[1] = 36.2857015547, [2] = 4.6410308669, [3] = 8.3694912635,
+        [18] = 6.3493688112, [1108] = 15.4794298874}
+      local ids = summary.customer:to_table()
+      local values = v:to_table()
+      for i, id in ipairs(ids) do
+        if expected[id] then assert.is_true(rel(values[i], expected[id]) < 1e-9, "customer " .. id) end
+      end
+    end)
+
+    it("should give an interval that depends on the seed alone", function()
+      local bg, gg = clv.fit(summary), clv.fit_spend(summary)
+      local small = summary:head(50)
+      local p1, lo1, hi1 = clv.clv_interval(bg, gg, small, {draws = 40, seed = 3})
+      local _, lo2, hi2 = clv.clv_interval(bg, gg, small, {draws = 40, seed = 3})
+      local _, lo3 = clv.clv_interval(bg, gg, small, {draws = 40, seed = 4})
+      assert.same(lo1:to_table(), lo2:to_table())
+      assert.same(hi1:to_table(), hi2:to_table())
+      assert.are_not.same(lo1:to_table(), lo3:to_table())
+      local inside = ((lo1:le(p1)) & (p1:le(hi1))):sum()
+      assert.is_true(inside >= 45) -- the point estimate sits inside its 90% range
+    end)
+  end)
+end)
