@@ -19,13 +19,14 @@ typedef struct model_info {
 static const model_info models[] = {
     {"bgnbd", 4, {"r", "alpha", "a", "b"}, 0, cu_bgnbd_fit},
     {"gamma_gamma", 3, {"p", "q", "gamma"}, 1, cu_gg_fit},
+    {"mbgnbd", 4, {"r", "alpha", "a", "b"}, 0, cu_mbgnbd_fit},
 };
 
 static const model_info *check_model(lua_State *L, int i) {
   const char *name = luaL_checkstring(L, i);
   for (size_t k = 0; k < sizeof models / sizeof models[0]; k++)
     if (!strcmp(models[k].name, name)) return &models[k];
-  luaL_argerror(L, i, lua_pushfstring(L, "unknown model '%s' (bgnbd, gamma_gamma)", name));
+  luaL_argerror(L, i, lua_pushfstring(L, "unknown model '%s' (bgnbd, mbgnbd, gamma_gamma)", name));
   return NULL;
 }
 
@@ -186,12 +187,16 @@ static int l_predict(lua_State *L) {
     finish(c);
     return 1;
   }
+  int mbg = mi->fit == cu_mbgnbd_fit;
   switch (what) {
-  case 0: lua_pushnumber(L, cu_bgnbd_expected(p, luaL_checknumber(L, 4))); return 1;
+  case 0:
+    lua_pushnumber(L, (mbg ? cu_mbgnbd_expected : cu_bgnbd_expected)(p, luaL_checknumber(L, 4)));
+    return 1;
   case 3:
+    if (mbg) return luaL_argerror(L, 2, "the pmf is available for bgnbd");
     lua_pushnumber(L, cu_bgnbd_pmf(p, luaL_checknumber(L, 4), (int)luaL_checkinteger(L, 5)));
     return 1;
-  case 4: return luaL_argerror(L, 2, "bgnbd does not predict spend");
+  case 4: return luaL_argerror(L, 2, "purchase models do not predict spend");
   default: break;
   }
   double t = what == 1 ? luaL_checknumber(L, 4) : 0;
@@ -201,14 +206,43 @@ static int l_predict(lua_State *L) {
   double *T = doubles(L, base + 2, n, "T");
   cu_column *c = result_column(L, n);
   double *v = c->data;
-  for (size_t r = 0; r < n; r++)
-    v[r] = what == 1 ? cu_bgnbd_conditional(p, t, x[r], tx[r], T[r])
-                     : cu_bgnbd_p_alive(p, x[r], tx[r], T[r]);
+  for (size_t r = 0; r < n; r++) {
+    if (mbg)
+      v[r] = what == 1 ? cu_mbgnbd_conditional(p, t, x[r], tx[r], T[r])
+                       : cu_mbgnbd_p_alive(p, x[r], tx[r], T[r]);
+    else
+      v[r] = what == 1 ? cu_bgnbd_conditional(p, t, x[r], tx[r], T[r])
+                       : cu_bgnbd_p_alive(p, x[r], tx[r], T[r]);
+  }
   finish(c);
   return 1;
 }
 
-static const luaL_Reg clv_fns[] = {{"fit", l_fit}, {"predict", l_predict}, {NULL, NULL}};
+/* simulate(model, params, T, seed, holdout) -> x, tx, xh columns */
+static int l_simulate(lua_State *L) {
+  lua_settop(L, 5);
+  const model_info *mi = check_model(L, 1);
+  luaL_argcheck(L, mi->fit == cu_bgnbd_fit || mi->fit == cu_mbgnbd_fit, 1,
+                "simulation is for bgnbd and mbgnbd");
+  double p[CU_MAX_PARAMS];
+  read_params(L, 2, mi, p);
+  size_t n = l_checkcolumn(L, 3)->n;
+  lua_Integer seed = luaL_checkinteger(L, 4);
+  double holdout = luaL_optnumber(L, 5, 0);
+  double *T = doubles(L, 3, n, "T");
+  cu_column *x = result_column(L, n), *tx = result_column(L, n), *xh = result_column(L, n);
+  cu_err e = {0};
+  if (cu_bgnbd_simulate(x->data, tx->data, xh->data, T, n, p, mi->fit == cu_mbgnbd_fit, holdout,
+                        (unsigned long)seed, &e))
+    return l_raise(L, &e);
+  finish(x);
+  finish(tx);
+  finish(xh);
+  return 3;
+}
+
+static const luaL_Reg clv_fns[] = {
+    {"fit", l_fit}, {"predict", l_predict}, {"simulate", l_simulate}, {NULL, NULL}};
 
 int luaopen_custan_clv(lua_State *L) {
   luaL_requiref(L, "custan.core.frame", luaopen_custan_frame, 0);

@@ -19,6 +19,8 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_multimin.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
 #include <gsl/gsl_sf_hyperg.h>
 #include <gsl/gsl_sf_psi.h>
 #include <math.h>
@@ -219,6 +221,124 @@ double cu_bgnbd_pmf(const double *p, double t, int n) {
     v += exp(lb2) * (1 - exp(lq) * sum);
   }
   return v;
+}
+
+/* ----------------------------------------------------------------- MBG/NBD -- */
+
+/* LL = ln G(r+x) - ln G(r) + r ln alpha
+ *    + ln[ B(a, b+x+1)/B(a,b) (alpha+T)^-(r+x) + B(a+1, b+x)/B(a,b) (alpha+t_x)^-(r+x) ]
+ * (the second term for every x: the customer may drop right after the
+ * first purchase, at t_x = 0 when x = 0). */
+int cu_mbgnbd_loglik(const double *p, double *ll, double *grad, void *data) {
+  const cu_clv_data *d = data;
+  double r = p[0], al = p[1], a = p[2], b = p[3];
+  if (!(r > 0 && al > 0 && a > 0 && b > 0)) return -1;
+  double lgr = lgamma(r), lal = log(al), la = log(a);
+  double psr = psi(r), psab = psi(a + b), psb = psi(b);
+  double s = 0, g[4] = {0, 0, 0, 0};
+  double cur_x = -1, A1x = 0, dr_x = 0, B3 = 0, B4 = 0, da3 = 0, db3 = 0, da4 = 0, db4 = 0;
+  double cur_T = -1, lT = 0;
+  for (size_t i = 0; i < d->n; i++) {
+    double x = d->x[i], tx = d->tx[i], T = d->T[i], w = d->w[i];
+    if (x != cur_x) {
+      cur_x = x;
+      A1x = lgamma(r + x) - lgr;
+      dr_x = psi(r + x) - psr;
+      /* ln B(a, b+x+1) - ln B(a, b) and ln B(a+1, b+x) - ln B(a, b) */
+      B3 = lgamma(b + x + 1) - lgamma(a + b + x + 1) + lgamma(a + b) - lgamma(b);
+      B4 = la + lgamma(b + x) - lgamma(a + b + x + 1) + lgamma(a + b) - lgamma(b);
+      double ps1 = psi(a + b + x + 1);
+      da3 = -ps1 + psab;
+      db3 = psi(b + x + 1) - ps1 + psab - psb;
+      da4 = 1 / a - ps1 + psab;
+      db4 = psi(b + x) - ps1 + psab - psb;
+      cur_T = -1;
+    }
+    if (T != cur_T) {
+      cur_T = T;
+      lT = log(al + T);
+    }
+    double ltx = log(al + tx);
+    double A3 = B3 - (r + x) * lT, A4 = B4 - (r + x) * ltx, dlt = A4 - A3, L, w4;
+    if (dlt < 0) {
+      double ex = exp(dlt);
+      L = A3 + log(1 + ex);
+      w4 = ex / (1 + ex);
+    } else {
+      double ex = exp(-dlt);
+      L = A4 + log(1 + ex);
+      w4 = 1 / (1 + ex);
+    }
+    double w3 = 1 - w4;
+    s += w * (A1x + r * lal + L);
+    if (grad) {
+      g[0] += w * (dr_x + lal - w3 * lT - w4 * ltx);
+      g[1] += w * (r / al - w3 * (r + x) / (al + T) - w4 * (r + x) / (al + tx));
+      g[2] += w * (w3 * da3 + w4 * da4);
+      g[3] += w * (w3 * db3 + w4 * db4);
+    }
+  }
+  if (!isfinite(s)) return -1;
+  *ll = s;
+  if (grad) memcpy(grad, g, sizeof g);
+  return 0;
+}
+
+double cu_mbgnbd_p_alive(const double *p, double x, double tx, double T) {
+  double r = p[0], al = p[1], a = p[2], b = p[3];
+  double lodds = log(a) - log(b + x) + (r + x) * (log(al + T) - log(al + tx));
+  return 1 / (1 + exp(lodds));
+}
+
+/* E[X(t)] = b/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, a+b-1... )]: derived as
+ * for BG/NBD with one more dropout chance; here by the same route as the
+ * conditional expectation with x = 0, t_x = 0, T = 0 and P(alive) = b/(a+b). */
+double cu_mbgnbd_conditional(const double *p, double t, double x, double tx, double T) {
+  double r = p[0], al = p[1], a = p[2], b = p[3];
+  double z = t / (al + T + t);
+  double h = cu_hyp2f1(r + x, b + x + 1, a + b + x, z);
+  double lead = (a + b + x) / (a - 1);
+  double part = 1 - exp((r + x) * (log(al + T) - log(al + T + t))) * h;
+  return lead * part * cu_mbgnbd_p_alive(p, x, tx, T);
+}
+
+double cu_mbgnbd_expected(const double *p, double t) {
+  return cu_mbgnbd_conditional(p, t, 0, 0, 0);
+}
+
+int cu_mbgnbd_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu_err *e) {
+  return cu_fit_mle(out, 4, cu_mbgnbd_loglik, (void *)d, d->total_w, o, e);
+}
+
+/* -------------------------------------------------------------- simulation -- */
+
+int cu_bgnbd_simulate(double *x, double *tx, double *xh, const double *T, size_t n, const double *p,
+                      int mbg, double holdout, unsigned long seed, cu_err *e) {
+  gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+  if (!rng) return cu_err_set(e, CU_ENOMEM, "out of memory");
+  gsl_rng_set(rng, seed ? seed : 1);
+  for (size_t i = 0; i < n; i++) {
+    double lambda = gsl_ran_gamma(rng, p[0], 1 / p[1]); /* shape r, rate alpha */
+    double drop = gsl_ran_beta(rng, p[2], p[3]);
+    double t = 0, last = 0, end = T[i] + (holdout > 0 ? holdout : 0);
+    int alive = !(mbg && gsl_rng_uniform(rng) < drop), k = 0, kh = 0;
+    while (alive) {
+      t += gsl_ran_exponential(rng, 1 / lambda);
+      if (t > end) break;
+      if (t <= T[i]) {
+        k++;
+        last = t;
+      } else {
+        kh++;
+      }
+      if (gsl_rng_uniform(rng) < drop) alive = 0;
+    }
+    x[i] = k;
+    tx[i] = last;
+    if (xh) xh[i] = kh;
+  }
+  gsl_rng_free(rng);
+  return CU_OK;
 }
 
 /* ------------------------------------------------------------ Gamma-Gamma -- */

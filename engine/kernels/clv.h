@@ -69,6 +69,23 @@ double cu_bgnbd_p_alive(const double *p, double x, double tx, double T);
 /* P(X(t) = n) for a new customer. */
 double cu_bgnbd_pmf(const double *p, double t, int n);
 
+/* ---- MBG/NBD (Batislam, Denizel & Filiztekin 2007); p = {r, alpha, a, b}:
+ * as BG/NBD, but a customer may also drop out right after the first
+ * purchase ---- */
+int cu_mbgnbd_loglik(const double *p, double *ll, double *grad, void *data);
+int cu_mbgnbd_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu_err *e);
+double cu_mbgnbd_expected(const double *p, double t);
+double cu_mbgnbd_conditional(const double *p, double t, double x, double tx, double T);
+double cu_mbgnbd_p_alive(const double *p, double x, double tx, double T);
+
+/* Simulates n customers of BG/NBD (mbg = 0) or MBG/NBD (mbg = 1) with the
+ * given parameters, each observed for T[i] after a first purchase at 0;
+ * writes x and tx.  Seeded (GSL's mt19937): the same seed, the same
+ * customers.  If holdout > 0, also writes the purchases in (T, T +
+ * holdout] into xh. */
+int cu_bgnbd_simulate(double *x, double *tx, double *xh, const double *T, size_t n, const double *p,
+                      int mbg, double holdout, unsigned long seed, cu_err *e);
+
 /* ---- Gamma-Gamma spend (Fader, Hardie & Lee 2005b); p = {p, q, gamma};
  * rows with x > 0 only ---- */
 int cu_gg_loglik(const double *p, double *ll, double *grad, void *data);

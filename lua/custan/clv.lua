@@ -2,7 +2,7 @@
 -- CLV with an interval.  The likelihoods, fits and predictions are C
 -- kernels (custan.core.clv); this module names columns, holds fitted
 -- models, and composes CLV the way lifetimes' customer_lifetime_value does.
--- Available now: BG/NBD and Gamma-Gamma (docs/models.md).
+-- Available now: BG/NBD, MBG/NBD and Gamma-Gamma (docs/models.md).
 -- @module custan.clv
 
 local core = require "custan.core.clv"
@@ -28,7 +28,7 @@ end
 --- Fits a purchase-count model to a customer summary.
 -- @tparam frame summary with frequency, recency and T (custan.rfm's output,
 --   or any table with those columns)
--- @tparam[opt] table options `model` ("bgnbd"), column names `frequency`,
+-- @tparam[opt] table options `model` ("bgnbd" or "mbgnbd"), column names `frequency`,
 --   `recency`, `T`, `weight` (rows standing for many customers),
 --   `penalizer` (L2, as lifetimes' penalizer_coef), `start`, `max_iter`, `tol`
 -- @return a model: `params` (named as in the paper), `se`, `loglik` (total),
@@ -88,6 +88,23 @@ function Model:expected_spend(summary, options)
   local o = options or {}
   return core.predict(self.model, "spend", self.params,
     summary:col(o.frequency or "frequency"), summary:col(o.monetary_value or "monetary_value"))
+end
+
+--- Simulated customers of a purchase model (BG/NBD or MBG/NBD) with known
+-- parameters, for checks and benchmarks: each customer's first purchase is
+-- at 0 and it is watched for T; seeded (GSL's mt19937).
+-- @tparam string model "bgnbd" or "mbgnbd"
+-- @tparam table params e.g. {r = 0.243, alpha = 4.414, a = 0.793, b = 2.426}
+-- @tparam column T each customer's age
+-- @tparam[opt] table options `seed` (1), `holdout` (extra time whose purchases
+--   go to frequency_holdout)
+-- @return frame frequency, recency, T[, frequency_holdout]
+function M.simulate(model_name, params, T, options)
+  local o = options or {}
+  local x, tx, xh = core.simulate(model_name, params, T, o.seed or 1, o.holdout or 0)
+  local cols, order = {frequency = x, recency = tx, T = T}, {"frequency", "recency", "T"}
+  if (o.holdout or 0) > 0 then cols.frequency_holdout, order[4] = xh, "frequency_holdout" end
+  return custan.frame(cols, order)
 end
 
 --- The parameters in the paper's order, as {name = value}.

@@ -96,6 +96,59 @@ describe("custan.clv", function()
     end)
   end)
 
+  describe("MBG/NBD", function()
+    it("should match BTYDplus's CDNOW fit", function()
+      -- BTYDplus (R) reports r = 0.525, alpha = 6.183, a = 0.891, b = 1.614
+      local m = clv.fit(custan.read_csv(data .. "/cdnow_summary.csv"), {model = "mbgnbd"})
+      assert.is_true(m.converged)
+      assert.are.near(0.525, m.params.r, 0.0005)
+      assert.are.near(6.183, m.params.alpha, 0.0005)
+      assert.are.near(0.891, m.params.a, 0.0005)
+      assert.are.near(1.614, m.params.b, 0.0005)
+    end)
+  end)
+
+  describe("simulation", function()
+    local function ages(n)
+      local T = {}
+      for i = 1, n do T[i] = 27 + (i % 13) end -- first purchases over 13 weeks, as CDNOW
+      return custan.column(T, "float64")
+    end
+
+    for _, case in ipairs{
+      {"bgnbd", {r = 0.243, alpha = 4.414, a = 0.793, b = 2.426}},
+      {"mbgnbd", {r = 0.525, alpha = 6.183, a = 0.891, b = 1.614}},
+    } do
+      local name, truth = case[1], case[2]
+      it("should recover " .. name .. " parameters from simulated customers", function()
+        local s = clv.simulate(name, truth, ages(100000), {seed = 11})
+        local m = clv.fit(s, {model = name})
+        assert.is_true(m.converged)
+        for k, v in pairs(truth) do
+          -- within 4 standard errors of the truth
+          assert.is_true(math.abs(m.params[k] - v) < 4 * m.se[k], name .. " " .. k)
+        end
+      end)
+
+      it("should predict " .. name .. " holdout purchases as simulated", function()
+        local s = clv.simulate(name, truth, ages(100000), {seed = 5, holdout = 39})
+        local m = setmetatable({model = name, params = truth, param_names = {"r", "alpha", "a", "b"}},
+          getmetatable(clv.fit(custan.read_csv(data .. "/cdnow_summary.csv"))))
+        local predicted = m:conditional(s, 39):mean()
+        local simulated = s.frequency_holdout:mean()
+        local se = s.frequency_holdout:std() / math.sqrt(100000)
+        assert.is_true(math.abs(predicted - simulated) < 4 * se,
+          string.format("%s: predicted %.4f, simulated %.4f", name, predicted, simulated))
+      end)
+    end
+
+    it("should be the same for the same seed", function()
+      local a = clv.simulate("bgnbd", {r = 1, alpha = 2, a = 1, b = 2}, ages(100), {seed = 3})
+      local b = clv.simulate("bgnbd", {r = 1, alpha = 2, a = 1, b = 2}, ages(100), {seed = 3})
+      assert.same(a:to_columns(), b:to_columns())
+    end)
+  end)
+
   describe("Gamma-Gamma", function()
     it("should reproduce Fader & Hardie's CDNOW spend model", function()
       -- p = 6.25, q = 3.74, gamma = 15.44 on the 946 repeat customers
