@@ -24,7 +24,11 @@ end
 function M.add_common(p, options)
   options = options or {}
   local input = p:option("-i --input", "Transactions file (CSV or .csv.gz).")
-  if options.default_input then input:default(options.default_input) else input:count(1) end
+  if options.default_input then
+    input:default(options.default_input)
+  elseif not options.optional_input then
+    input:count(1)
+  end
   p:option("-o --output", "Directory for the result files (CSV and JSON).")
   p:flag("--json", "Print one JSON result document on stdout instead of tables.")
   p:option("--seed", "Seed for anything random.", "1"):convert(tonumber)

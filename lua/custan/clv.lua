@@ -247,4 +247,111 @@ function M.clv_interval(tx, spend, summary, options)
   return point, custan.column(low, "float64", n), custan.column(high, "float64", n)
 end
 
+-- ------------------------------------------------------------ evaluation --
+
+--- Predicted against actual holdout purchases by calibration frequency
+-- (Fader, Hardie & Lee 2005, figure 3): customers grouped by frequency
+-- (the last group is `cap` and more), mean actual frequency_holdout and mean
+-- conditional expectation over duration_holdout.
+-- @tparam Model model a purchase model
+-- @tparam frame summary with frequency_holdout and duration_holdout
+-- @tparam[opt] integer cap the last group (7: "7+")
+-- @return frame frequency, customers, actual, predicted
+function M.holdout_by_frequency(model, summary, cap)
+  cap = cap or 7
+  local duration = summary.duration_holdout:max()
+  local s = summary:copy()
+  s.predicted = model:conditional(summary, duration)
+  s.group = s.frequency:map(function(f) return math.min(math.tointeger(f) or f, cap) end, "int64")
+  local g = s:group_by("group"):agg{{"group", "size", as = "customers"},
+    {"frequency_holdout", "mean", as = "actual"}, {"predicted", "mean", as = "predicted"}}
+  return g:rename{group = "frequency"}
+end
+
+--- Holdout accuracy of a model on a calibration/holdout summary.
+-- @return a table: mae (mean absolute error per customer), total_actual,
+--   total_predicted, total_error (predicted - actual) and relative_error
+function M.holdout_error(model, summary)
+  local predicted = model:conditional(summary, summary.duration_holdout:max())
+  local actual = summary.frequency_holdout
+  local total_p, total_a = predicted:sum(), actual:sum()
+  return {mae = (predicted - actual):abs():mean(), total_actual = total_a,
+    total_predicted = total_p, total_error = total_p - total_a,
+    relative_error = (total_p - total_a) / total_a}
+end
+
+--- A comparison table of fitted models: parameters count, log-likelihood,
+-- AIC, BIC and, when the summary has holdout columns, holdout MAE and
+-- total error.
+-- @tparam table models {name = Model, ...}
+-- @return frame model, k, loglik, aic, bic, converged[, holdout_mae,
+--   holdout_total_error, holdout_relative_error]
+function M.compare(models, summary)
+  local names = {}
+  for name in pairs(models) do names[#names + 1] = name end
+  table.sort(names)
+  local rows = {}
+  local holdout = summary and summary:has("frequency_holdout") and summary:has("duration_holdout")
+  for i, name in ipairs(names) do
+    local m = models[name]
+    local r = {model = name, k = #m.param_names, loglik = m.loglik, aic = m.aic, bic = m.bic,
+      converged = m.converged}
+    if holdout then
+      local h = M.holdout_error(m, summary)
+      r.holdout_mae, r.holdout_total_error, r.holdout_relative_error = h.mae, h.total_error, h.relative_error
+    end
+    rows[i] = r
+  end
+  local cols = {"model", "k", "loglik", "aic", "bic", "converged"}
+  if holdout then
+    for _, c in ipairs{"holdout_mae", "holdout_total_error", "holdout_relative_error"} do cols[#cols + 1] = c end
+  end
+  return custan.from_rows(rows, cols)
+end
+
+--- Tracking data (Fader, Hardie & Lee 2005, figures 1 and 2): repeat
+-- transactions per unit of calendar time, actual and expected, and their
+-- cumulative sums.  Expected repeat transactions by calendar time tau are
+-- the sum over customers of E[X(tau - first purchase)].
+-- @tparam Model model a purchase model fitted with recency and T in `unit`
+-- @tparam frame tx transactions of the customers (any period, also after
+--   the calibration end)
+-- @tparam table options `customer`, `date` column names, `unit` ("week",
+--   "day"), `period` (purchases in one "day" count once), `start` (ISO date;
+--   default the first purchase), `periods` (how many units to report)
+-- @return frame period (units since start), actual, expected,
+--   cumulative_actual, cumulative_expected
+function M.tracking(model, tx, options)
+  local o = options or {}
+  local cust, date = tx:col(o.customer or "customer"), tx:col(o.date or "date")
+  local unit_days = ({day = 1, week = 7, month = 30.436875})[o.unit or "week"]
+  local day = date:floor("day")
+  local t = custan.frame({customer = cust, day = day}, {"customer", "day"})
+  t = t:group_by{"customer", "day"}:size():select{"customer", "day"} -- purchases merged per day
+  t.first = t:group_by("customer"):transform("day", "min")
+  local start = o.start or t.first:min()
+  local repeat_ = t:filter(t.day:gt(t.first))
+  local n = o.periods or math.ceil((t.day - start):max() / unit_days)
+  -- actual repeat transactions per unit
+  repeat_.period = ((repeat_.day - start) / unit_days):floor():cast("int64") + 1
+  local actual = {}
+  for _, r in ipairs(repeat_:group_by("period"):size():to_rows()) do actual[r.period] = r.size end
+  -- customers by first-purchase day, in units since start
+  local firsts = t:group_by("first"):agg{{"customer", "n_unique", as = "customers"}}
+  firsts.offset = (firsts.first - start) / unit_days
+  local groups = firsts:to_rows()
+  local rows, ca, ce, prev = {}, 0, 0, 0
+  for k = 1, n do
+    local e = 0
+    for _, g in ipairs(groups) do
+      if k > g.offset then e = e + g.customers * model:expected(k - g.offset) end
+    end
+    local a = actual[k] or 0
+    ca, ce = ca + a, e
+    rows[k] = {period = k, actual = a, expected = e - prev, cumulative_actual = ca, cumulative_expected = e}
+    prev = e
+  end
+  return custan.from_rows(rows, {"period", "actual", "expected", "cumulative_actual", "cumulative_expected"})
+end
+
 return M

@@ -133,6 +133,21 @@ check "cohort files" test -s "$work/cohort/cohorts.csv" -a -s "$work/cohort/lore
 expect "cohort bad --abc" 2 "--abc needs two limits" -- "$custan" run cohort.lua --input "$retail" --abc 0.9,0.5
 expect "cohort small file" 0 "3 customers" -- "$custan" run cohort.lua --input "$fx/orders.csv" --customer customer --date date --amount amount --order order
 
+# --- prepared script: clv.lua ----------------------------------------------
+cdnow_flags=(--input "$root/examples/data/cdnow_sample.txt" --delimiter whitespace --no-header --columns master,id,date,cds,amount --customer id --date date --amount amount --date-format %Y%m%d)
+expect "clv --help" 0 "Usage: clv.lua" -- "$custan" run clv.lua --help
+expect "clv needs input" 2 "give --input (transactions) or --summary" -- "$custan" run clv.lua
+expect "clv bad model" 2 "must be one of" -- "$custan" run clv.lua --summary x.csv --model magic
+expect "clv CDNOW" 0 "r = 0.2426" -- "$custan" run clv.lua "${cdnow_flags[@]}" --end 1997-09-30 --draws 0
+expect "clv CDNOW holdout" 0 "holdout (39 weeks)" -- "$custan" run clv.lua "${cdnow_flags[@]}" --holdout-start 1997-10-01 --end 1998-06-30 --model all --draws 20 --output "$work/clv"
+check "clv files" test -s "$work/clv/customers.csv" -a -s "$work/clv/comparison.csv" -a -s "$work/clv/holdout_by_frequency.csv" -a -s "$work/clv/tracking.csv"
+check "clv customers.csv columns" grep -q "^customer,frequency,recency,T,monetary_value,frequency_holdout,p_alive,expected_purchases,expected_spend,clv,clv_low,clv_high" "$work/clv/customers.csv"
+expect "clv summary table" 0 "r = 0.2426" -- "$custan" run clv.lua --summary "$root/examples/data/cdnow_summary.csv" --customer ID
+(cd "$work" && "$custan" run clv.lua "${cdnow_flags[@]}" --end 1997-09-30 --draws 10 --json > c1.json 2>&1; "$custan" run clv.lua "${cdnow_flags[@]}" --end 1997-09-30 --draws 10 --json > c2.json 2>&1)
+check "clv --json is the same every run" cmp -s "$work/c1.json" "$work/c2.json"
+check "clv --json names the parameters as the papers" "$custan" -e "local d = require('cjson').decode(io.open('$work/c1.json'):read('a')); assert(d.models.bgnbd.params.alpha and d.models.gamma_gamma.params.gamma and d.models.bgnbd.converged == true)"
+expect "clv bad summary" 1 "customer row" -- "$custan" run clv.lua --summary "$fx/bad_summary.csv"
+
 # --- the README's example script ------------------------------------------
 expect "README example" 0 "14646.0     280206.02" -- "$custan" run "$root/examples/top_customers.lua" "$root/examples/data/online_retail.csv.gz" "$work/customers.csv"
 check "README example wrote CSV" grep -q "^14646.0,280206.02,74,2011-12-08 12:12:00$" "$work/customers.csv"

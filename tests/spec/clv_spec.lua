@@ -161,6 +161,52 @@ describe("custan.clv", function()
     end)
   end)
 
+  describe("evaluation", function()
+    local holdout, read
+    setup(function()
+      read = {delimiter = "whitespace", header = false, names = {"master", "id", "date", "cds", "amount"},
+        types = {date = "timestamp:%Y%m%d", id = "int64"}}
+      holdout = rfm.summary_file(data .. "/cdnow_sample.txt", {customer = "id", date = "date",
+        amount = "amount", period = "day", unit = "week", calibration_end = "1997-09-30",
+        ["end"] = "1998-06-30", read = read})
+    end)
+
+    it("should compare holdout purchases by calibration frequency", function()
+      local m = clv.fit(holdout)
+      local t = clv.holdout_by_frequency(m, holdout)
+      assert.same({0, 1, 2, 3, 4, 5, 6, 7}, t.frequency:to_table())
+      assert.are.equal(2357, t.customers:sum())
+      assert.are.equal(1882, holdout.frequency_holdout:sum()) -- the 39 holdout weeks
+      local zero = holdout:filter(holdout.frequency:eq(0))
+      assert.are.near(zero.frequency_holdout:mean(), t.actual:get(1), 1e-12)
+      assert.are.near(m:conditional(zero, 39):mean(), t.predicted:get(1), 1e-12)
+    end)
+
+    it("should tabulate fit and holdout error per model", function()
+      local models = {bgnbd = clv.fit(holdout), mbgnbd = clv.fit(holdout, {model = "mbgnbd"})}
+      local c = clv.compare(models, holdout)
+      assert.same({"bgnbd", "mbgnbd"}, c.model:to_table())
+      for _, r in ipairs(c:to_rows()) do
+        assert.are.near(2 * r.k - 2 * r.loglik, r.aic, 1e-9)
+        local h = clv.holdout_error(models[r.model], holdout)
+        assert.are.near(h.total_predicted - 1882, r.holdout_total_error, 1e-9)
+      end
+    end)
+
+    it("should track repeat transactions over calendar time", function()
+      local m = clv.fit(holdout)
+      local tx = custan.read_csv(data .. "/cdnow_sample.txt", read)
+      local tr = clv.tracking(m, tx, {customer = "id", date = "date", unit = "week",
+        start = "1997-01-01", periods = 78})
+      assert.are.equal(78, tr:nrows())
+      -- actual: purchase days after each customer's first, counted directly
+      local days = custan.frame({c = tx.id, d = tx.date}, {"c", "d"}):group_by{"c", "d"}:size()
+      assert.are.equal(days:nrows() - 2357, tr.cumulative_actual:get(78))
+      assert.are.near(tr.expected:sum(), tr.cumulative_expected:get(78), 1e-6)
+      assert.is_true(math.abs(tr.cumulative_expected:get(39) / tr.cumulative_actual:get(39) - 1) < 0.05)
+    end)
+  end)
+
   describe("clv", function()
     it("should equal lifetimes' customer_lifetime_value at fixed parameters", function()
       local bg = model("bgnbd", {r = 0.243, alpha = 4.414, a = 0.793, b = 2.426}, {"r", "alpha", "a", "b"})
