@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# bench/run.sh [load|rfm|stream|all] [REPS]: custan's benchmarks, with the
+# bench/run.sh [load|rfm|stream|clv|all] [REPS]: custan's benchmarks, with the
 # peer measured in the same run.  Prints Markdown for docs/benchmarks.md.
 #   load    Online Retail CSV into a typed frame, against DuckDB's read_csv
 #   rfm     Online Retail CSV to the written customer summary (whole process),
 #           against the same summary in DuckDB SQL
 #   stream  the customer summary of a generated 20-million-row file
 #           (bench/gen_transactions.c), with peak memory
+#   clv     BG/NBD and MBG/NBD fits on CDNOW, and BG/NBD on 1,000,000
+#           simulated customers (bench/clv_bench.lua)
 # Each repetition is a fresh process; the tools alternate so both see the
 # same machine state.
 set -eu
@@ -96,10 +98,20 @@ bench_stream() {
     'BEGIN { printf "| %d | %d | %.1f | %.2f million | %.0f | %d |\n\n", r, c, w, r / w / 1e6, p / 1048576, f }'
 }
 
+bench_clv() {
+  echo "### CLV model fits"
+  echo
+  echo "$(nproc) cores, $(date -u +%Y-%m-%d); times inside the process"
+  echo
+  "$custan" run bench/clv_bench.lua 21
+  echo
+}
+
 case "$what" in
   load) bench_load ;;
   rfm) bench_rfm ;;
   stream) bench_stream ;;
-  all) bench_load; bench_rfm; bench_stream ;;
-  *) echo "usage: bench/run.sh [load|rfm|stream|all] [REPS]" >&2; exit 2 ;;
+  clv) bench_clv ;;
+  all) bench_load; bench_rfm; bench_clv; bench_stream ;;
+  *) echo "usage: bench/run.sh [load|rfm|stream|clv|all] [REPS]" >&2; exit 2 ;;
 esac

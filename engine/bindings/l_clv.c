@@ -220,7 +220,7 @@ static int l_predict(lua_State *L) {
 
 /* simulate(model, params, T, seed, holdout) -> x, tx, xh columns */
 static int l_simulate(lua_State *L) {
-  lua_settop(L, 5);
+  lua_settop(L, 7);
   const model_info *mi = check_model(L, 1);
   luaL_argcheck(L, mi->fit == cu_bgnbd_fit || mi->fit == cu_mbgnbd_fit, 1,
                 "simulation is for bgnbd and mbgnbd");
@@ -228,12 +228,12 @@ static int l_simulate(lua_State *L) {
   read_params(L, 2, mi, p);
   size_t n = l_checkcolumn(L, 3)->n;
   lua_Integer seed = luaL_checkinteger(L, 4);
-  double holdout = luaL_optnumber(L, 5, 0);
+  double holdout = luaL_optnumber(L, 5, 0), resolution = luaL_optnumber(L, 6, 0);
   double *T = doubles(L, 3, n, "T");
   cu_column *x = result_column(L, n), *tx = result_column(L, n), *xh = result_column(L, n);
   cu_err e = {0};
   if (cu_bgnbd_simulate(x->data, tx->data, xh->data, T, n, p, mi->fit == cu_mbgnbd_fit, holdout,
-                        (unsigned long)seed, &e))
+                        resolution, (unsigned long)seed, &e))
     return l_raise(L, &e);
   finish(x);
   finish(tx);

@@ -306,14 +306,10 @@ double cu_mbgnbd_expected(const double *p, double t) {
   return cu_mbgnbd_conditional(p, t, 0, 0, 0);
 }
 
-int cu_mbgnbd_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu_err *e) {
-  return cu_fit_mle(out, 4, cu_mbgnbd_loglik, (void *)d, d->total_w, o, e);
-}
-
 /* -------------------------------------------------------------- simulation -- */
 
 int cu_bgnbd_simulate(double *x, double *tx, double *xh, const double *T, size_t n, const double *p,
-                      int mbg, double holdout, unsigned long seed, cu_err *e) {
+                      int mbg, double holdout, double resolution, unsigned long seed, cu_err *e) {
   gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
   if (!rng) return cu_err_set(e, CU_ENOMEM, "out of memory");
   gsl_rng_set(rng, seed ? seed : 1);
@@ -322,12 +318,16 @@ int cu_bgnbd_simulate(double *x, double *tx, double *xh, const double *T, size_t
     double drop = gsl_ran_beta(rng, p[2], p[3]);
     double t = 0, last = 0, end = T[i] + (holdout > 0 ? holdout : 0);
     int alive = !(mbg && gsl_rng_uniform(rng) < drop), k = 0, kh = 0;
+    /* the first purchase falls at a random time of its day, so recency
+     * recorded in whole days is right on average (E floor(u + t) = t) */
+    double u0 = resolution > 0 ? gsl_rng_uniform(rng) * resolution : 0;
     while (alive) {
       t += gsl_ran_exponential(rng, 1 / lambda);
       if (t > end) break;
+      double at = resolution > 0 ? fmin(floor((u0 + t) / resolution) * resolution, T[i]) : t;
       if (t <= T[i]) {
         k++;
-        last = t;
+        last = at;
       } else {
         kh++;
       }
@@ -573,8 +573,38 @@ int cu_fit_mle(cu_fit *out, size_t k, cu_loglik_fn fn, void *ud, double n_obs,
   return st;
 }
 
+/* A start for BG/NBD-like models by moments: the purchase rates x / T
+ * have mean r / alpha and, net of Poisson noise (mean / T), variance
+ * r / alpha^2; the dropout parameters start at a = 1, b = 2.  A start near
+ * the optimum saves most iterations; the driver still tries others. */
+static void nbd_start(const cu_clv_data *d, double *p) {
+  double sw = 0, m = 0, m2 = 0, tsum = 0;
+  for (size_t i = 0; i < d->n; i++) {
+    if (!(d->T[i] > 0)) continue;
+    double rate = d->x[i] / d->T[i];
+    sw += d->w[i];
+    m += d->w[i] * rate;
+    m2 += d->w[i] * rate * rate;
+    tsum += d->w[i] * d->T[i];
+  }
+  p[0] = 1, p[1] = 1, p[2] = 1, p[3] = 2;
+  if (!(sw > 0 && m > 0)) return;
+  m /= sw;
+  double v = m2 / sw - m * m - m / (tsum / sw);
+  if (!(v > 0)) v = m * m; /* r = 1 */
+  double alpha = m / v, r = m * alpha;
+  p[0] = fmin(fmax(r, 0.01), 100);
+  p[1] = fmin(fmax(alpha, 0.01), 1e4);
+}
+
 int cu_bgnbd_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu_err *e) {
-  return cu_fit_mle(out, 4, cu_bgnbd_loglik, (void *)d, d->total_w, o, e);
+  cu_fit_options oo = o ? *o : (cu_fit_options){0};
+  double start[4];
+  if (!oo.start) {
+    nbd_start(d, start);
+    oo.start = start;
+  }
+  return cu_fit_mle(out, 4, cu_bgnbd_loglik, (void *)d, d->total_w, &oo, e);
 }
 
 int cu_gg_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu_err *e) {
@@ -584,4 +614,14 @@ int cu_gg_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu_err
     if (d->x[i] > 0 && d->m[i] > 0) n += d->w[i];
   if (n == 0) return cu_err_set(e, CU_EARG, "Gamma-Gamma needs customers with repeat purchases");
   return cu_fit_mle(out, 3, cu_gg_loglik, (void *)d, n, o, e);
+}
+
+int cu_mbgnbd_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu_err *e) {
+  cu_fit_options oo = o ? *o : (cu_fit_options){0};
+  double start[4];
+  if (!oo.start) {
+    nbd_start(d, start);
+    oo.start = start;
+  }
+  return cu_fit_mle(out, 4, cu_mbgnbd_loglik, (void *)d, d->total_w, &oo, e);
 }

@@ -82,9 +82,11 @@ double cu_mbgnbd_p_alive(const double *p, double x, double tx, double T);
  * given parameters, each observed for T[i] after a first purchase at 0;
  * writes x and tx.  Seeded (GSL's mt19937): the same seed, the same
  * customers.  If holdout > 0, also writes the purchases in (T, T +
- * holdout] into xh. */
+ * holdout] into xh.  With resolution > 0 (1/7 for days in weeks), times
+ * are recorded rounded down to whole multiples of it (every purchase still
+ * counts), so customers compress as real daily data do. */
 int cu_bgnbd_simulate(double *x, double *tx, double *xh, const double *T, size_t n, const double *p,
-                      int mbg, double holdout, unsigned long seed, cu_err *e);
+                      int mbg, double holdout, double resolution, unsigned long seed, cu_err *e);
 
 /* ---- Gamma-Gamma spend (Fader, Hardie & Lee 2005b); p = {p, q, gamma};
  * rows with x > 0 only ---- */

@@ -97,11 +97,13 @@ end
 -- @tparam table params e.g. {r = 0.243, alpha = 4.414, a = 0.793, b = 2.426}
 -- @tparam column T each customer's age
 -- @tparam[opt] table options `seed` (1), `holdout` (extra time whose purchases
---   go to frequency_holdout)
+--   go to frequency_holdout), `resolution` (record times rounded down to whole
+--   multiples, e.g. 1/7 for days in weeks)
 -- @return frame frequency, recency, T[, frequency_holdout]
 function M.simulate(model_name, params, T, options)
   local o = options or {}
-  local x, tx, xh = core.simulate(model_name, params, T, o.seed or 1, o.holdout or 0)
+  local x, tx, xh = core.simulate(model_name, params, T, o.seed or 1, o.holdout or 0,
+    o.resolution or 0)
   local cols, order = {frequency = x, recency = tx, T = T}, {"frequency", "recency", "T"}
   if (o.holdout or 0) > 0 then cols.frequency_holdout, order[4] = xh, "frequency_holdout" end
   return custan.frame(cols, order)
