@@ -1,5 +1,5 @@
 -- bench/clv_bench.lua [REPS]: CLV model fits (issue 4).
---  1. BG/NBD and MBG/NBD on the CDNOW summary (2,357 customers): median
+--  1. BG/NBD, MBG/NBD and Pareto/NBD on the CDNOW summary (2,357 customers): median
 --     fit time in the process, over REPS fits;
 --  2. BG/NBD on 1,000,000 simulated customers (three seeds): simulation
 --     and fit times, and each parameter's error against the truth.
@@ -18,7 +18,7 @@ end
 local summary = custan.read_csv("examples/data/cdnow_summary.csv")
 print("| model (CDNOW, 2,357 customers) | median fit (ms) | log-likelihood | iterations |")
 print("|---|---|---|---|")
-for _, name in ipairs{"bgnbd", "mbgnbd"} do
+for _, name in ipairs{"bgnbd", "mbgnbd", "pareto"} do
   local times, m = {}, nil
   for i = 1, reps do
     local t0 = host.now()

@@ -4,7 +4,7 @@
 --   custan run clv.lua --input orders.csv --holdout-start 2024-01-01 --output out/
 --   custan run clv.lua --summary customers.csv --weight n
 --
--- Fits the purchase models (BG/NBD, MBG/NBD) and the Gamma-Gamma spend
+-- Fits the purchase models (BG/NBD, MBG/NBD, Pareto/NBD) and the Gamma-Gamma spend
 -- model by maximum likelihood, compares them, and scores every customer:
 -- probability alive, expected purchases and value, and CLV with a range
 -- from parameter uncertainty.  docs/models.md has the math.
@@ -17,7 +17,7 @@ local json = require "custan.json"
 local util = require "custan.util"
 
 local p = cli.parser("clv.lua",
-  "Fit BG/NBD and MBG/NBD purchase models and the Gamma-Gamma spend model to customer " ..
+  "Fit BG/NBD, MBG/NBD and Pareto/NBD purchase models and the Gamma-Gamma spend model to customer " ..
   "summaries, compare them (with a holdout period when asked), and compute each " ..
   "customer's probability of being alive, expected purchases, expected spend and CLV " ..
   "with an interval.",
@@ -30,8 +30,8 @@ p:option("--summary", "A ready customer summary (frequency, recency, T [, moneta
   "instead of transactions.")
 cli.add_transaction_columns(p)
 p:option("--weight", "With --summary: a column counting the customers a row stands for.")
-p:option("--model", "Purchase model: bgnbd, mbgnbd or all.", "bgnbd")
-  :choices{"bgnbd", "mbgnbd", "all"}
+p:option("--model", "Purchase model: bgnbd, mbgnbd, pareto or all.", "bgnbd")
+  :choices{"bgnbd", "mbgnbd", "pareto", "all"}
 p:option("--period", "Purchases in one period count once: day, week or month.", "day")
   :choices{"day", "week", "month"}
 p:option("--unit", "Unit of recency and T: day, week or month.", "week")
@@ -86,7 +86,7 @@ end
 if summary:nrows() == 0 then cli.fail("no customers to model") end
 
 -- Fits ----------------------------------------------------------------------
-local names = args.model == "all" and {"bgnbd", "mbgnbd"} or {args.model}
+local names = args.model == "all" and {"bgnbd", "mbgnbd", "pareto"} or {args.model}
 local models, result = {}, {input = args.input or args.summary, customers = summary:nrows(),
   unit = args.unit, period = args.period, models = {}}
 local fit_options = {penalizer = args.penalizer, weight = args.weight}

@@ -20,13 +20,15 @@ static const model_info models[] = {
     {"bgnbd", 4, {"r", "alpha", "a", "b"}, 0, cu_bgnbd_fit},
     {"gamma_gamma", 3, {"p", "q", "gamma"}, 1, cu_gg_fit},
     {"mbgnbd", 4, {"r", "alpha", "a", "b"}, 0, cu_mbgnbd_fit},
+    {"pareto", 4, {"r", "alpha", "s", "beta"}, 0, cu_pareto_fit},
 };
 
 static const model_info *check_model(lua_State *L, int i) {
   const char *name = luaL_checkstring(L, i);
   for (size_t k = 0; k < sizeof models / sizeof models[0]; k++)
     if (!strcmp(models[k].name, name)) return &models[k];
-  luaL_argerror(L, i, lua_pushfstring(L, "unknown model '%s' (bgnbd, mbgnbd, gamma_gamma)", name));
+  luaL_argerror(
+      L, i, lua_pushfstring(L, "unknown model '%s' (bgnbd, mbgnbd, pareto, gamma_gamma)", name));
   return NULL;
 }
 
@@ -187,13 +189,15 @@ static int l_predict(lua_State *L) {
     finish(c);
     return 1;
   }
-  int mbg = mi->fit == cu_mbgnbd_fit;
+  int mbg = mi->fit == cu_mbgnbd_fit, par = mi->fit == cu_pareto_fit;
   switch (what) {
   case 0:
-    lua_pushnumber(L, (mbg ? cu_mbgnbd_expected : cu_bgnbd_expected)(p, luaL_checknumber(L, 4)));
+    lua_pushnumber(L, (mbg   ? cu_mbgnbd_expected
+                       : par ? cu_pareto_expected
+                             : cu_bgnbd_expected)(p, luaL_checknumber(L, 4)));
     return 1;
   case 3:
-    if (mbg) return luaL_argerror(L, 2, "the pmf is available for bgnbd");
+    if (mbg || par) return luaL_argerror(L, 2, "the pmf is available for bgnbd");
     lua_pushnumber(L, cu_bgnbd_pmf(p, luaL_checknumber(L, 4), (int)luaL_checkinteger(L, 5)));
     return 1;
   case 4: return luaL_argerror(L, 2, "purchase models do not predict spend");
@@ -207,7 +211,10 @@ static int l_predict(lua_State *L) {
   cu_column *c = result_column(L, n);
   double *v = c->data;
   for (size_t r = 0; r < n; r++) {
-    if (mbg)
+    if (par)
+      v[r] = what == 1 ? cu_pareto_conditional(p, t, x[r], tx[r], T[r])
+                       : cu_pareto_p_alive(p, x[r], tx[r], T[r]);
+    else if (mbg)
       v[r] = what == 1 ? cu_mbgnbd_conditional(p, t, x[r], tx[r], T[r])
                        : cu_mbgnbd_p_alive(p, x[r], tx[r], T[r]);
     else

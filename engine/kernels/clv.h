@@ -88,6 +88,18 @@ double cu_mbgnbd_p_alive(const double *p, double x, double tx, double T);
 int cu_bgnbd_simulate(double *x, double *tx, double *xh, const double *T, size_t n, const double *p,
                       int mbg, double holdout, double resolution, unsigned long seed, cu_err *e);
 
+/* ---- Pareto/NBD (Schmittlein, Morrison & Colombo 1987); p = {r, alpha,
+ * s, beta}: purchases at rate lambda ~ Gamma(r, alpha) while alive, an
+ * exponential lifetime with rate mu ~ Gamma(s, beta) ---- */
+int cu_pareto_loglik(const double *p, double *ll, double *grad, void *data);
+int cu_pareto_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu_err *e);
+double cu_pareto_expected(const double *p, double t);
+double cu_pareto_conditional(const double *p, double t, double x, double tx, double T);
+double cu_pareto_p_alive(const double *p, double x, double tx, double T);
+/* The log of the "died between t_x and T" term of the likelihood, by the
+ * closed form with 2F1 (for checking the quadrature); NaN if 2F1 fails. */
+double cu_pareto_log_a0_2f1(const double *p, double x, double tx, double T);
+
 /* ---- Gamma-Gamma spend (Fader, Hardie & Lee 2005b); p = {p, q, gamma};
  * rows with x > 0 only ---- */
 int cu_gg_loglik(const double *p, double *ll, double *grad, void *data);

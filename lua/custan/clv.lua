@@ -2,7 +2,7 @@
 -- CLV with an interval.  The likelihoods, fits and predictions are C
 -- kernels (custan.core.clv); this module names columns, holds fitted
 -- models, and composes CLV the way lifetimes' customer_lifetime_value does.
--- Available now: BG/NBD, MBG/NBD and Gamma-Gamma (docs/models.md).
+-- Available now: BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma (docs/models.md).
 -- @module custan.clv
 
 local core = require "custan.core.clv"
@@ -28,7 +28,7 @@ end
 --- Fits a purchase-count model to a customer summary.
 -- @tparam frame summary with frequency, recency and T (custan.rfm's output,
 --   or any table with those columns)
--- @tparam[opt] table options `model` ("bgnbd" or "mbgnbd"), column names `frequency`,
+-- @tparam[opt] table options `model` ("bgnbd", "mbgnbd" or "pareto"), column names `frequency`,
 --   `recency`, `T`, `weight` (rows standing for many customers),
 --   `penalizer` (L2, as lifetimes' penalizer_coef), `start`, `max_iter`, `tol`
 -- @return a model: `params` (named as in the paper), `se`, `loglik` (total),

@@ -108,6 +108,40 @@ describe("custan.clv", function()
     end)
   end)
 
+  describe("Pareto/NBD", function()
+    it("should reproduce the CDNOW fit reported beside BG/NBD", function()
+      -- Fader, Hardie & Lee (2005): r = 0.553, alpha = 10.578, s = 0.606,
+      -- beta = 11.669, LL = -9595.0; the likelihood is nearly flat along s
+      -- and beta (standard errors about 0.19 and 6.2)
+      local m = clv.fit(custan.read_csv(data .. "/cdnow_summary.csv"), {model = "pareto"})
+      assert.is_true(m.converged)
+      assert.are.near(-9595.0, m.loglik, 0.05)
+      assert.are.near(0.553, m.params.r, 0.0005)
+      assert.are.near(10.578, m.params.alpha, 0.005)
+      assert.are.near(0.606, m.params.s, 0.01)
+      assert.are.near(11.669, m.params.beta, 0.05)
+      assert.are.near(0.19, m.se.s, 0.01)
+      assert.are.near(6.2, m.se.beta, 0.1)
+      assert.same({"r", "alpha", "s", "beta"}, m.param_names)
+    end)
+
+    it("should predict sensibly at the published parameters", function()
+      local m = model("pareto", {r = 0.553, alpha = 10.578, s = 0.606, beta = 11.669},
+        {"r", "alpha", "s", "beta"})
+      -- E[X(t)] = r beta / (alpha (s - 1)) [1 - (beta / (beta + t))^(s - 1)]
+      local r, a, s, b = 0.553, 10.578, 0.606, 11.669
+      assert.are.near(r * b / (a * (s - 1)) * (1 - (b / (b + 39)) ^ (s - 1)), m:expected(39), 1e-12)
+      local alive = m:p_alive(summary)
+      assert.is_true(alive:min() > 0 and alive:max() <= 1)
+      -- a customer whose last purchase is at the end of observation is alive
+      local last_day = custan.frame({frequency = {3}, recency = {20.0}, T = {20.0}},
+        {"frequency", "recency", "T"})
+      assert.are.equal(1, m:p_alive(last_day):get(1))
+      local next39 = m:conditional(summary, 39)
+      assert.is_true(next39:min() >= 0)
+    end)
+  end)
+
   describe("simulation", function()
     local function ages(n)
       local T = {}
