@@ -30,8 +30,9 @@ p:option("--summary", "A ready customer summary (frequency, recency, T [, moneta
   "instead of transactions.")
 cli.add_transaction_columns(p)
 p:option("--weight", "With --summary: a column counting the customers a row stands for.")
-p:option("--model", "Purchase model: bgnbd, mbgnbd, pareto or all.", "bgnbd")
-  :choices{"bgnbd", "mbgnbd", "pareto", "all"}
+p:option("--model", "Purchase model: bgnbd, mbgnbd, pareto, all (those three), or bgbb " ..
+  "(discrete opportunities: --summary with frequency, recency and n_periods).", "bgnbd")
+  :choices{"bgnbd", "mbgnbd", "pareto", "all", "bgbb"}
 p:option("--period", "Purchases in one period count once: day, week or month.", "day")
   :choices{"day", "week", "month"}
 p:option("--unit", "Unit of recency and T: day, week or month.", "week")
@@ -59,7 +60,8 @@ local summary, tx, info
 local holdout_start = cli.check_date(args.holdout_start, "--holdout-start")
 if args.summary then
   summary = custan.read_csv(args.summary, cli.csv_options(args))
-  for _, c in ipairs{"frequency", "recency", "T"} do
+  local needed = args.model == "bgbb" and {"frequency", "recency", "n_periods"} or {"frequency", "recency", "T"}
+  for _, c in ipairs(needed) do
     if not summary:has(c) then cli.fail(args.summary .. ": no column '" .. c .. "'") end
   end
   if summary:has(args.customer) then summary.customer = summary:col(args.customer)
@@ -68,6 +70,8 @@ if args.summary then
     for i = 1, summary:nrows() do ids[i] = i end
     summary.customer = custan.column(ids, "int64")
   end
+elseif args.model == "bgbb" then
+  cli.usage_error("--model bgbb needs --summary with frequency, recency and n_periods")
 else
   local options = cli.transaction_options(args)
   options.period, options.unit = args.period, args.unit

@@ -21,6 +21,7 @@ static const model_info models[] = {
     {"gamma_gamma", 3, {"p", "q", "gamma"}, 1, cu_gg_fit},
     {"mbgnbd", 4, {"r", "alpha", "a", "b"}, 0, cu_mbgnbd_fit},
     {"pareto", 4, {"r", "alpha", "s", "beta"}, 0, cu_pareto_fit},
+    {"bgbb", 4, {"alpha", "beta", "gamma", "delta"}, 0, cu_bgbb_fit},
 };
 
 static const model_info *check_model(lua_State *L, int i) {
@@ -28,7 +29,8 @@ static const model_info *check_model(lua_State *L, int i) {
   for (size_t k = 0; k < sizeof models / sizeof models[0]; k++)
     if (!strcmp(models[k].name, name)) return &models[k];
   luaL_argerror(
-      L, i, lua_pushfstring(L, "unknown model '%s' (bgnbd, mbgnbd, pareto, gamma_gamma)", name));
+      L, i,
+      lua_pushfstring(L, "unknown model '%s' (bgnbd, mbgnbd, pareto, bgbb, gamma_gamma)", name));
   return NULL;
 }
 
@@ -189,15 +191,17 @@ static int l_predict(lua_State *L) {
     finish(c);
     return 1;
   }
-  int mbg = mi->fit == cu_mbgnbd_fit, par = mi->fit == cu_pareto_fit;
+  int mbg = mi->fit == cu_mbgnbd_fit, par = mi->fit == cu_pareto_fit, bb = mi->fit == cu_bgbb_fit;
   switch (what) {
   case 0:
     lua_pushnumber(L, (mbg   ? cu_mbgnbd_expected
                        : par ? cu_pareto_expected
+                       : bb  ? cu_bgbb_expected
                              : cu_bgnbd_expected)(p, luaL_checknumber(L, 4)));
     return 1;
   case 3:
-    if (mbg || par) return luaL_argerror(L, 2, "the pmf is available for bgnbd");
+    if (mbg || par || bb) return luaL_argerror(L, 2, "the pmf is available for bgnbd");
+
     lua_pushnumber(L, cu_bgnbd_pmf(p, luaL_checknumber(L, 4), (int)luaL_checkinteger(L, 5)));
     return 1;
   case 4: return luaL_argerror(L, 2, "purchase models do not predict spend");
@@ -211,7 +215,10 @@ static int l_predict(lua_State *L) {
   cu_column *c = result_column(L, n);
   double *v = c->data;
   for (size_t r = 0; r < n; r++) {
-    if (par)
+    if (bb)
+      v[r] = what == 1 ? cu_bgbb_conditional(p, t, x[r], tx[r], T[r])
+                       : cu_bgbb_p_alive(p, x[r], tx[r], T[r]);
+    else if (par)
       v[r] = what == 1 ? cu_pareto_conditional(p, t, x[r], tx[r], T[r])
                        : cu_pareto_p_alive(p, x[r], tx[r], T[r]);
     else if (mbg)
@@ -248,8 +255,34 @@ static int l_simulate(lua_State *L) {
   return 3;
 }
 
-static const luaL_Reg clv_fns[] = {
-    {"fit", l_fit}, {"predict", l_predict}, {"simulate", l_simulate}, {NULL, NULL}};
+/* simulate_bgbb(params, count, n, seed, holdout) -> x, tx, xh */
+static int l_simulate_bgbb(lua_State *L) {
+  lua_settop(L, 5);
+  const model_info *mi = NULL;
+  for (size_t k = 0; k < sizeof models / sizeof models[0]; k++)
+    if (!strcmp(models[k].name, "bgbb")) mi = &models[k];
+  double p[CU_MAX_PARAMS];
+  read_params(L, 1, mi, p);
+  lua_Integer count = luaL_checkinteger(L, 2), n = luaL_checkinteger(L, 3);
+  lua_Integer seed = luaL_checkinteger(L, 4), holdout = luaL_optinteger(L, 5, 0);
+  luaL_argcheck(L, count >= 0 && n >= 1 && n < 4096 && holdout >= 0, 2, "bad sizes");
+  cu_column *x = result_column(L, (size_t)count), *tx = result_column(L, (size_t)count),
+            *xh = result_column(L, (size_t)count);
+  cu_err e = {0};
+  if (cu_bgbb_simulate(x->data, tx->data, xh->data, (size_t)count, p, (int)n, (int)holdout,
+                       (unsigned long)seed, &e))
+    return l_raise(L, &e);
+  finish(x);
+  finish(tx);
+  finish(xh);
+  return 3;
+}
+
+static const luaL_Reg clv_fns[] = {{"simulate_bgbb", l_simulate_bgbb},
+                                   {"fit", l_fit},
+                                   {"predict", l_predict},
+                                   {"simulate", l_simulate},
+                                   {NULL, NULL}};
 
 int luaopen_custan_clv(lua_State *L) {
   luaL_requiref(L, "custan.core.frame", luaopen_custan_frame, 0);

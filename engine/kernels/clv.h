@@ -100,6 +100,22 @@ double cu_pareto_p_alive(const double *p, double x, double tx, double T);
  * closed form with 2F1 (for checking the quadrature); NaN if 2F1 fails. */
 double cu_pareto_log_a0_2f1(const double *p, double x, double tx, double T);
 
+/* ---- BG/BB (Fader, Hardie & Shang 2010) for discrete opportunities;
+ * p = {alpha, beta, gamma, delta}: a living customer buys at each
+ * opportunity with probability p ~ Beta(alpha, beta) and dies before each
+ * with probability theta ~ Beta(gamma, delta).  Data: x purchases, t_x
+ * the opportunity of the last (0 if none) and n opportunities, in the
+ * x, tx and T arrays ---- */
+int cu_bgbb_loglik(const double *p, double *ll, double *grad, void *data);
+int cu_bgbb_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu_err *e);
+/* Expected purchases in the first n opportunities of a new customer. */
+double cu_bgbb_expected(const double *p, double n);
+/* Expected purchases in the next m opportunities; P(alive at n + 1). */
+double cu_bgbb_conditional(const double *p, double m, double x, double tx, double n);
+double cu_bgbb_p_alive(const double *p, double x, double tx, double n);
+int cu_bgbb_simulate(double *x, double *tx, double *xh, size_t count, const double *p, int n,
+                     int holdout, unsigned long seed, cu_err *e);
+
 /* ---- Gamma-Gamma spend (Fader, Hardie & Lee 2005b); p = {p, q, gamma};
  * rows with x > 0 only ---- */
 int cu_gg_loglik(const double *p, double *ll, double *grad, void *data);

@@ -2,7 +2,7 @@
 -- CLV with an interval.  The likelihoods, fits and predictions are C
 -- kernels (custan.core.clv); this module names columns, holds fitted
 -- models, and composes CLV the way lifetimes' customer_lifetime_value does.
--- Available now: BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma (docs/models.md).
+-- Models: BG/NBD, MBG/NBD, Pareto/NBD, BG/BB and Gamma-Gamma (docs/models.md).
 -- @module custan.clv
 
 local core = require "custan.core.clv"
@@ -13,7 +13,9 @@ local M = {}
 local Model = {}
 Model.__index = Model
 
-local function columns(frame, o)
+-- The summary columns a model reads: frequency, recency and T, or for
+-- BG/BB n_periods (the opportunities) where the summary has it.
+local function columns(frame, o, model_name)
   local function col(name)
     if not frame:has(name) then
       error(string.format("no column '%s' in the summary (columns: %s)", name,
@@ -21,14 +23,17 @@ local function columns(frame, o)
     end
     return frame:col(name)
   end
-  return col(o.frequency or "frequency"), col(o.recency or "recency"), col(o.T or "T"),
+  local T = o.T or ((model_name == "bgbb" and frame:has("n_periods")) and "n_periods" or "T")
+  return col(o.frequency or "frequency"), col(o.recency or "recency"), col(T),
     o.weight and col(o.weight) or nil
 end
 
 --- Fits a purchase-count model to a customer summary.
 -- @tparam frame summary with frequency, recency and T (custan.rfm's output,
 --   or any table with those columns)
--- @tparam[opt] table options `model` ("bgnbd", "mbgnbd" or "pareto"), column names `frequency`,
+-- @tparam[opt] table options `model` ("bgnbd", "mbgnbd", "pareto" or "bgbb";
+--   for BG/BB recency is the opportunity of the last purchase and T, or
+--   n_periods when present, the number of opportunities), column names `frequency`,
 --   `recency`, `T`, `weight` (rows standing for many customers),
 --   `penalizer` (L2, as lifetimes' penalizer_coef), `start`, `max_iter`, `tol`
 -- @return a model: `params` (named as in the paper), `se`, `loglik` (total),
@@ -36,7 +41,7 @@ end
 function M.fit(summary, options)
   local o = options or {}
   local name = o.model or "bgnbd"
-  local x, tx, T, w = columns(summary, o)
+  local x, tx, T, w = columns(summary, o, name)
   local fit = core.fit(name, x, tx, T, nil, w, o)
   fit.unit = o.unit
   return setmetatable(fit, Model)
@@ -71,13 +76,13 @@ end
 
 --- Expected purchases in the next t of each customer of a summary.
 function Model:conditional(summary, t, options)
-  local x, tx, T = columns(summary, options or {})
+  local x, tx, T = columns(summary, options or {}, self.model)
   return core.predict(self.model, "conditional", self.params, t, x, tx, T)
 end
 
 --- Probability that each customer is still active.
 function Model:p_alive(summary, options)
-  local x, tx, T = columns(summary, options or {})
+  local x, tx, T = columns(summary, options or {}, self.model)
   return core.predict(self.model, "p_alive", self.params, x, tx, T)
 end
 
@@ -105,6 +110,20 @@ function M.simulate(model_name, params, T, options)
   local x, tx, xh = core.simulate(model_name, params, T, o.seed or 1, o.holdout or 0,
     o.resolution or 0)
   local cols, order = {frequency = x, recency = tx, T = T}, {"frequency", "recency", "T"}
+  if (o.holdout or 0) > 0 then cols.frequency_holdout, order[4] = xh, "frequency_holdout" end
+  return custan.frame(cols, order)
+end
+
+--- Simulated BG/BB customers: `count` customers with `n` opportunities
+-- (and `holdout` more, whose purchases go to frequency_holdout).
+-- @return frame frequency, recency, n_periods[, frequency_holdout]
+function M.simulate_bgbb(params, count, n, options)
+  local o = options or {}
+  local x, tx, xh = core.simulate_bgbb(params, count, n, o.seed or 1, o.holdout or 0)
+  local periods = {}
+  for i = 1, count do periods[i] = n end
+  local cols = {frequency = x, recency = tx, n_periods = custan.column(periods, "float64", count)}
+  local order = {"frequency", "recency", "n_periods"}
   if (o.holdout or 0) > 0 then cols.frequency_holdout, order[4] = xh, "frequency_holdout" end
   return custan.frame(cols, order)
 end

@@ -141,6 +141,8 @@ expect "clv bad model" 2 "must be one of" -- "$custan" run clv.lua --summary x.c
 expect "clv CDNOW" 0 "r = 0.2426" -- "$custan" run clv.lua "${cdnow_flags[@]}" --end 1997-09-30 --draws 0
 expect "clv CDNOW holdout" 0 "holdout (39 weeks)" -- "$custan" run clv.lua "${cdnow_flags[@]}" --holdout-start 1997-10-01 --end 1998-06-30 --model all --draws 20 --output "$work/clv"
 expect "clv Pareto/NBD" 0 "pareto  r = 0.5533" -- "$custan" run clv.lua --summary "$root/examples/data/cdnow_summary.csv" --customer ID --model pareto
+printf 'frequency,recency,n_periods,n\n0,0,6,3464\n1,1,6,1091\n6,6,6,1203\n3,5,6,207\n2,6,6,295\n' > "$work/bgbb.csv"
+expect "clv BG/BB summary with weights" 0 "bgbb    alpha" -- "$custan" run clv.lua --summary "$work/bgbb.csv" --model bgbb --weight n --draws 0
 check "clv files" test -s "$work/clv/customers.csv" -a -s "$work/clv/comparison.csv" -a -s "$work/clv/holdout_by_frequency.csv" -a -s "$work/clv/tracking.csv"
 check "clv customers.csv columns" grep -q "^customer,frequency,recency,T,monetary_value,frequency_holdout,p_alive,expected_purchases,expected_spend,clv,clv_low,clv_high" "$work/clv/customers.csv"
 expect "clv summary table" 0 "r = 0.2426" -- "$custan" run clv.lua --summary "$root/examples/data/cdnow_summary.csv" --customer ID

@@ -142,6 +142,41 @@ describe("custan.clv", function()
     end)
   end)
 
+  describe("BG/BB", function()
+    -- the donation data's estimates (Fader, Hardie & Shang 2010), used as
+    -- the truth for simulated donors with 6 opportunities
+    local truth = {alpha = 1.204, beta = 0.750, gamma = 0.657, delta = 2.783}
+
+    it("should recover its parameters from simulated customers", function()
+      local s = clv.simulate_bgbb(truth, 100000, 6, {seed = 3})
+      local m = clv.fit(s, {model = "bgbb"})
+      assert.is_true(m.converged)
+      assert.are.equal(22, m.distinct_rows) -- the 22 (x, t_x) patterns of 6 opportunities
+      for k, v in pairs(truth) do
+        assert.is_true(math.abs(m.params[k] - v) < 4 * m.se[k], "bgbb " .. k)
+      end
+    end)
+
+    it("should predict holdout purchases and a new customer's as simulated", function()
+      local s = clv.simulate_bgbb(truth, 100000, 6, {seed = 9, holdout = 5})
+      local m = model("bgbb", truth, {"alpha", "beta", "gamma", "delta"})
+      local predicted, simulated = m:conditional(s, 5):mean(), s.frequency_holdout:mean()
+      local se = s.frequency_holdout:std() / math.sqrt(100000)
+      assert.is_true(math.abs(predicted - simulated) < 4 * se,
+        string.format("predicted %.4f, simulated %.4f", predicted, simulated))
+      local mean6 = s.frequency:mean()
+      assert.is_true(math.abs(m:expected(6) - mean6) < 4 * s.frequency:std() / math.sqrt(100000))
+      local alive = m:p_alive(s)
+      assert.is_true(alive:min() > 0 and alive:max() <= 1)
+    end)
+
+    it("should refuse summaries that are not opportunities", function()
+      local bad = custan.frame({frequency = {2}, recency = {1}, n_periods = {6}},
+        {"frequency", "recency", "n_periods"})
+      assert.has_error(function() clv.fit(bad, {model = "bgbb"}) end)
+    end)
+  end)
+
   describe("simulation", function()
     local function ages(n)
       local T = {}
