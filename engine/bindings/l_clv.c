@@ -236,8 +236,8 @@ static int l_predict(lua_State *L) {
 static int l_simulate(lua_State *L) {
   lua_settop(L, 7);
   const model_info *mi = check_model(L, 1);
-  luaL_argcheck(L, mi->fit == cu_bgnbd_fit || mi->fit == cu_mbgnbd_fit, 1,
-                "simulation is for bgnbd and mbgnbd");
+  luaL_argcheck(L, mi->fit == cu_bgnbd_fit || mi->fit == cu_mbgnbd_fit || mi->fit == cu_pareto_fit,
+                1, "simulation is for bgnbd, mbgnbd and pareto");
   double p[CU_MAX_PARAMS];
   read_params(L, 2, mi, p);
   size_t n = l_checkcolumn(L, 3)->n;
@@ -246,9 +246,12 @@ static int l_simulate(lua_State *L) {
   double *T = doubles(L, 3, n, "T");
   cu_column *x = result_column(L, n), *tx = result_column(L, n), *xh = result_column(L, n);
   cu_err e = {0};
-  if (cu_bgnbd_simulate(x->data, tx->data, xh->data, T, n, p, mi->fit == cu_mbgnbd_fit, holdout,
-                        resolution, (unsigned long)seed, &e))
-    return l_raise(L, &e);
+  int st = mi->fit == cu_pareto_fit
+               ? cu_pareto_simulate(x->data, tx->data, xh->data, T, n, p, holdout,
+                                    (unsigned long)seed, &e)
+               : cu_bgnbd_simulate(x->data, tx->data, xh->data, T, n, p, mi->fit == cu_mbgnbd_fit,
+                                   holdout, resolution, (unsigned long)seed, &e);
+  if (st) return l_raise(L, &e);
   finish(x);
   finish(tx);
   finish(xh);

@@ -513,6 +513,34 @@ double cu_pareto_conditional(const double *p, double t, double x, double tx, dou
   return rate * (be + T) / (s - 1) * -expm1((s - 1) * log((be + T) / (be + T + t))) * pa;
 }
 
+int cu_pareto_simulate(double *x, double *tx, double *xh, const double *T, size_t n,
+                       const double *p, double holdout, unsigned long seed, cu_err *e) {
+  gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+  if (!rng) return cu_err_set(e, CU_ENOMEM, "out of memory");
+  gsl_rng_set(rng, seed ? seed : 1);
+  for (size_t i = 0; i < n; i++) {
+    double lambda = gsl_ran_gamma(rng, p[0], 1 / p[1]), mu = gsl_ran_gamma(rng, p[2], 1 / p[3]);
+    double death = gsl_ran_exponential(rng, 1 / mu);
+    double end = fmin(death, T[i] + (holdout > 0 ? holdout : 0)), t = 0, last = 0;
+    int k = 0, kh = 0;
+    for (;;) {
+      t += gsl_ran_exponential(rng, 1 / lambda);
+      if (t > end) break;
+      if (t <= T[i]) {
+        k++;
+        last = t;
+      } else {
+        kh++;
+      }
+    }
+    x[i] = k;
+    tx[i] = last;
+    if (xh) xh[i] = kh;
+  }
+  gsl_rng_free(rng);
+  return CU_OK;
+}
+
 int cu_pareto_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu_err *e) {
   cu_fit_options oo = o ? *o : (cu_fit_options){0};
   double start[4];

@@ -96,6 +96,9 @@ int cu_pareto_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu
 double cu_pareto_expected(const double *p, double t);
 double cu_pareto_conditional(const double *p, double t, double x, double tx, double T);
 double cu_pareto_p_alive(const double *p, double x, double tx, double T);
+/* Simulated Pareto/NBD customers, as cu_bgnbd_simulate. */
+int cu_pareto_simulate(double *x, double *tx, double *xh, const double *T, size_t n,
+                       const double *p, double holdout, unsigned long seed, cu_err *e);
 /* The log of the "died between t_x and T" term of the likelihood, by the
  * closed form with 2F1 (for checking the quadrature); NaN if 2F1 fails. */
 double cu_pareto_log_a0_2f1(const double *p, double x, double tx, double T);

@@ -95,10 +95,10 @@ function Model:expected_spend(summary, options)
     summary:col(o.frequency or "frequency"), summary:col(o.monetary_value or "monetary_value"))
 end
 
---- Simulated customers of a purchase model (BG/NBD or MBG/NBD) with known
+--- Simulated customers of a purchase model (BG/NBD, MBG/NBD or Pareto/NBD) with known
 -- parameters, for checks and benchmarks: each customer's first purchase is
 -- at 0 and it is watched for T; seeded (GSL's mt19937).
--- @tparam string model "bgnbd" or "mbgnbd"
+-- @tparam string model "bgnbd", "mbgnbd" or "pareto" (resolution is for the first two)
 -- @tparam table params e.g. {r = 0.243, alpha = 4.414, a = 0.793, b = 2.426}
 -- @tparam column T each customer's age
 -- @tparam[opt] table options `seed` (1), `holdout` (extra time whose purchases

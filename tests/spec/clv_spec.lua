@@ -187,6 +187,7 @@ describe("custan.clv", function()
     for _, case in ipairs{
       {"bgnbd", {r = 0.243, alpha = 4.414, a = 0.793, b = 2.426}},
       {"mbgnbd", {r = 0.525, alpha = 6.183, a = 0.891, b = 1.614}},
+      {"pareto", {r = 0.553, alpha = 10.578, s = 0.606, beta = 11.669}},
     } do
       local name, truth = case[1], case[2]
       it("should recover " .. name .. " parameters from simulated customers", function()
@@ -201,7 +202,8 @@ describe("custan.clv", function()
 
       it("should predict " .. name .. " holdout purchases as simulated", function()
         local s = clv.simulate(name, truth, ages(100000), {seed = 5, holdout = 39})
-        local m = setmetatable({model = name, params = truth, param_names = {"r", "alpha", "a", "b"}},
+        local names = name == "pareto" and {"r", "alpha", "s", "beta"} or {"r", "alpha", "a", "b"}
+        local m = setmetatable({model = name, params = truth, param_names = names},
           getmetatable(clv.fit(custan.read_csv(data .. "/cdnow_summary.csv"))))
         local predicted = m:conditional(s, 39):mean()
         local simulated = s.frequency_holdout:mean()
