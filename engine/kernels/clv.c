@@ -365,6 +365,14 @@ static void nbd_start(const cu_clv_data *d, double *p) {
   p[1] = fmin(fmax(alpha, 0.01), 1e4);
 }
 
+/* Fits a four-parameter model from `start` unless the options give one. */
+static int fit_from(cu_fit *out, cu_loglik_fn fn, const cu_clv_data *d, const cu_fit_options *o,
+                    const double *start, cu_err *e) {
+  cu_fit_options oo = o ? *o : (cu_fit_options){0};
+  if (!oo.start) oo.start = start;
+  return cu_fit_mle(out, 4, fn, (void *)d, d->total_w, &oo, e);
+}
+
 /* -------------------------------------------------------------- Pareto/NBD -- */
 
 /* The likelihood (Fader & Hardie, "A note on deriving the Pareto/NBD
@@ -542,15 +550,11 @@ int cu_pareto_simulate(double *x, double *tx, double *xh, const double *T, size_
 }
 
 int cu_pareto_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu_err *e) {
-  cu_fit_options oo = o ? *o : (cu_fit_options){0};
   double start[4];
-  if (!oo.start) { /* the purchase part by moments; lifetimes about a year */
-    nbd_start(d, start);
-    start[2] = 1;
-    start[3] = 10;
-    oo.start = start;
-  }
-  return cu_fit_mle(out, 4, cu_pareto_loglik, (void *)d, d->total_w, &oo, e);
+  nbd_start(d, start);
+  start[2] = 1; /* lifetimes of about a year in weekly units */
+  start[3] = 10;
+  return fit_from(out, cu_pareto_loglik, d, o, start, e);
 }
 
 /* ------------------------------------------------------------------- BG/BB -- */
@@ -904,13 +908,9 @@ int cu_fit_mle(cu_fit *out, size_t k, cu_loglik_fn fn, void *ud, double n_obs,
 }
 
 int cu_bgnbd_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu_err *e) {
-  cu_fit_options oo = o ? *o : (cu_fit_options){0};
   double start[4];
-  if (!oo.start) {
-    nbd_start(d, start);
-    oo.start = start;
-  }
-  return cu_fit_mle(out, 4, cu_bgnbd_loglik, (void *)d, d->total_w, &oo, e);
+  nbd_start(d, start);
+  return fit_from(out, cu_bgnbd_loglik, d, o, start, e);
 }
 
 int cu_gg_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu_err *e) {
@@ -923,11 +923,7 @@ int cu_gg_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu_err
 }
 
 int cu_mbgnbd_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu_err *e) {
-  cu_fit_options oo = o ? *o : (cu_fit_options){0};
   double start[4];
-  if (!oo.start) {
-    nbd_start(d, start);
-    oo.start = start;
-  }
-  return cu_fit_mle(out, 4, cu_mbgnbd_loglik, (void *)d, d->total_w, &oo, e);
+  nbd_start(d, start);
+  return fit_from(out, cu_mbgnbd_loglik, d, o, start, e);
 }
