@@ -295,6 +295,24 @@ int cu_ts_parse_pattern(const char *s, size_t len, const char *pat, int64_t *out
   return 0;
 }
 
+int64_t cu_ts_floor(int64_t ts, cu_floor_unit unit) {
+  int64_t days = cu_floordiv(ts, CU_US_PER_DAY), y;
+  unsigned m, d;
+  switch (unit) {
+  case CU_FLOOR_DAY: break;
+  case CU_FLOOR_WEEK: days -= cu_weekday_index(days); break;
+  case CU_FLOOR_MONTH:
+    cu_civil_from_days(days, &y, &m, &d);
+    days = cu_days_from_civil(y, m, 1);
+    break;
+  case CU_FLOOR_YEAR:
+    cu_civil_from_days(days, &y, &m, &d);
+    days = cu_days_from_civil(y, 1, 1);
+    break;
+  }
+  return days * CU_US_PER_DAY;
+}
+
 int cu_ts_format_iso(int64_t us, int date_only, char *buf) {
   int64_t days = cu_floordiv(us, CU_US_PER_DAY);
   int64_t rem = us - days * CU_US_PER_DAY;

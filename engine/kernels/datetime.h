@@ -30,6 +30,14 @@ static inline int64_t cu_floordiv(int64_t a, int64_t b) {
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 
+/* Calendar units for truncating timestamps. */
+typedef enum { CU_FLOOR_DAY, CU_FLOOR_WEEK, CU_FLOOR_MONTH, CU_FLOOR_YEAR } cu_floor_unit;
+
+/* Day of the week of a day number: 0 = Monday .. 6 = Sunday. */
+static inline int cu_weekday_index(int64_t days) { return (int)((days % 7 + 7 + 3) % 7); }
+/* The start of the day, week (Monday), month or year holding ts. */
+int64_t cu_ts_floor(int64_t ts, cu_floor_unit unit);
+
 /* Parses s[0..len) in a built-in format; 0 ok, -1 no match. */
 int cu_ts_parse(const char *s, size_t len, cu_ts_format fmt, int64_t *out);
 /* Parses with a pattern of %Y %m %d %H %M %S %f %y %b %B %e %j %p %z %%

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "datetime.h"
 #include "status.h"
 
 typedef enum { CU_F64, CU_I64, CU_TS, CU_BOOL, CU_STR } cu_type;
@@ -127,7 +128,6 @@ typedef enum {
   CU_PART_YEARDAY,
   CU_PART_QUARTER
 } cu_date_part_t;
-typedef enum { CU_FLOOR_DAY, CU_FLOOR_WEEK, CU_FLOOR_MONTH, CU_FLOOR_YEAR } cu_floor_unit;
 typedef enum { CU_STR_STARTS, CU_STR_ENDS, CU_STR_CONTAINS } cu_str_test_t;
 
 /* a op b where either side may be a scalar (pass the column as NULL).

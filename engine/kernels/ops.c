@@ -521,7 +521,7 @@ int cu_date_part(cu_column **out, const cu_column *a, cu_date_part_t part, cu_er
     case CU_PART_HOUR: v[i] = sec / 3600; continue;
     case CU_PART_MINUTE: v[i] = sec / 60 % 60; continue;
     case CU_PART_SECOND: v[i] = sec % 60; continue;
-    case CU_PART_WEEKDAY: v[i] = (days % 7 + 7 + 3) % 7 + 1; continue;
+    case CU_PART_WEEKDAY: v[i] = cu_weekday_index(days) + 1; continue;
     default: break;
     }
     cu_civil_from_days(days, &y, &m, &d);
@@ -548,23 +548,7 @@ int cu_date_floor(cu_column **out, const cu_column *a, cu_floor_unit unit, cu_er
   }
   const int64_t *t = a->data;
   int64_t *v = r->data;
-  for (size_t i = 0; i < a->n; i++) {
-    int64_t days = cu_floordiv(t[i], CU_US_PER_DAY), y;
-    unsigned m, d;
-    switch (unit) {
-    case CU_FLOOR_DAY: break;
-    case CU_FLOOR_WEEK: days -= (days % 7 + 7 + 3) % 7; break; /* Monday */
-    case CU_FLOOR_MONTH:
-      cu_civil_from_days(days, &y, &m, &d);
-      days = cu_days_from_civil(y, m, 1);
-      break;
-    case CU_FLOOR_YEAR:
-      cu_civil_from_days(days, &y, &m, &d);
-      days = cu_days_from_civil(y, 1, 1);
-      break;
-    }
-    v[i] = days * CU_US_PER_DAY;
-  }
+  for (size_t i = 0; i < a->n; i++) v[i] = cu_ts_floor(t[i], unit);
   *out = r;
   return CU_OK;
 }

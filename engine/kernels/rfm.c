@@ -368,17 +368,9 @@ struct cu_rfm {
 };
 
 static int64_t period_start(const cu_rfm *a, int64_t ts) {
-  int64_t days = cu_floordiv(ts, CU_US_PER_DAY), y;
-  unsigned m, d;
-  switch (a->o.period) {
-  case CU_PERIOD_WEEK: days -= (days % 7 + 7 + 3) % 7; break; /* back to Monday */
-  case CU_PERIOD_MONTH:
-    cu_civil_from_days(days, &y, &m, &d);
-    days = cu_days_from_civil(y, m, 1);
-    break;
-  default: break;
-  }
-  return days * CU_US_PER_DAY;
+  return cu_ts_floor(ts, a->o.period == CU_PERIOD_WEEK    ? CU_FLOOR_WEEK
+                         : a->o.period == CU_PERIOD_MONTH ? CU_FLOOR_MONTH
+                                                          : CU_FLOOR_DAY);
 }
 
 int cu_rfm_new(cu_rfm **out, const cu_rfm_options *o, cu_err *e) {
