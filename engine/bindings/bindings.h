@@ -36,6 +36,24 @@ void l_pushcell(lua_State *L, const cu_column *c, size_t i);
 /* Reads a Lua value as a scalar operand; returns 0 if it is not one. */
 int l_toscalar(lua_State *L, int i, cu_scalar *s);
 
+/* t[k] = v for the table on top of the stack. */
+static inline void l_setnum(lua_State *L, const char *k, lua_Number v) {
+  lua_pushnumber(L, v);
+  lua_setfield(L, -2, k);
+}
+static inline void l_setint(lua_State *L, const char *k, lua_Integer v) {
+  lua_pushinteger(L, v);
+  lua_setfield(L, -2, k);
+}
+static inline void l_setbool(lua_State *L, const char *k, int v) {
+  lua_pushboolean(L, v);
+  lua_setfield(L, -2, k);
+}
+static inline void l_setstr(lua_State *L, const char *k, const char *v) {
+  lua_pushstring(L, v);
+  lua_setfield(L, -2, k);
+}
+
 int luaopen_custan_frame(lua_State *L);
 int luaopen_custan_io(lua_State *L);
 int luaopen_custan_rfm(lua_State *L);

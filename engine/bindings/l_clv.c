@@ -100,8 +100,7 @@ static int l_fit(lua_State *L) {
   cu_clv_data_free(&d);
   if (st) return l_raise(L, &e);
   lua_createtable(L, 0, 16);
-  lua_pushstring(L, mi->name);
-  lua_setfield(L, -2, "model");
+  l_setstr(L, "model", mi->name);
   lua_createtable(L, 0, (int)mi->k);
   for (size_t j = 0; j < mi->k; j++) {
     lua_pushnumber(L, f.p[j]);
@@ -128,29 +127,18 @@ static int l_fit(lua_State *L) {
     lua_rawseti(L, -2, (lua_Integer)j + 1);
   }
   lua_setfield(L, -2, "param_names");
-  lua_pushnumber(L, f.loglik);
-  lua_setfield(L, -2, "loglik");
-  lua_pushnumber(L, f.aic);
-  lua_setfield(L, -2, "aic");
-  lua_pushnumber(L, f.bic);
-  lua_setfield(L, -2, "bic");
-  lua_pushnumber(L, f.n_obs);
-  lua_setfield(L, -2, "customers");
-  lua_pushinteger(L, (lua_Integer)rows);
-  lua_setfield(L, -2, "distinct_rows");
-  lua_pushnumber(L, f.grad_norm);
-  lua_setfield(L, -2, "gradient_norm");
-  lua_pushinteger(L, f.iterations);
-  lua_setfield(L, -2, "iterations");
-  lua_pushinteger(L, f.starts);
-  lua_setfield(L, -2, "starts");
-  lua_pushboolean(L, f.converged);
-  lua_setfield(L, -2, "converged");
-  lua_pushstring(L, f.method);
-  lua_setfield(L, -2, "method");
+  l_setnum(L, "loglik", f.loglik);
+  l_setnum(L, "aic", f.aic);
+  l_setnum(L, "bic", f.bic);
+  l_setnum(L, "customers", f.n_obs);
+  l_setint(L, "distinct_rows", (lua_Integer)rows);
+  l_setnum(L, "gradient_norm", f.grad_norm);
+  l_setint(L, "iterations", f.iterations);
+  l_setint(L, "starts", f.starts);
+  l_setbool(L, "converged", f.converged);
+  l_setstr(L, "method", f.method);
   if (f.message[0]) {
-    lua_pushstring(L, f.message);
-    lua_setfield(L, -2, "message");
+    l_setstr(L, "message", f.message);
   }
   return 1;
 }

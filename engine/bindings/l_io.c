@@ -141,24 +141,18 @@ static int l_read_csv(lua_State *L) {
 static void push_info(lua_State *L, const cu_csv_info *pi) {
   cu_csv_info info = *pi;
   lua_createtable(L, 0, 8);
-  lua_pushinteger(L, (lua_Integer)info.rows);
-  lua_setfield(L, -2, "rows");
-  lua_pushinteger(L, (lua_Integer)info.chunks);
-  lua_setfield(L, -2, "chunks");
-  lua_pushinteger(L, (lua_Integer)info.skipped);
-  lua_setfield(L, -2, "skipped");
+  l_setint(L, "rows", (lua_Integer)info.rows);
+  l_setint(L, "chunks", (lua_Integer)info.chunks);
+  l_setint(L, "skipped", (lua_Integer)info.skipped);
   lua_createtable(L, CU_CSV_MAX_SKIPPED_LINES, 0);
   for (size_t k = 0; k < info.skipped && k < CU_CSV_MAX_SKIPPED_LINES; k++) {
     lua_pushinteger(L, info.skipped_lines[k]);
     lua_rawseti(L, -2, (lua_Integer)k + 1);
   }
   lua_setfield(L, -2, "skipped_lines");
-  lua_pushinteger(L, info.threads_used);
-  lua_setfield(L, -2, "threads");
-  lua_pushboolean(L, info.serial_fallback);
-  lua_setfield(L, -2, "serial_fallback");
-  lua_pushinteger(L, info.restarts);
-  lua_setfield(L, -2, "restarts");
+  l_setint(L, "threads", info.threads_used);
+  l_setbool(L, "serial_fallback", info.serial_fallback);
+  l_setint(L, "restarts", info.restarts);
 }
 
 typedef struct chunk_call {

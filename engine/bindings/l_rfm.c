@@ -107,11 +107,6 @@ static int l_rfm_add(lua_State *L) {
   return 1;
 }
 
-static void set_int(lua_State *L, const char *k, size_t v) {
-  lua_pushinteger(L, (lua_Integer)v);
-  lua_setfield(L, -2, k);
-}
-
 static int l_rfm_result(lua_State *L) {
   cu_rfm *a = check_open_rfm(L, 1);
   cu_rfm_info info;
@@ -119,11 +114,11 @@ static int l_rfm_result(lua_State *L) {
   l_frame_box *box = l_newframe(L);
   if (cu_rfm_result(a, &box->f, &info, &e)) return l_raise(L, &e);
   lua_createtable(L, 0, 8);
-  set_int(L, "rows", info.rows);
-  set_int(L, "skipped", info.skipped);
-  set_int(L, "excluded", info.excluded);
-  set_int(L, "ignored", info.ignored);
-  set_int(L, "purchase_rows", info.purchase_rows);
+  l_setint(L, "rows", (lua_Integer)info.rows);
+  l_setint(L, "skipped", (lua_Integer)info.skipped);
+  l_setint(L, "excluded", (lua_Integer)info.excluded);
+  l_setint(L, "ignored", (lua_Integer)info.ignored);
+  l_setint(L, "purchase_rows", (lua_Integer)info.purchase_rows);
   char buf[32];
   if (info.purchase_rows) {
     lua_pushlstring(L, buf, (size_t)cu_ts_format_iso(info.end, 0, buf));

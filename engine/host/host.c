@@ -106,20 +106,14 @@ static int luaopen_custan_host(lua_State *L) {
                                  {NULL, NULL}};
   cu_host *h = lua_touserdata(L, lua_upvalueindex(1));
   luaL_newlib(L, fns);
-  lua_pushstring(L, CUSTAN_VERSION);
-  lua_setfield(L, -2, "version");
-  lua_pushstring(L, LUA_RELEASE);
-  lua_setfield(L, -2, "lua_version");
-  lua_pushstring(L, GSL_VERSION);
-  lua_setfield(L, -2, "gsl_version");
+  l_setstr(L, "version", CUSTAN_VERSION);
+  l_setstr(L, "lua_version", LUA_RELEASE);
+  l_setstr(L, "gsl_version", GSL_VERSION);
   lua_pushfstring(L, "%d.%d.%d", CSV_MAJOR, CSV_MINOR, CSV_RELEASE);
   lua_setfield(L, -2, "libcsv_version");
-  lua_pushstring(L, ZLIB_VERSION);
-  lua_setfield(L, -2, "zlib_version");
-  lua_pushstring(L, h->lua_dir);
-  lua_setfield(L, -2, "lua_dir");
-  lua_pushstring(L, h->script_dir);
-  lua_setfield(L, -2, "script_dir");
+  l_setstr(L, "zlib_version", ZLIB_VERSION);
+  l_setstr(L, "lua_dir", h->lua_dir);
+  l_setstr(L, "script_dir", h->script_dir);
   return 1;
 }
 
@@ -155,8 +149,7 @@ int cu_host_open(cu_host *h, const char *argv0, int with_busted) {
   lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;" LUA_PATH_DEFAULT "%s", h->lua_dir, h->lua_dir,
                   with_busted ? ";/usr/share/lua/5.1/?.lua;/usr/share/lua/5.1/?/init.lua" : "");
   lua_setfield(L, -2, "path");
-  lua_pushstring(L, LUA_CPATH_DEFAULT);
-  lua_setfield(L, -2, "cpath");
+  l_setstr(L, "cpath", LUA_CPATH_DEFAULT);
   lua_pop(L, 1);
   return 0;
 }
