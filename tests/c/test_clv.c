@@ -30,6 +30,21 @@ static void check_predictions(void) {
   CHECK_NEAR(cu_hyp2f1(1, 1, 2, 0.5), -log(0.5) / 0.5, 1e-14);
 }
 
+/* A model's analytic gradient against central differences. */
+static void check_gradient(cu_loglik_fn fn, const double *p, cu_clv_data *d) {
+  double ll, g[4];
+  fn(p, &ll, g, d);
+  for (int j = 0; j < 4; j++) {
+    double h = 1e-6 * p[j], q[4], lp, lm;
+    memcpy(q, p, sizeof q);
+    q[j] = p[j] + h;
+    fn(q, &lp, NULL, d);
+    q[j] = p[j] - h;
+    fn(q, &lm, NULL, d);
+    CHECK_NEAR(g[j], (lp - lm) / (2 * h), 1e-4 * (1 + fabs(g[j])));
+  }
+}
+
 int main(void) {
   check_predictions();
   cu_frame *f = NULL;
@@ -71,18 +86,7 @@ int main(void) {
   cu_bgnbd_loglik(fit.p, &ll2, NULL, &d2);
   CHECK_NEAR(ll2, 2 * ll1, 1e-6);
   /* the analytic gradient against central differences */
-  double g[4], p[4];
-  memcpy(p, published, sizeof p);
-  cu_bgnbd_loglik(p, &ll1, g, &d);
-  for (int j = 0; j < 4; j++) {
-    double h = 1e-6 * p[j], q[4], lp, lm;
-    memcpy(q, p, sizeof q);
-    q[j] = p[j] + h;
-    cu_bgnbd_loglik(q, &lp, NULL, &d);
-    q[j] = p[j] - h;
-    cu_bgnbd_loglik(q, &lm, NULL, &d);
-    CHECK_NEAR(g[j], (lp - lm) / (2 * h), 1e-4 * (1 + fabs(g[j])));
-  }
+  check_gradient(cu_bgnbd_loglik, published, &d);
   /* bad input names the row */
   tx[5] = T[5] + 1;
   cu_clv_data_free(&d2);
@@ -105,16 +109,7 @@ int main(void) {
         lgamma(pp[0] + cx) - lgamma(pp[0]) + pp[0] * log(pp[1]) + pp[2] * log(pp[3]) + L;
     CHECK_NEAR(ll, closed, 1e-11);
   }
-  cu_pareto_loglik(pp, &ll1, g, &d);
-  for (int j = 0; j < 4; j++) {
-    double h = 1e-6 * pp[j], q[4], lp, lm;
-    memcpy(q, pp, sizeof q);
-    q[j] = pp[j] + h;
-    cu_pareto_loglik(q, &lp, NULL, &d);
-    q[j] = pp[j] - h;
-    cu_pareto_loglik(q, &lm, NULL, &d);
-    CHECK_NEAR(g[j], (lp - lm) / (2 * h), 1e-4 * (1 + fabs(g[j])));
-  }
+  check_gradient(cu_pareto_loglik, pp, &d);
   cu_clv_data_free(&d);
   cu_clv_data_free(&d2);
   free(x);
