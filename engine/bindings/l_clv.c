@@ -1,6 +1,7 @@
 /* l_clv.c: Lua binding of the CLV kernels (module custan.core.clv).
  * fit() returns a plain table of estimates and diagnostics; the
  * prediction functions take columns and return a column. */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,11 +188,19 @@ static int l_predict(lua_State *L) {
                        : bb  ? cu_bgbb_expected
                              : cu_bgnbd_expected)(p, luaL_checknumber(L, 4)));
     return 1;
-  case 3:
-    if (mbg || par || bb) return luaL_argerror(L, 2, "the pmf is available for bgnbd");
-
-    lua_pushnumber(L, cu_bgnbd_pmf(p, luaL_checknumber(L, 4), (int)luaL_checkinteger(L, 5)));
+  case 3: {
+    double t = luaL_checknumber(L, 4);
+    lua_Integer n = luaL_checkinteger(L, 5);
+    luaL_argcheck(L, t >= 0, 4, "the time must not be negative");
+    luaL_argcheck(L, n >= 0 && n <= INT_MAX, 5, "the number of purchases must be 0 or more");
+    double v = (mbg   ? cu_mbgnbd_pmf
+                : par ? cu_pareto_pmf
+                : bb  ? cu_bgbb_pmf
+                      : cu_bgnbd_pmf)(p, t, (int)n);
+    if (!isfinite(v)) return luaL_error(L, "P(X(%g) = %d) could not be computed", t, (int)n);
+    lua_pushnumber(L, v);
     return 1;
+  }
   case 4: return luaL_argerror(L, 2, "purchase models do not predict spend");
   default: break;
   }

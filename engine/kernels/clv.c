@@ -17,10 +17,12 @@
 #include "clv.h"
 
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_integration.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_multimin.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include <gsl/gsl_sf_gamma.h>
 #include <gsl/gsl_sf_hyperg.h>
 #include <gsl/gsl_sf_psi.h>
 #include <math.h>
@@ -207,19 +209,32 @@ double cu_bgnbd_conditional(const double *p, double t, double x, double tx, doub
   return lead * part * cu_bgnbd_p_alive(p, x, tx, T);
 }
 
+/* The NBD: purchases in (0, t] of a customer alive throughout, lambda ~
+ * Gamma(r, alpha).  ln P(N(t) = n), and P(N(t) >= n) as a regularised
+ * incomplete beta function (exact in the tail, where 1 - cdf cancels). */
+static double nbd_log_pmf(double r, double al, double t, double n) {
+  return lgamma(r + n) - lgamma(r) - lgamma(n + 1) + r * log(al / (al + t)) +
+         (n > 0 ? n * log(t / (al + t)) : 0);
+}
+
+static double nbd_tail(double r, double al, double t, double n) {
+  if (n <= 0) return 1;
+  gsl_sf_result res;
+  gsl_error_handler_t *handler = gsl_set_error_handler_off(); /* the status is checked */
+  int st = gsl_sf_beta_inc_e(n, r, t / (al + t), &res);
+  gsl_set_error_handler(handler);
+  return st == GSL_SUCCESS ? res.val : st == GSL_EUNDRFLW ? 0 : NAN;
+}
+
+static double lbeta(double a, double b) { return lgamma(a) + lgamma(b) - lgamma(a + b); }
+
+/* P(X(t) = n) = B(a, b+n)/B(a,b) NBD(n) + B(a+1, b+n-1)/B(a,b) P(N >= n),
+ * the second for n > 0: alive after all n purchases, or died after the
+ * n-th (eq. 8 of the paper). */
 double cu_bgnbd_pmf(const double *p, double t, int n) {
-  double r = p[0], al = p[1], a = p[2], b = p[3];
-  double lbeta_ab = lgamma(a) + lgamma(b) - lgamma(a + b);
-  double lz = log(t / (al + t)), lq = r * log(al / (al + t));
-  double first = lgamma(a) + lgamma(b + n) - lgamma(a + b + n) - lbeta_ab + lgamma(r + n) -
-                 lgamma(r) - lgamma(n + 1.0) + lq + n * lz;
-  double v = exp(first);
-  if (n > 0) {
-    double sum = 0;
-    for (int j = 0; j < n; j++) sum += exp(lgamma(r + j) - lgamma(r) - lgamma(j + 1.0) + j * lz);
-    double lb2 = lgamma(a + 1) + lgamma(b + n - 1) - lgamma(a + b + n) - lbeta_ab;
-    v += exp(lb2) * (1 - exp(lq) * sum);
-  }
+  double r = p[0], al = p[1], a = p[2], b = p[3], lb = lbeta(a, b);
+  double v = exp(lbeta(a, b + n) - lb + nbd_log_pmf(r, al, t, n));
+  if (n > 0) v += exp(lbeta(a + 1, b + n - 1) - lb) * nbd_tail(r, al, t, n);
   return v;
 }
 
@@ -304,6 +319,15 @@ double cu_mbgnbd_conditional(const double *p, double t, double x, double tx, dou
 
 double cu_mbgnbd_expected(const double *p, double t) {
   return cu_mbgnbd_conditional(p, t, 0, 0, 0);
+}
+
+/* As BG/NBD's, with the drop-out chance also at time 0: alive after the
+ * start and all n purchases, B(a, b+n+1)/B(a,b) NBD(n), or dropped after
+ * the n-th (the start when n = 0), B(a+1, b+n)/B(a,b) P(N >= n). */
+double cu_mbgnbd_pmf(const double *p, double t, int n) {
+  double r = p[0], al = p[1], a = p[2], b = p[3], lb = lbeta(a, b);
+  return exp(lbeta(a, b + n + 1) - lb + nbd_log_pmf(r, al, t, n)) +
+         exp(lbeta(a + 1, b + n) - lb) * nbd_tail(r, al, t, n);
 }
 
 /* -------------------------------------------------------------- simulation -- */
@@ -409,27 +433,45 @@ static void gauss_legendre(double *x, double *w) { /* nodes and weights on [0, 1
   }
 }
 
-/* ln D and, if g, its derivatives in r, alpha, s, beta. */
+/* ln D and, if g, its derivatives in r, alpha, s, beta.  The change of
+ * variables is made on the smaller of alpha and beta: (w+u)^-k with w =
+ * min(alpha, beta).  The remaining factor ((w+u)/(o+u))^p_o then behaves
+ * as a power of y, which is a smooth exponential in z = ln y; made on the
+ * larger offset, the smaller one's factor would change by orders of
+ * magnitude over a sliver of the interval.  The derivatives are the
+ * integrand-weighted means of the derivatives under the integral,
+ * -ln(alpha+u), -(r+x)/(alpha+u), -ln(beta+u), -(s+1)/(beta+u). */
 static double pareto_log_d(const double *p, double x, double tx, double T, const double *gx,
                            const double *gw, double *g) {
   double r = p[0], al = p[1], s = p[2], be = p[3], k = r + s + x;
-  double la_tx = log(al + tx);
-  double lrho = k * (la_tx - log(al + T));
+  int on_alpha = al <= be;
+  double w = on_alpha ? al : be, o = on_alpha ? be : al, po = on_alpha ? s + 1 : r + x;
+  double lw_tx = log(w + tx);
+  double lrho = k * (lw_tx - log(w + T));
   if (tx >= T || lrho > -1e-15) return -INFINITY; /* nothing between t_x and T */
-  /* y = e^z, z in [ln rho, 0]: Int h(y) dy = Int h e^z dz, smooth in z */
-  double span = -lrho;
+  /* y = e^z, z in [ln rho, 0]: Int h(y) dy = Int h e^z dz, smooth in z.
+   * h rises with u towards 1, so below z = -(40 - ln h(0)) the rest of
+   * the integral is under e^-40 of it and is dropped; what is left is
+   * cut into panels of width at most 6, where 16 nodes integrate e^z to
+   * double precision (large x makes the span long). */
+  double span = fmin(-lrho, 40 - po * (lw_tx - log(o + tx)));
+  int panels = (int)ceil(span / 6);
+  double width = span / panels;
   double sh = 0, sr = 0, sa = 0, ss = 0, sb = 0;
-  for (int j = 0; j < GL_N; j++) {
-    double z = lrho + span * gx[j];
-    double lau = la_tx - z / k; /* ln(a + u) */
-    double u = exp(lau) - al, lbu = log(be + u);
-    double h = gw[j] * exp((s + 1) * (lau - lbu) + z);
-    sh += h;
-    if (g) {
-      sr += h * -lau;
-      sa += h * -(r + x) / (al + u);
-      ss += h * -lbu;
-      sb += h * -(s + 1) / (be + u);
+  for (int q = 0; q < panels; q++) {
+    for (int j = 0; j < GL_N; j++) {
+      double z = -span + width * (q + gx[j]);
+      double lwu = lw_tx - z / k; /* ln(w + u) */
+      double u = exp(lwu) - w, lou = log(o + u);
+      double h = gw[j] * exp(po * (lwu - lou) + z);
+      sh += h;
+      if (g) {
+        double lau = on_alpha ? lwu : lou, lbu = on_alpha ? lou : lwu;
+        sr += h * -lau;
+        sa += h * -(r + x) / (al + u);
+        ss += h * -lbu;
+        sb += h * -(s + 1) / (be + u);
+      }
     }
   }
   if (g) {
@@ -438,7 +480,95 @@ static double pareto_log_d(const double *p, double x, double tx, double T, const
     g[2] = 1 / s + ss / sh;
     g[3] = sb / sh;
   }
-  return log(s) - log(k) - k * la_tx + log(span * sh);
+  return log(s) - log(k) - k * lw_tx + log(width * sh);
+}
+
+/* The same D by the published closed form, where it is cheap: with
+ * F(z) = 2F1(k, b; k+1; z) and, for alpha >= beta, b = s+1, m = alpha,
+ * z_t = (alpha-beta)/(alpha+t) (else b = r+x, m = beta, z_t =
+ * (beta-alpha)/(beta+t)),
+ *   D = s/k [F(z_tx) (m+t_x)^-k - F(z_T) (m+T)^-k].
+ * Near the optimum z is small and F's power series converges in a dozen
+ * terms; its coefficients depend on x only through k and b, so they are
+ * built once per frequency, and the terms' derivatives in k, b and z come
+ * in the same pass.  Where the series would be slow (z near 1, or large b
+ * before its terms start to fall) or the difference cancels (t_x near T),
+ * the quadrature above takes over; both are exact to about 1e-13. */
+#define PS_N 64
+
+typedef struct pareto_series {
+  int case_alpha;  /* alpha >= beta */
+  double c[PS_N];  /* t_{n+1} / (t_n z) */
+  double ak[PS_N]; /* d ln t_n / dk */
+  double ab[PS_N]; /* d ln t_n / db */
+} pareto_series;
+
+static void series_prepare(pareto_series *ps, const double *p, double x) {
+  double r = p[0], s = p[2], k = r + s + x;
+  ps->case_alpha = p[1] >= p[3];
+  double b = ps->case_alpha ? s + 1 : r + x, ak = 0, ab = 0;
+  for (int n = 0; n < PS_N; n++) {
+    ps->ak[n] = ak;
+    ps->ab[n] = ab;
+    ps->c[n] = (k + n) / (k + 1 + n) * (b + n) / (n + 1);
+    ak += 1 / (k + n) - 1 / (k + 1 + n);
+    ab += 1 / (b + n);
+  }
+}
+
+/* ln F(z) and d ln F / dk, db, dz; NAN if PS_N terms are not enough. */
+static double series_eval(const pareto_series *ps, double z, double *dk, double *db, double *dz) {
+  double t = 1, F = 1, Fk = 0, Fb = 0, Fz = 0;
+  for (int n = 0; n < PS_N - 1; n++) {
+    t *= ps->c[n] * z; /* term n+1 */
+    F += t;
+    Fk += t * ps->ak[n + 1];
+    Fb += t * ps->ab[n + 1];
+    Fz += t * (n + 1);
+    if (t < 1e-17 * F && ps->c[n] * z < 0.75) {
+      *dk = Fk / F;
+      *db = Fb / F;
+      *dz = z > 0 ? Fz / (z * F) : ps->c[0];
+      return log(F);
+    }
+  }
+  return NAN;
+}
+
+/* ln D (and, if g, its derivatives) by the series, or NAN to say "use the
+ * quadrature". */
+static double pareto_log_d_series(const pareto_series *ps, const double *p, double x, double tx,
+                                  double T, double *g) {
+  double r = p[0], al = p[1], s = p[2], be = p[3], k = r + s + x;
+  int ca = ps->case_alpha;
+  double mx = ca ? al : be, dd = fabs(al - be), m[2] = {mx + tx, mx + T};
+  double l[2], dl[2][4];
+  for (int i = 0; i < 2; i++) {
+    double fk, fb, fz, lm = log(m[i]);
+    double lf = series_eval(ps, dd / m[i], &fk, &fb, &fz);
+    if (isnan(lf)) return NAN;
+    l[i] = lf - k * lm;
+    double t = i ? T : tx;
+    if (ca) { /* z = (alpha-beta)/(alpha+t), b = s+1 */
+      dl[i][0] = fk - lm;
+      dl[i][1] = fz * (be + t) / (m[i] * m[i]) - k / m[i];
+      dl[i][2] = fk + fb - lm;
+      dl[i][3] = -fz / m[i];
+    } else { /* z = (beta-alpha)/(beta+t), b = r+x */
+      dl[i][0] = fk + fb - lm;
+      dl[i][1] = -fz / m[i];
+      dl[i][2] = fk - lm;
+      dl[i][3] = fz * (al + t) / (m[i] * m[i]) - k / m[i];
+    }
+  }
+  double q = exp(l[1] - l[0]);
+  if (!(q < 0.999)) return NAN; /* t_x near T: the difference cancels */
+  if (g) {
+    for (int j = 0; j < 4; j++) g[j] = (dl[0][j] - q * dl[1][j]) / (1 - q);
+    g[0] -= 1 / k;
+    g[2] += 1 / s - 1 / k;
+  }
+  return log(s / k) + l[0] + log1p(-q);
 }
 
 int cu_pareto_loglik(const double *p, double *ll, double *grad, void *data) {
@@ -450,16 +580,19 @@ int cu_pareto_loglik(const double *p, double *ll, double *grad, void *data) {
   double lgr = lgamma(r), lal = log(al), lbe = log(be), psr = psi(r);
   double tot = 0, g[4] = {0, 0, 0, 0};
   double cur_x = -1, A1x = 0, dr_x = 0;
+  pareto_series ps = {0};
   for (size_t i = 0; i < d->n; i++) {
     double x = d->x[i], tx = d->tx[i], T = d->T[i], w = d->w[i];
     if (x != cur_x) {
       cur_x = x;
       A1x = lgamma(r + x) - lgr;
       dr_x = psi(r + x) - psr;
+      series_prepare(&ps, p, x);
     }
     double laT = log(al + T), lbT = log(be + T);
     double C1 = -(r + x) * laT - s * lbT, gd[4];
-    double D = pareto_log_d(p, x, tx, T, gx, gw, grad ? gd : NULL);
+    double D = tx < T ? pareto_log_d_series(&ps, p, x, tx, T, grad ? gd : NULL) : -INFINITY;
+    if (isnan(D)) D = pareto_log_d(p, x, tx, T, gx, gw, grad ? gd : NULL);
     double L, w2 = 0;
     if (D == -INFINITY) {
       L = C1;
@@ -487,22 +620,25 @@ int cu_pareto_loglik(const double *p, double *ll, double *grad, void *data) {
   return 0;
 }
 
-double cu_pareto_log_a0_2f1(const double *p, double x, double tx, double T) {
-  double r = p[0], al = p[1], s = p[2], be = p[3], k = r + s + x;
-  double mx = al >= be ? al : be, bb = al >= be ? s + 1 : r + x;
-  double z1 = fabs(al - be) / (mx + tx), z2 = fabs(al - be) / (mx + T);
-  double f1 = cu_hyp2f1(k, bb, k + 1, z1), f2 = cu_hyp2f1(k, bb, k + 1, z2);
-  double l1 = log(f1) - k * log(mx + tx), l2 = log(f2) - k * log(mx + T);
-  /* D = s / k (e^l1 - e^l2) */
-  return log(s / k) + l1 + log1p(-exp(l2 - l1));
+double cu_pareto_log_d(const double *p, double x, double tx, double T, int method, double *grad) {
+  double gx[GL_N], gw[GL_N], D = NAN;
+  if (!(tx < T)) return -INFINITY;
+  if (method != 2) {
+    pareto_series ps;
+    series_prepare(&ps, p, x);
+    D = pareto_log_d_series(&ps, p, x, tx, T, grad);
+  }
+  if (isnan(D) && method != 1) {
+    gauss_legendre(gx, gw);
+    D = pareto_log_d(p, x, tx, T, gx, gw, grad);
+  }
+  return D;
 }
 
 double cu_pareto_p_alive(const double *p, double x, double tx, double T) {
-  double gx[GL_N], gw[GL_N];
-  gauss_legendre(gx, gw);
   double r = p[0], al = p[1], s = p[2], be = p[3];
   double C1 = -(r + x) * log(al + T) - s * log(be + T);
-  double D = pareto_log_d(p, x, tx, T, gx, gw, NULL);
+  double D = cu_pareto_log_d(p, x, tx, T, 0, NULL);
   return D == -INFINITY ? 1 : 1 / (1 + exp(D - C1));
 }
 
@@ -519,6 +655,35 @@ double cu_pareto_conditional(const double *p, double t, double x, double tx, dou
   double pa = cu_pareto_p_alive(p, x, tx, T), rate = (r + x) / (al + T);
   if (fabs(s - 1) < 1e-10) return rate * (be + T) * log1p(t / (be + T)) * pa;
   return rate * (be + T) / (s - 1) * -expm1((s - 1) * log((be + T) / (be + T + t))) * pa;
+}
+
+typedef struct pmf_ctx {
+  double r, al, s, be, n;
+} pmf_ctx;
+
+/* NBD(n; tau) times the lifetime's density s beta^s (beta+tau)^-(s+1) */
+static double pareto_pmf_integrand(double tau, void *v) {
+  const pmf_ctx *c = v;
+  return exp(nbd_log_pmf(c->r, c->al, tau, c->n) + log(c->s) + c->s * log(c->be) -
+             (c->s + 1) * log(c->be + tau));
+}
+
+/* P(X(t) = n): alive at t (probability (beta/(beta+t))^s) with NBD(n; t)
+ * purchases, or died at tau in (0, t] with NBD(n; tau); the integral by
+ * GSL's adaptive Gauss-Kronrod.  NaN if it does not reach 1e-10. */
+double cu_pareto_pmf(const double *p, double t, int n) {
+  pmf_ctx c = {p[0], p[1], p[2], p[3], n};
+  double alive = exp(nbd_log_pmf(c.r, c.al, t, n) + c.s * log(c.be / (c.be + t)));
+  if (!(t > 0)) return n == 0 ? 1 : 0;
+  gsl_integration_workspace *w = gsl_integration_workspace_alloc(200);
+  if (!w) return NAN;
+  gsl_function F = {pareto_pmf_integrand, &c};
+  double died, err;
+  gsl_error_handler_t *handler = gsl_set_error_handler_off();
+  int st = gsl_integration_qag(&F, 0, t, 1e-15, 1e-10, 200, GSL_INTEG_GAUSS31, w, &died, &err);
+  gsl_set_error_handler(handler);
+  gsl_integration_workspace_free(w);
+  return st == GSL_SUCCESS ? alive + died : NAN;
 }
 
 int cu_pareto_simulate(double *x, double *tx, double *xh, const double *T, size_t n,
@@ -558,8 +723,6 @@ int cu_pareto_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu
 }
 
 /* ------------------------------------------------------------------- BG/BB -- */
-
-static double lbeta(double a, double b) { return lgamma(a) + lgamma(b) - lgamma(a + b); }
 
 /* L = B(a+x, b+n-x)/B(a,b) B(g, d+n)/B(g,d)
  *   + sum_{i=0}^{n-t_x-1} B(a+x, b+t_x-x+i)/B(a,b) B(g+1, d+t_x+i)/B(g,d)
@@ -646,6 +809,22 @@ double cu_bgbb_expected(const double *p, double n) {
   double al = p[0], be = p[1], ga = p[2], de = p[3];
   double ratio = exp(lgamma(ga + de) + lgamma(1 + de + n) - lgamma(ga + de + n) - lgamma(1 + de));
   return al / (al + be) * de / (ga - 1) * (1 - ratio);
+}
+
+/* P(X(n) = x) for a new customer over n opportunities (Fader, Hardie &
+ * Shang 2010): alive for all n and x of them bought, or alive for i < n
+ * (died before opportunity i+1) and x of those i bought. */
+double cu_bgbb_pmf(const double *p, double n, int x) {
+  double al = p[0], be = p[1], ga = p[2], de = p[3];
+  if (x < 0 || x > n) return 0;
+  double lab = lbeta(al, be), lgd = lbeta(ga, de);
+  double lc = lgamma(n + 1) - lgamma(x + 1.0) - lgamma(n - x + 1);
+  double v = exp(lc + lbeta(al + x, be + n - x) - lab + lbeta(ga, de + n) - lgd);
+  for (double i = x; i < n; i++) {
+    lc = lgamma(i + 1) - lgamma(x + 1.0) - lgamma(i - x + 1);
+    v += exp(lc + lbeta(al + x, be + i - x) - lab + lbeta(ga + 1, de + i) - lgd);
+  }
+  return v;
 }
 
 int cu_bgbb_simulate(double *x, double *tx, double *xh, size_t count, const double *p, int n,
@@ -785,6 +964,65 @@ static double run_bfgs(objctx *c, gsl_vector *theta, int max_iter, double tol, i
   return gnorm;
 }
 
+/* Damped Newton from theta, with the Hessian from differences of the
+ * analytic gradient.  BFGS gets near the optimum in a few iterations but
+ * then creeps along flat ridges (Pareto/NBD's s and beta take it 30 more);
+ * Newton's steps follow the ridge, so a handful finish the job.  Returns
+ * the gradient norm reached; theta only moves to points that lower f. */
+static double run_newton(objctx *c, gsl_vector *theta, int max_iter, double tol, int *iters) {
+  size_t k = c->k;
+  gsl_vector *g = gsl_vector_alloc(k), *gh = gsl_vector_alloc(k), *d = gsl_vector_alloc(k);
+  gsl_vector *trial = gsl_vector_alloc(k);
+  gsl_matrix *H = gsl_matrix_alloc(k, k), *A = gsl_matrix_alloc(k, k);
+  double f, gnorm = INFINITY, lambda = 1e-6;
+  if (!g || !gh || !d || !trial || !H || !A) goto done;
+  objective(theta, c, &f, g);
+  for (int it = 0; it < max_iter && isfinite(f); it++) {
+    gnorm = gsl_blas_dnrm2(g);
+    if (!(gnorm >= tol)) break;
+    (*iters)++;
+    for (size_t j = 0; j < k; j++) { /* forward differences of the gradient */
+      double fh, h = 1e-6 * (1 + fabs(gsl_vector_get(theta, j)));
+      gsl_vector_memcpy(trial, theta);
+      gsl_vector_set(trial, j, gsl_vector_get(theta, j) + h);
+      objective(trial, c, &fh, gh);
+      for (size_t i = 0; i < k; i++)
+        gsl_matrix_set(H, i, j, (gsl_vector_get(gh, i) - gsl_vector_get(g, i)) / h);
+    }
+    int moved = 0;
+    for (int tries = 0; tries < 12 && !moved; tries++, lambda *= 10) {
+      for (size_t i = 0; i < k; i++) /* symmetrised, with a Levenberg-Marquardt shift */
+        for (size_t j = 0; j < k; j++)
+          gsl_matrix_set(A, i, j,
+                         0.5 * (gsl_matrix_get(H, i, j) + gsl_matrix_get(H, j, i)) +
+                             (i == j ? lambda * (1 + fabs(gsl_matrix_get(H, i, i))) : 0));
+      if (gsl_linalg_cholesky_decomp1(A) != GSL_SUCCESS) continue;
+      gsl_linalg_cholesky_solve(A, g, d);
+      gsl_vector_memcpy(trial, theta);
+      gsl_vector_sub(trial, d);
+      double ft;
+      objective(trial, c, &ft, gh);
+      if (isfinite(ft) && ft <= f) {
+        gsl_vector_memcpy(theta, trial);
+        gsl_vector_memcpy(g, gh);
+        f = ft;
+        moved = 1;
+        lambda = fmax(lambda / 100, 1e-9);
+      }
+    }
+    if (!moved) break;
+  }
+  gnorm = isfinite(f) ? gsl_blas_dnrm2(g) : INFINITY;
+done:
+  gsl_vector_free(g);
+  gsl_vector_free(gh);
+  gsl_vector_free(d);
+  gsl_vector_free(trial);
+  gsl_matrix_free(H);
+  gsl_matrix_free(A);
+  return gnorm;
+}
+
 /* Nelder-Mead from theta, for when BFGS stalls on a bad start. */
 static void run_simplex(objctx *c, gsl_vector *theta, int max_iter, int *iters) {
   gsl_multimin_function F = {obj_f, c->k, c};
@@ -852,6 +1090,8 @@ int cu_fit_mle(cu_fit *out, size_t k, cu_loglik_fn fn, void *ud, double n_obs,
   out->n_obs = n_obs;
   if (k == 0 || k > CU_MAX_PARAMS || !(n_obs > 0))
     return cu_err_set(e, CU_EARG, "nothing to fit (%g customers)", n_obs);
+  /* every GSL status is checked here; GSL's default handler would abort */
+  gsl_error_handler_t *handler = gsl_set_error_handler_off();
   int max_iter = o->max_iter > 0 ? o->max_iter : 500;
   double tol = o->tol > 0 ? o->tol : 1e-7;
   objctx c = {k, fn, ud, n_obs, o->penalizer};
@@ -859,6 +1099,7 @@ int cu_fit_mle(cu_fit *out, size_t k, cu_loglik_fn fn, void *ud, double n_obs,
   if (!theta || !best) {
     gsl_vector_free(theta);
     gsl_vector_free(best);
+    gsl_set_error_handler(handler);
     return cu_err_set(e, CU_ENOMEM, "out of memory");
   }
   static const double scales[] = {1, 0.5, 2, 0.1, 10};
@@ -868,7 +1109,9 @@ int cu_fit_mle(cu_fit *out, size_t k, cu_loglik_fn fn, void *ud, double n_obs,
     starts++;
     for (size_t j = 0; j < k; j++)
       gsl_vector_set(theta, j, log((o->start ? o->start[j] : 1.0) * scales[s]));
-    double g = run_bfgs(&c, theta, max_iter, tol, &iters);
+    double g = run_bfgs(&c, theta, max_iter, fmax(tol, 1e-2), &iters);
+    if (!(g < tol)) g = run_newton(&c, theta, 50, tol, &iters);
+    if (!(g < tol)) g = run_bfgs(&c, theta, max_iter, tol, &iters);
     for (int round = 0; round < 3 && !(g < tol); round++) { /* stalled: shake and retry */
       run_simplex(&c, theta, 2000, &iters);
       g = run_bfgs(&c, theta, max_iter, tol, &iters);
@@ -904,6 +1147,7 @@ int cu_fit_mle(cu_fit *out, size_t k, cu_loglik_fn fn, void *ud, double n_obs,
   }
   gsl_vector_free(theta);
   gsl_vector_free(best);
+  gsl_set_error_handler(handler);
   return st;
 }
 

@@ -77,6 +77,7 @@ int cu_mbgnbd_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu
 double cu_mbgnbd_expected(const double *p, double t);
 double cu_mbgnbd_conditional(const double *p, double t, double x, double tx, double T);
 double cu_mbgnbd_p_alive(const double *p, double x, double tx, double T);
+double cu_mbgnbd_pmf(const double *p, double t, int n);
 
 /* Simulates n customers of BG/NBD (mbg = 0) or MBG/NBD (mbg = 1) with the
  * given parameters, each observed for T[i] after a first purchase at 0;
@@ -96,12 +97,16 @@ int cu_pareto_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu
 double cu_pareto_expected(const double *p, double t);
 double cu_pareto_conditional(const double *p, double t, double x, double tx, double T);
 double cu_pareto_p_alive(const double *p, double x, double tx, double T);
+/* P(X(t) = n) for a new customer; NaN if the integral fails. */
+double cu_pareto_pmf(const double *p, double t, int n);
 /* Simulated Pareto/NBD customers, as cu_bgnbd_simulate. */
 int cu_pareto_simulate(double *x, double *tx, double *xh, const double *T, size_t n,
                        const double *p, double holdout, unsigned long seed, cu_err *e);
-/* The log of the "died between t_x and T" term of the likelihood, by the
- * closed form with 2F1 (for checking the quadrature); NaN if 2F1 fails. */
-double cu_pareto_log_a0_2f1(const double *p, double x, double tx, double T);
+/* ln D, the "died between t_x and T" term of the likelihood, and if grad
+ * its derivatives in the parameters: method 0 as the likelihood does it,
+ * 1 by 2F1's series only (NaN where it does not apply), 2 by quadrature
+ * only.  For tests. */
+double cu_pareto_log_d(const double *p, double x, double tx, double T, int method, double *grad);
 
 /* ---- BG/BB (Fader, Hardie & Shang 2010) for discrete opportunities;
  * p = {alpha, beta, gamma, delta}: a living customer buys at each
@@ -116,6 +121,8 @@ double cu_bgbb_expected(const double *p, double n);
 /* Expected purchases in the next m opportunities; P(alive at n + 1). */
 double cu_bgbb_conditional(const double *p, double m, double x, double tx, double n);
 double cu_bgbb_p_alive(const double *p, double x, double tx, double n);
+/* P(X(n) = x): x purchases in a new customer's first n opportunities. */
+double cu_bgbb_pmf(const double *p, double n, int x);
 int cu_bgbb_simulate(double *x, double *tx, double *xh, size_t count, const double *p, int n,
                      int holdout, unsigned long seed, cu_err *e);
 

@@ -69,7 +69,8 @@ function Model:expected(t)
   return core.predict(self.model, "expected", self.params, t)
 end
 
---- Probability of exactly n purchases in (0, t] for a new customer.
+--- Probability of exactly n purchases in (0, t] for a new customer (BG/BB:
+-- in its first t opportunities).
 function Model:pmf(t, n)
   return core.predict(self.model, "pmf", self.params, t, n)
 end

@@ -30,6 +30,41 @@ static void check_predictions(void) {
   CHECK_NEAR(cu_hyp2f1(1, 1, 2, 0.5), -log(0.5) / 0.5, 1e-14);
 }
 
+/* Every model's P(X(t) = n) is a distribution whose mean is the model's
+ * closed-form E[X(t)]: the probabilities sum to one and their mean equals
+ * the expected purchases to 1e-9 (parameters: the CDNOW fits, and the
+ * BG/BB donation estimates of Fader, Hardie & Shang 2010). */
+static void check_pmfs(void) {
+  const double bg[4] = {0.243, 4.414, 0.793, 2.426}, mbg[4] = {0.525, 6.183, 0.891, 1.614};
+  const double par[4] = {0.553, 10.578, 0.606, 11.669}, bb[4] = {1.204, 0.750, 0.657, 2.783};
+  const double ts[] = {1, 39, 78, 300};
+  for (size_t k = 0; k < sizeof ts / sizeof ts[0]; k++) {
+    double t = ts[k], s[3] = {0, 0, 0}, m[3] = {0, 0, 0};
+    for (int n = 0; n < 2000; n++) {
+      double v[3] = {cu_bgnbd_pmf(bg, t, n), cu_mbgnbd_pmf(mbg, t, n), cu_pareto_pmf(par, t, n)};
+      for (int j = 0; j < 3; j++) {
+        CHECK(v[j] >= 0 && v[j] <= 1);
+        s[j] += v[j];
+        m[j] += n * v[j];
+      }
+    }
+    for (int j = 0; j < 3; j++) CHECK_NEAR(s[j], 1, 1e-9);
+    CHECK_NEAR(m[0], cu_bgnbd_expected(bg, t), 1e-9);
+    CHECK_NEAR(m[1], cu_mbgnbd_expected(mbg, t), 1e-9);
+    CHECK_NEAR(m[2], cu_pareto_expected(par, t), 1e-8);
+  }
+  for (int n = 1; n <= 30; n += 29) {
+    double s = 0, m = 0;
+    for (int x = 0; x <= n; x++) {
+      s += cu_bgbb_pmf(bb, n, x);
+      m += x * cu_bgbb_pmf(bb, n, x);
+    }
+    CHECK_NEAR(s, 1, 1e-12);
+    CHECK_NEAR(m, cu_bgbb_expected(bb, n), 1e-12);
+  }
+  CHECK(cu_bgbb_pmf(bb, 6, 7) == 0);
+}
+
 /* A model's analytic gradient against central differences. */
 static void check_gradient(cu_loglik_fn fn, const double *p, cu_clv_data *d) {
   double ll, g[4];
@@ -47,6 +82,7 @@ static void check_gradient(cu_loglik_fn fn, const double *p, cu_clv_data *d) {
 
 int main(void) {
   check_predictions();
+  check_pmfs();
   cu_frame *f = NULL;
   cu_err e = {0};
   CHECK(cu_csv_read(&f, CUSTAN_EXAMPLES "/data/cdnow_summary.csv", NULL, NULL, &e) == 0);
@@ -95,21 +131,53 @@ int main(void) {
   /* Pareto/NBD: the quadrature of the likelihood's integral against the
    * published closed form with 2F1, for single customers, and the
    * analytic gradient against central differences */
-  const double pp[4] = {0.553, 10.578, 0.606, 11.669};
-  const double cases[][3] = {{0, 0, 38.86},    {2, 30.43, 38.86}, {1, 1.71, 38.86},
-                             {29, 35.1, 36.0}, {5, 10, 38},       {3, 38, 38.5}};
-  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-    double cx = cases[c][0], ctx = cases[c][1], cT = cases[c][2], one = 1, ll;
-    cu_clv_data single = {1, &cx, &ctx, &cT, NULL, &one, 1};
-    CHECK(cu_pareto_loglik(pp, &ll, NULL, &single) == 0);
-    double C1 = -(pp[0] + cx) * log(pp[1] + cT) - pp[2] * log(pp[3] + cT);
-    double D = cu_pareto_log_a0_2f1(pp, cx, ctx, cT);
-    double L = C1 > D ? C1 + log1p(exp(D - C1)) : D + log1p(exp(C1 - D));
-    double closed =
-        lgamma(pp[0] + cx) - lgamma(pp[0]) + pp[0] * log(pp[1]) + pp[2] * log(pp[3]) + L;
-    CHECK_NEAR(ll, closed, 1e-11);
+  /* Pareto/NBD, single customers: the kernel sums 2F1's series where it
+   * converges fast and integrates by quadrature elsewhere.  The published
+   * parameters exercise the series; the others z near 1 (alpha far from
+   * beta) on both sides of alpha = beta, large x, and t_x near T, where
+   * the quadrature takes over.  Expected values: 50-digit mpmath, from
+   * tests/reference/pareto_extreme.py. */
+  const double params[][4] = {{0.553, 10.578, 0.606, 11.669},
+                              {0.553, 11.669, 0.606, 10.578},
+                              {0.5, 100, 0.8, 0.1},
+                              {0.5, 0.1, 0.8, 100},
+                              {2, 3, 0.2, 40}};
+  const double cases[][3] = {{0, 0, 38.86}, {2, 30.43, 38.86}, {1, 1.71, 38.86}, {29, 35.1, 36.0},
+                             {5, 10, 38},   {3, 38, 38.5},     {200, 20, 39},    {4, 38.85, 38.86}};
+  const double exact[][8] = {
+      {-0.52104629408089037, -9.5542832451504057, -4.4501943338810114, -43.776954972146161,
+       -14.606705527720607, -12.621471360087178, 169.30022181650315, -15.290759864062678},
+      {-0.47993457824686042, -9.5993996751171258, -4.4561595727722145, -44.452112456934057,
+       -14.784355184589322, -12.691332236813891, 162.35493761634037, -15.382115054857522},
+      {-0.0051238197573518076, -14.880349719222422, -7.7332337521522793, -78.312818680201748,
+       -24.440901880745322, -19.081025720782602, -105.60581292921871, -22.78853237902031},
+      {-2.7584333442097682, -10.790007412281812, -6.3233234631559438, -38.188332646895374,
+       -14.686459141877082, -13.566666795598895, 249.76111969336707, -16.01390976198713},
+      {-4.0912175897704281, -11.047927381137625, -6.2377997521960625, -36.839828116774724,
+       -13.993040106003253, -13.386715137762912, 229.40770593209816, -15.557001535660487}};
+  int series_rows = 0;
+  for (size_t q = 0; q < sizeof params / sizeof params[0]; q++) {
+    const double *pp = params[q];
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+      double cx = cases[c][0], ctx = cases[c][1], cT = cases[c][2], one = 1, ll;
+      cu_clv_data single = {1, &cx, &ctx, &cT, NULL, &one, 1};
+      CHECK(cu_pareto_loglik(pp, &ll, NULL, &single) == 0);
+      if (fabs(ll - exact[q][c]) > 1e-11 * (1 + fabs(ll)))
+        fprintf(stderr, "params %zu case %zu: %.17g vs %.17g\n", q, c, ll, exact[q][c]);
+      CHECK_NEAR(ll, exact[q][c], 1e-11 * (1 + fabs(ll)));
+      check_gradient(cu_pareto_loglik, pp, &single);
+      /* where the series applies, the quadrature agrees with it */
+      double gs[4], gq[4], ds = cu_pareto_log_d(pp, cx, ctx, cT, 1, gs);
+      double dq = cu_pareto_log_d(pp, cx, ctx, cT, 2, gq);
+      if (!isnan(ds)) {
+        series_rows++;
+        CHECK_NEAR(dq, ds, 1e-12 * (1 + fabs(ds)));
+        for (int j = 0; j < 4; j++) CHECK_NEAR(gq[j], gs[j], 1e-10 * (1 + fabs(gs[j])));
+      }
+    }
+    check_gradient(cu_pareto_loglik, pp, &d);
   }
-  check_gradient(cu_pareto_loglik, pp, &d);
+  CHECK(series_rows >= 10 && series_rows <= 30); /* of 40: both methods were exercised */
   cu_clv_data_free(&d);
   cu_clv_data_free(&d2);
   free(x);

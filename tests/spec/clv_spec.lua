@@ -170,6 +170,21 @@ describe("custan.clv", function()
       assert.is_true(alive:min() > 0 and alive:max() <= 1)
     end)
 
+    it("should give count probabilities as simulated", function()
+      local s = clv.simulate_bgbb(truth, 100000, 6, {seed = 4})
+      local m = model("bgbb", truth, {"alpha", "beta", "gamma", "delta"})
+      local total = 0
+      for x = 0, 6 do
+        local p = m:pmf(6, x)
+        local share = s.frequency:eq(x):sum() / 100000
+        assert.is_true(math.abs(share - p) < 4 * math.sqrt(p * (1 - p) / 100000),
+          string.format("x = %d: P %.4f, simulated %.4f", x, p, share))
+        total = total + p
+      end
+      assert.are.near(1, total, 1e-12)
+      assert.are.equal(0, m:pmf(6, 7))
+    end)
+
     it("should refuse summaries that are not opportunities", function()
       local bad = custan.frame({frequency = {2}, recency = {1}, n_periods = {6}},
         {"frequency", "recency", "n_periods"})
@@ -198,6 +213,26 @@ describe("custan.clv", function()
           -- within 4 standard errors of the truth
           assert.is_true(math.abs(m.params[k] - v) < 4 * m.se[k], name .. " " .. k)
         end
+      end)
+
+      it("should give " .. name .. " count probabilities as simulated", function()
+        -- 100,000 new customers observed for 39 weeks: the share with n
+        -- repeat purchases against P(X(39) = n), within 4 standard errors
+        local T = {}
+        for i = 1, 100000 do T[i] = 39 end
+        local s = clv.simulate(name, truth, custan.column(T, "float64"), {seed = 21})
+        local names = name == "pareto" and {"r", "alpha", "s", "beta"} or {"r", "alpha", "a", "b"}
+        local m = setmetatable({model = name, params = truth, param_names = names},
+          getmetatable(clv.fit(custan.read_csv(data .. "/cdnow_summary.csv"))))
+        local total = 0
+        for n = 0, 4 do
+          local p = m:pmf(39, n)
+          local share = s.frequency:eq(n):sum() / 100000
+          assert.is_true(math.abs(share - p) < 4 * math.sqrt(p * (1 - p) / 100000),
+            string.format("%s n = %d: P %.4f, simulated %.4f", name, n, p, share))
+          total = total + p
+        end
+        assert.is_true(total < 1)
       end)
 
       it("should predict " .. name .. " holdout purchases as simulated", function()
