@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh [load|rfm|stream|clv|all] [REPS]: custan's benchmarks, with the
+# bench/run.sh [load|rfm|stream|clv|cluster|all] [REPS]: custan's benchmarks, with the
 # peer measured in the same run.  Prints Markdown for docs/benchmarks.md.
 #   load    Online Retail CSV into a typed frame, against DuckDB's read_csv
 #   rfm     Online Retail CSV to the written customer summary (whole process),
@@ -8,6 +8,10 @@
 #           (bench/gen_transactions.c), with peak memory
 #   clv     BG/NBD and MBG/NBD fits on CDNOW, and BG/NBD on 1,000,000
 #           simulated customers (bench/clv_bench.lua)
+#   cluster k-means (k = 4, 10 restarts) and a full-covariance GMM on
+#           1,000,000 x 3 generated points (bench/gen_blobs.lua), against
+#           scikit-learn on 2 threads (bench/sklearn_cluster.py), and peak
+#           memory at 500,000, 1,000,000 and 2,000,000 points
 # Each repetition is a fresh process; the tools alternate so both see the
 # same machine state.
 set -eu
@@ -98,6 +102,46 @@ bench_stream() {
     'BEGIN { printf "| %d | %d | %.1f | %.2f million | %.0f | %d |\n\n", r, c, w, r / w / 1e6, p / 1048576, f }'
 }
 
+bench_cluster() {
+  echo "### Clustering 1,000,000 x 3 points (k = 4)"
+  echo
+  local f
+  for n in 500000 1000000 2000000; do
+    f=/tmp/custan_bench_blobs_$n.csv
+    [ -s "$f" ] || "$custan" run bench/gen_blobs.lua "$n" "$f"
+  done
+  f=/tmp/custan_bench_blobs_1000000.csv
+  header "$f"
+  local ck=() cg=() sk=() sg=() line cres sres
+  for _ in $(seq "$reps"); do
+    line=$("$custan" run bench/cluster_bench.lua "$f"); cres=$line
+    ck+=("$(echo "$line" | cut -d' ' -f1)"); cg+=("$(echo "$line" | cut -d' ' -f4)")
+    if command -v python3 >/dev/null && /usr/bin/python3 -c "import sklearn" 2>/dev/null; then
+      line=$(OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 /usr/bin/python3 bench/sklearn_cluster.py "$f"); sres=$line
+      sk+=("$(echo "$line" | cut -d' ' -f1)"); sg+=("$(echo "$line" | cut -d' ' -f4)")
+    fi
+  done
+  local skv
+  skv=$(/usr/bin/python3 -c "import sklearn; print(sklearn.__version__)" 2>/dev/null || echo "?")
+  echo "| tool | k-means, 10 restarts: median (s) | inertia | GMM full: median (s) | mean log-likelihood | peak RSS (MB) |"
+  echo "|---|---|---|---|---|---|"
+  echo "$cres" | awk -v k="$(printf '%s\n' "${ck[@]}" | median)" -v g="$(printf '%s\n' "${cg[@]}" | median)" \
+    '{ printf "| custan, 2 threads | %.3f | %.1f | %.3f | %.6f | %.0f |\n", k, $2, g, $5, $7 / 1048576 }'
+  [ ${#sk[@]} -gt 0 ] && echo "$sres" | awk -v v="$skv" -v k="$(printf '%s\n' "${sk[@]}" | median)" -v g="$(printf '%s\n' "${sg[@]}" | median)" \
+    '{ printf "| scikit-learn %s, 2 threads | %.3f | %.1f | %.3f | %.6f | %.0f |\n", v, k, $2, g, $5, $7 / 1048576 }'
+  echo
+  echo "custan runs (s): k-means ${ck[*]}; GMM ${cg[*]}"
+  [ ${#sk[@]} -gt 0 ] && echo "scikit-learn runs (s): k-means ${sk[*]}; GMM ${sg[*]}"
+  echo
+  echo "| points | custan peak RSS (MB) | of which the loaded frame and before (MB) |"
+  echo "|---|---|---|"
+  for n in 500000 1000000 2000000; do
+    "$custan" run bench/cluster_bench.lua "/tmp/custan_bench_blobs_$n.csv" |
+      awk -v n="$n" '{ printf "| %d | %.0f | %.0f |\n", n, $7 / 1048576, $8 / 1048576 }'
+  done
+  echo
+}
+
 bench_clv() {
   echo "### CLV model fits"
   echo
@@ -112,6 +156,7 @@ case "$what" in
   rfm) bench_rfm ;;
   stream) bench_stream ;;
   clv) bench_clv ;;
-  all) bench_load; bench_rfm; bench_clv; bench_stream ;;
-  *) echo "usage: bench/run.sh [load|rfm|stream|clv|all] [REPS]" >&2; exit 2 ;;
+  cluster) bench_cluster ;;
+  all) bench_load; bench_rfm; bench_clv; bench_cluster; bench_stream ;;
+  *) echo "usage: bench/run.sh [load|rfm|stream|clv|cluster|all] [REPS]" >&2; exit 2 ;;
 esac

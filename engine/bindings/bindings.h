@@ -58,5 +58,6 @@ int luaopen_custan_frame(lua_State *L);
 int luaopen_custan_io(lua_State *L);
 int luaopen_custan_rfm(lua_State *L);
 int luaopen_custan_clv(lua_State *L);
+int luaopen_custan_cluster(lua_State *L);
 
 #endif

@@ -450,6 +450,14 @@ static int math_fn(lua_State *L, int fn) {
   l_column_box *box = l_newcolumn(L);
   return finish_column(L, box, cu_math(&box->c, a, fn, &e), &e);
 }
+/* col:clip(lo, hi): either bound may be nil */
+static int col_clip(lua_State *L) {
+  cu_column *a = l_checkcolumn(L, 1);
+  double lo = luaL_optnumber(L, 2, -HUGE_VAL), hi = luaL_optnumber(L, 3, HUGE_VAL);
+  cu_err e = {0};
+  l_column_box *box = l_newcolumn(L);
+  return finish_column(L, box, cu_clip(&box->c, a, lo, hi, &e), &e);
+}
 static int col_log(lua_State *L) { return math_fn(L, 0); }
 static int col_log1p(lua_State *L) { return math_fn(L, 1); }
 static int col_exp(lua_State *L) { return math_fn(L, 2); }
@@ -1220,6 +1228,7 @@ static const luaL_Reg column_methods[] = {{"type", col_type},
                                           {"floor", col_floor},
                                           {"log", col_log},
                                           {"log1p", col_log1p},
+                                          {"clip", col_clip},
                                           {"exp", col_exp},
                                           {"sqrt", col_sqrt},
                                           {"abs", col_abs},

@@ -156,6 +156,8 @@ int cu_date_floor(cu_column **out, const cu_column *a, cu_floor_unit unit, cu_er
 /* Element-wise math on numeric columns: 0 log, 1 log1p, 2 exp, 3 sqrt,
  * 4 abs, 5 round, 6 floor, 7 ceil; out of domain gives missing. */
 int cu_math(cu_column **out, const cu_column *a, int fn, cu_err *e);
+/* Values below lo become lo, above hi hi (float64; missing stays missing). */
+int cu_clip(cu_column **out, const cu_column *a, double lo, double hi, cu_err *e);
 
 /* ---- reductions (ops.c); they skip missing values ---- */
 typedef struct cu_stat {

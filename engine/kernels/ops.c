@@ -586,6 +586,25 @@ int cu_math(cu_column **out, const cu_column *a, int fn, cu_err *e) {
   return CU_OK;
 }
 
+int cu_clip(cu_column **out, const cu_column *a, double lo, double hi, cu_err *e) {
+  if (!is_num(a->type))
+    return cu_err_set(e, CU_ETYPE, "clip needs a numeric column, got %s", cu_type_name(a->type));
+  if (lo > hi)
+    return cu_err_set(e, CU_EARG, "clip: the lower bound %g is above the upper %g", lo, hi);
+  cu_column *r = new_result(CU_F64, a->n);
+  if (!r || copy_mask(r, a)) {
+    cu_column_release(r);
+    return nomem(e);
+  }
+  double *v = r->data;
+  for (size_t i = 0; i < a->n; i++) {
+    double x = cu_column_get_f(a, i);
+    v[i] = x < lo ? lo : x > hi ? hi : x;
+  }
+  *out = r;
+  return CU_OK;
+}
+
 /* ---------------------------------------------------------- reductions -- */
 
 static int need_num(const cu_column *a, const char *what, int allow_ts, cu_err *e) {
