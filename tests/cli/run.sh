@@ -151,6 +151,33 @@ check "clv --json is the same every run" cmp -s "$work/c1.json" "$work/c2.json"
 check "clv --json names the parameters as the papers" "$custan" -e "local d = require('cjson').decode(io.open('$work/c1.json'):read('a')); assert(d.models.bgnbd.params.alpha and d.models.gamma_gamma.params.gamma and d.models.bgnbd.converged == true)"
 expect "clv bad summary" 1 "customer row" -- "$custan" run clv.lua --summary "$fx/bad_summary.csv"
 
+# --- prepared script: segment.lua ------------------------------------------
+retail="$root/examples/data/online_retail.csv.gz"
+expect "segment --help" 0 "Usage: segment.lua" -- "$custan" run segment.lua --help
+expect "segment transactions" 0 "High-Value Loyal" -- "$custan" run segment.lua --input "$retail" --output "$work/seg"
+check "segment files" test -s "$work/seg/customers.csv" -a -s "$work/seg/segments.csv" -a -s "$work/seg/summary.json"
+check "segment customers.csv columns" grep -q "^customer,recency,frequency,monetary,cluster,segment,pc1,pc2$" "$work/seg/customers.csv"
+check "segment customers.csv has every customer" test "$(wc -l < "$work/seg/customers.csv")" -eq 4340
+expect "segment customer table" 0 "customer table" -- "$custan" run segment.lua --input "$fx/online_retail_rfm.csv" --k 3
+expect "segment k range" 0 "highest silhouette" -- "$custan" run segment.lua --input "$fx/online_retail_rfm.csv" --k-range 2..5
+expect "segment gmm range" 0 "lowest BIC" -- "$custan" run segment.lua --input "$fx/online_retail_rfm.csv" --k-range 2..4 --method gmm --covariance diag
+(cd "$work" && "$custan" run segment.lua --input "$fx/online_retail_rfm.csv" --k-range 3..4 --method gmm --json > s1.json 2>&1; "$custan" run segment.lua --input "$fx/online_retail_rfm.csv" --k-range 3..4 --method gmm --json > s2.json 2>&1)
+check "segment --json is the same every run" cmp -s "$work/s1.json" "$work/s2.json"
+check "segment --json names the metrics" "$custan" -e "local d = require('cjson').decode(io.open('$work/s1.json'):read('a')); local f = d.fits[1]; assert(f.k == 3 and f.loglik and f.mean_loglik and f.bic and f.silhouette and f.calinski_harabasz and f.davies_bouldin)"
+expect "segment kmeans json has inertia" 0 '"inertia"' -- "$custan" run segment.lua --input "$fx/online_retail_rfm.csv" --json --quiet
+expect "segment bad k range" 2 "--k-range must look like 2..10" -- "$custan" run segment.lua --input "$fx/online_retail_rfm.csv" --k-range 5..2
+expect "segment k and range" 2 "give --k or --k-range, not both" -- "$custan" run segment.lua --input "$fx/online_retail_rfm.csv" --k 3 --k-range 2..4
+expect "segment unknown feature" 1 "no column nope to cluster on" -- "$custan" run segment.lua --input "$fx/online_retail_rfm.csv" --features recency,nope
+expect "segment too many segments" 1 "customers cannot make 9 segments" -- "$custan" run segment.lua --input "$fx/orders.csv" --customer customer --date date --amount amount --k 9
+printf 'id,a,b\n1,1,2\n2,,3\n3,4,5\n4,5,5\n' > "$work/gap.csv"
+expect "segment missing value" 1 "feature 'a', row 2: missing value" -- "$custan" run segment.lua --input "$work/gap.csv" --features a,b --k 2
+printf 'id,a,b\n1,-5,2\n2,1,3\n3,4,5\n4,5,5\n' > "$work/neg.csv"
+expect "segment log of negative" 1 "a: log1p needs values above -1, found -5" -- "$custan" run segment.lua --input "$work/neg.csv" --features a,b --k 2
+expect "segment negative without log" 0 "k = 2" -- "$custan" run segment.lua --input "$work/neg.csv" --features a,b --k 2 --scale standard
+expect "segment missing rules" 1 "no_such_rules.lua" -- "$custan" run segment.lua --input "$fx/online_retail_rfm.csv" --rules "$fx/no_such_rules.lua"
+printf 'return {name = function(rows) local out = {} for i = 1, #rows do out[i] = {segment = "Group " .. i, strategy = "x"} end return out end}\n' > "$work/rules.lua"
+expect "segment custom rules" 0 "Group 1" -- "$custan" run segment.lua --input "$fx/online_retail_rfm.csv" --rules "$work/rules.lua"
+
 # --- the README's example script ------------------------------------------
 expect "README example" 0 "14646.0     280206.02" -- "$custan" run "$root/examples/top_customers.lua" "$root/examples/data/online_retail.csv.gz" "$work/customers.csv"
 check "README example wrote CSV" grep -q "^14646.0,280206.02,74,2011-12-08 12:12:00$" "$work/customers.csv"
