@@ -13,6 +13,7 @@
 
 local core = require "custan.core.cluster"
 local custan = require "custan"
+local util = require "custan.util"
 
 local M = {}
 
@@ -328,10 +329,7 @@ end
 
 --- Loads a cluster-naming rule file.
 function M.load_rules(path)
-  local chunk, err = loadfile(path, "t")
-  if not chunk then error("rules " .. err, 0) end
-  local ok, rules = pcall(chunk)
-  if not ok then error(string.format("rules %s: %s", path, tostring(rules)), 0) end
+  local rules = util.load_lua(path, "rules")
   if type(rules) ~= "table" or type(rules.name) ~= "function" then
     error(string.format("rules %s: must return a table with a name(profiles, options) function",
       path), 0)

@@ -6,6 +6,7 @@
 
 local core = require "custan.core.rfm"
 local custan = require "custan"
+local util = require "custan.util"
 
 local M = {}
 
@@ -221,11 +222,7 @@ end
 -- action}, ...}, fallback = name?}) and checks its shape.
 -- @raise "FILE: segment 3 has no when function", and load errors
 function M.load_rules(path)
-  local chunk, err = loadfile(path, "t")
-  if not chunk then error("rules " .. err, 0) end
-  local ok, rules = pcall(chunk)
-  if not ok then error(string.format("rules %s: %s", path, tostring(rules)), 0) end
-  return M.check_rules(rules, path)
+  return M.check_rules(util.load_lua(path, "rules"), path)
 end
 
 --- Checks a rules table; returns it.

@@ -71,6 +71,16 @@ function M.commas(n)
   return sign .. int .. frac
 end
 
+--- Runs a Lua file that returns a value (a rule file, a config) and
+-- returns that value; errors name the file ("rules FILE: message").
+function M.load_lua(path, what)
+  local chunk, err = loadfile(path, "t")
+  if not chunk then error((what or "file") .. " " .. err, 0) end
+  local ok, value = pcall(chunk)
+  if not ok then error(string.format("%s %s: %s", what or "file", path, tostring(value)), 0) end
+  return value
+end
+
 --- This process's memory in bytes from /proc/self/status: `rss` now and
 -- `peak` (VmHWM) so far; nil where /proc is not there.
 function M.process_memory()
