@@ -26,7 +26,9 @@ static lua_State *active_L = NULL;
 static void lstop(lua_State *L, lua_Debug *ar) {
   (void)ar;
   lua_sethook(L, NULL, 0, 0);
-  luaL_error(L, "interrupted");
+  /* no position: where the hook lands is chance, the message should not be */
+  lua_pushliteral(L, "interrupted");
+  lua_error(L);
 }
 
 /* SIGINT: kernels see cu_interrupted; Lua code stops at the next hook. */
