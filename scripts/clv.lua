@@ -13,7 +13,6 @@ local custan = require "custan"
 local rfm = require "custan.rfm"
 local clv = require "custan.clv"
 local cli = require "custan.cli"
-local json = require "custan.json"
 local util = require "custan.util"
 
 local p = cli.parser("clv.lua",
@@ -203,22 +202,16 @@ if out then
       "p_alive", "expected_purchases", "expected_spend", "clv", "clv_low", "clv_high"} do
     if summary:has(c) then keep[#keep + 1] = c end
   end
-  summary:select(keep):write_csv(util.join(out, "customers.csv"))
-  comparison:write_csv(util.join(out, "comparison.csv"))
-  if by_frequency then by_frequency:write_csv(util.join(out, "holdout_by_frequency.csv")) end
+  local tracking
   if args.input and not args.summary then
     local read = cli.csv_options(args, nil, args.date)
     read.columns = {args.customer, args.date}
     read.types = read.types or {}
     read.types[args.date] = read.types[args.date] or "timestamp"
     local t = custan.read_csv(args.input, read)
-    local tr = clv.tracking(model, t, {customer = args.customer, date = args.date, unit = args.unit})
-    tr:write_csv(util.join(out, "tracking.csv"))
+    tracking = clv.tracking(model, t, {customer = args.customer, date = args.date, unit = args.unit})
   end
-  local ok, err = json.write(util.join(out, "summary.json"), result)
-  if not ok then cli.fail(err) end
-  say("")
-  say("wrote customers.csv, comparison.csv" .. (by_frequency and ", holdout_by_frequency.csv" or "") ..
-    (args.input and ", tracking.csv" or "") .. " and summary.json in " .. out)
+  cli.write_results(out, {{"customers.csv", summary:select(keep)}, {"comparison.csv", comparison},
+    {"holdout_by_frequency.csv", by_frequency}, {"tracking.csv", tracking}}, result, say)
 end
-if args.json then print(json.encode(result, {indent = "  "})) end
+cli.print_json(args, result)

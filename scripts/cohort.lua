@@ -12,7 +12,6 @@ local custan = require "custan"
 local cohort = require "custan.cohort"
 local rfm = require "custan.rfm"
 local cli = require "custan.cli"
-local json = require "custan.json"
 local util = require "custan.util"
 
 local p = cli.parser("cohort.lua",
@@ -160,16 +159,7 @@ local result = {
 }
 local out = cli.output_dir(args)
 if out then
-  cohorts:write_csv(util.join(out, "cohorts.csv"))
-  conc.lorenz:write_csv(util.join(out, "lorenz.csv"))
-  if abc then abc:write_csv(util.join(out, "abc.csv")) end
-  hours:write_csv(util.join(out, "weekday_hour.csv"))
-  if countries then countries:write_csv(util.join(out, "countries.csv")) end
-  monthly:write_csv(util.join(out, "monthly.csv"))
-  local ok, err = json.write(util.join(out, "summary.json"), result)
-  if not ok then cli.fail(err) end
-  say("")
-  say("wrote cohorts.csv, lorenz.csv, abc.csv, weekday_hour.csv, countries.csv, monthly.csv " ..
-    "and summary.json in " .. out)
+  cli.write_results(out, {{"cohorts.csv", cohorts}, {"lorenz.csv", conc.lorenz}, {"abc.csv", abc},
+    {"weekday_hour.csv", hours}, {"countries.csv", countries}, {"monthly.csv", monthly}}, result, say)
 end
-if args.json then print(json.encode(result, {indent = "  "})) end
+cli.print_json(args, result)

@@ -10,7 +10,6 @@
 
 local rfm = require "custan.rfm"
 local cli = require "custan.cli"
-local json = require "custan.json"
 local util = require "custan.util"
 
 local p = cli.parser("rfm.lua",
@@ -107,11 +106,6 @@ end
 
 local out = cli.output_dir(args)
 if out then
-  customers:write_csv(util.join(out, "customers.csv"))
-  segments:write_csv(util.join(out, "segments.csv"))
-  local ok, err = json.write(util.join(out, "summary.json"), result)
-  if not ok then cli.fail(err) end
-  say("")
-  say("wrote customers.csv, segments.csv and summary.json in " .. out)
+  cli.write_results(out, {{"customers.csv", customers}, {"segments.csv", segments}}, result, say)
 end
-if args.json then print(json.encode(result, {indent = "  "})) end
+cli.print_json(args, result)

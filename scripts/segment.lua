@@ -15,7 +15,6 @@ local custan = require "custan"
 local rfm = require "custan.rfm"
 local cluster = require "custan.cluster"
 local cli = require "custan.cli"
-local json = require "custan.json"
 local util = require "custan.util"
 
 local p = cli.parser("segment.lua",
@@ -229,11 +228,6 @@ if out then
     table_out.pc1 = pca.scores[1]
     table_out.pc2 = pca.scores[2]
   end
-  table_out:write_csv(util.join(out, "customers.csv"))
-  profile:write_csv(util.join(out, "segments.csv"))
-  local ok_json, json_err = json.write(util.join(out, "summary.json"), result)
-  if not ok_json then cli.fail(json_err) end
-  say("")
-  say("wrote customers.csv (with pc1, pc2 for a map), segments.csv and summary.json in " .. out)
+  cli.write_results(out, {{"customers.csv", table_out}, {"segments.csv", profile}}, result, say)
 end
-if args.json then print(json.encode(result, {indent = "  "})) end
+cli.print_json(args, result)

@@ -8,7 +8,6 @@
 
 local custan = require "custan"
 local cli = require "custan.cli"
-local json = require "custan.json"
 local util = require "custan.util"
 local host = require "custan.core.host"
 
@@ -111,11 +110,5 @@ end
 
 -- Outputs ----------------------------------------------------------------
 local out = cli.output_dir(args)
-if out then
-  tx:describe():write_csv(util.join(out, "columns.csv"))
-  local ok, err = json.write(util.join(out, "summary.json"), result)
-  if not ok then cli.fail(err) end
-  say("")
-  say("wrote " .. util.join(out, "columns.csv") .. " and " .. util.join(out, "summary.json"))
-end
-if args.json then print(json.encode(result, {indent = "  "})) end
+if out then cli.write_results(out, {{"columns.csv", tx:describe()}}, result, say) end
+cli.print_json(args, result)

@@ -5,6 +5,7 @@
 
 local argparse = require "argparse"
 local util = require "custan.util"
+local json = require "custan.json"
 local host = require "custan.core.host"
 
 local M = {}
@@ -61,6 +62,29 @@ function M.transaction_options(args)
   return {customer = args.customer, date = args.date, amount = args.amount,
           quantity = args.quantity, price = (not args.amount) and args.price or nil,
           order = args.order, product = args.product, cancel_prefix = args.cancel_prefix}
+end
+
+--- Writes a script's result tables and summary.json into `out`, then says
+-- which files it wrote.  `files` is an array of {file name, frame}; an
+-- entry without a frame (a table the run did not make) is left out.
+function M.write_results(out, files, result, say)
+  local written = {}
+  for _, f in ipairs(files) do
+    if f[2] then
+      f[2]:write_csv(util.join(out, f[1]))
+      written[#written + 1] = f[1]
+    end
+  end
+  local ok, err = json.write(util.join(out, "summary.json"), result)
+  if not ok then M.fail(err) end
+  say("")
+  say(string.format("wrote %ssummary.json in %s",
+    #written > 0 and table.concat(written, ", ") .. " and " or "", out))
+end
+
+--- Prints the result document when --json was given.
+function M.print_json(args, result)
+  if args.json then print(json.encode(result, {indent = "  "})) end
 end
 
 --- Parses the arguments; on bad usage prints the usage and the error to
