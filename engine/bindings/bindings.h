@@ -25,6 +25,12 @@ l_column_box *l_newcolumn(lua_State *L);
 cu_frame *l_checkframe(lua_State *L, int i);
 cu_column *l_checkcolumn(lua_State *L, int i);
 cu_column *l_tocolumn(lua_State *L, int i); /* NULL when not a column */
+/* The columns in the table at i (their names in the table at i + 1, or
+ * nil) as one row-major n x d matrix of doubles, owned by a full userdata
+ * left on the stack.  Raises, naming the feature and row, for a column
+ * that is not numeric and for a missing or infinite value (missing values
+ * become NaN when allow_missing). */
+double *l_gather(lua_State *L, int i, size_t *n, size_t *d, int allow_missing);
 /* Tells the collector about memory a kernel allocated outside Lua. */
 void l_account(lua_State *L, size_t bytes);
 /* Raises e's message as a Lua error at the caller's line. */
@@ -59,5 +65,6 @@ int luaopen_custan_io(lua_State *L);
 int luaopen_custan_rfm(lua_State *L);
 int luaopen_custan_clv(lua_State *L);
 int luaopen_custan_cluster(lua_State *L);
+int luaopen_custan_ml(lua_State *L);
 
 #endif

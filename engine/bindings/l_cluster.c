@@ -1,8 +1,8 @@
 /* l_cluster.c: custan.core.cluster, the thin layer over cluster.c.
  *
  * Features arrive as an array of numeric columns (with names for the
- * messages) and become one row-major matrix in a Lua-owned buffer, so an
- * error anywhere frees everything.  Cluster numbers are 1-based in Lua. */
+ * messages) and become one row-major matrix (l_gather).  Cluster numbers
+ * are 1-based in Lua. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,51 +15,6 @@
 typedef struct {
   cu_gmm m;
 } gmm_box;
-
-/* The name of feature j (0-based) from the names table at i, or "?". */
-static const char *feature_name(lua_State *L, int i, size_t j) {
-  if (!lua_istable(L, i)) return "?";
-  lua_rawgeti(L, i, (lua_Integer)j + 1);
-  const char *s = lua_isstring(L, -1) ? lua_tostring(L, -1) : "?";
-  lua_pop(L, 1); /* the names table keeps the string alive */
-  return s;
-}
-
-/* The matrix of the columns in table `i` (names in table `i + 1`, may be
- * nil); a full userdata on the stack owns it. */
-static double *gather(lua_State *L, int i, size_t *pn, size_t *pd) {
-  luaL_checktype(L, i, LUA_TTABLE);
-  size_t d = (size_t)lua_rawlen(L, i), n = 0;
-  if (d == 0) luaL_argerror(L, i, "no feature columns");
-  for (size_t j = 0; j < d; j++) {
-    lua_rawgeti(L, i, (lua_Integer)j + 1);
-    cu_column *c = l_tocolumn(L, -1);
-    if (!c) luaL_error(L, "feature %d is not a column", (int)j + 1);
-    if (j == 0) n = c->n;
-    if (c->n != n)
-      luaL_error(L, "the feature columns differ in length (%d and %d)", (int)n, (int)c->n);
-    lua_pop(L, 1);
-  }
-  double *X = lua_newuserdatauv(L, (n ? n : 1) * d * sizeof *X, 0);
-  for (size_t j = 0; j < d; j++) {
-    lua_rawgeti(L, i, (lua_Integer)j + 1);
-    cu_column *c = l_tocolumn(L, -1);
-    lua_pop(L, 1);
-    if (c->type != CU_F64 && c->type != CU_I64 && c->type != CU_BOOL)
-      luaL_error(L, "feature '%s' is not numeric (%s)", feature_name(L, i + 1, j),
-                 cu_type_name(c->type));
-    for (size_t r = 0; r < n; r++) {
-      double v = cu_is_valid(c, r) ? cu_column_get_f(c, r) : NAN;
-      if (!isfinite(v))
-        luaL_error(L, "feature '%s', row %d: %s value", feature_name(L, i + 1, j), (int)r + 1,
-                   isnan(v) ? "missing" : "infinite");
-      X[r * d + j] = v;
-    }
-  }
-  *pn = n;
-  *pd = d;
-  return X;
-}
 
 static int opt_int(lua_State *L, int t, const char *k, int def) {
   lua_getfield(L, t, k);
@@ -119,7 +74,7 @@ static double *read_rows(lua_State *L, int i, size_t k, size_t d) {
 /* kmeans(columns, names, {k, n_init, max_iter, tol, seed, threads, weights, init}) */
 static int l_kmeans(lua_State *L) {
   size_t n, d;
-  double *X = gather(L, 1, &n, &d);
+  double *X = l_gather(L, 1, &n, &d, 0);
   luaL_checktype(L, 3, LUA_TTABLE);
   cu_kmeans_options o = {.k = opt_int(L, 3, "k", 0),
                          .n_init = opt_int(L, 3, "n_init", 10),
@@ -158,7 +113,7 @@ static int l_kmeans(lua_State *L) {
 /* nearest(columns, names, centres) -> labels, squared distances */
 static int l_nearest(lua_State *L) {
   size_t n, d;
-  double *X = gather(L, 1, &n, &d);
+  double *X = l_gather(L, 1, &n, &d, 0);
   luaL_checktype(L, 3, LUA_TTABLE);
   size_t k = (size_t)lua_rawlen(L, 3);
   if (k == 0) luaL_argerror(L, 3, "no centres");
@@ -205,7 +160,7 @@ static void push_gmm_params(lua_State *L, const cu_gmm *m) {
 /* gmm(columns, names, {k, covariance, n_init, max_iter, tol, reg_covar, seed, threads}) */
 static int l_gmm(lua_State *L) {
   size_t n, d;
-  double *X = gather(L, 1, &n, &d);
+  double *X = l_gather(L, 1, &n, &d, 0);
   luaL_checktype(L, 3, LUA_TTABLE);
   lua_getfield(L, 3, "covariance");
   int cov = luaL_checkoption(L, -1, "full", cov_names);
@@ -247,7 +202,7 @@ static int l_gmm(lua_State *L) {
 static int l_gmm_predict(lua_State *L) {
   gmm_box *box = luaL_checkudata(L, 1, GMM_MT);
   size_t n, d, k = box->m.k;
-  double *X = gather(L, 2, &n, &d);
+  double *X = l_gather(L, 2, &n, &d, 0);
   if (d != box->m.d) luaL_error(L, "the model has %d features, got %d", (int)box->m.d, (int)d);
   int32_t *lab = lua_newuserdatauv(L, (n ? n : 1) * sizeof *lab, 0);
   double *resp = lua_newuserdatauv(L, (n ? n : 1) * k * sizeof *resp, 0);
@@ -277,7 +232,7 @@ static int gmm_gc(lua_State *L) {
 /* metrics(columns, names, labels (1-based), k, {silhouette_max, seed, threads}) */
 static int l_metrics(lua_State *L) {
   size_t n, d;
-  double *X = gather(L, 1, &n, &d);
+  double *X = l_gather(L, 1, &n, &d, 0);
   cu_column *lc = l_checkcolumn(L, 3);
   lua_Integer k = luaL_checkinteger(L, 4);
   luaL_argcheck(L, k >= 1 && k <= 1000000, 4, "bad number of clusters");
@@ -312,7 +267,7 @@ static int l_metrics(lua_State *L) {
 /* pca(columns, names, m) */
 static int l_pca(lua_State *L) {
   size_t n, d;
-  double *X = gather(L, 1, &n, &d);
+  double *X = l_gather(L, 1, &n, &d, 0);
   lua_Integer m = luaL_optinteger(L, 3, 2);
   luaL_argcheck(L, m >= 1 && (size_t)m <= d, 3, "components must be between 1 and the features");
   size_t M = (size_t)m;

@@ -58,6 +58,49 @@ cu_column *l_checkcolumn(lua_State *L, int i) {
   return b->c;
 }
 
+/* The name of feature j (0-based) from the names table at i, or "?". */
+static const char *gather_name(lua_State *L, int i, size_t j) {
+  if (!lua_istable(L, i)) return "?";
+  lua_rawgeti(L, i, (lua_Integer)j + 1);
+  const char *s = lua_isstring(L, -1) ? lua_tostring(L, -1) : "?";
+  lua_pop(L, 1); /* the names table keeps the string alive */
+  return s;
+}
+
+double *l_gather(lua_State *L, int i, size_t *pn, size_t *pd, int allow_missing) {
+  luaL_checktype(L, i, LUA_TTABLE);
+  size_t d = (size_t)lua_rawlen(L, i), n = 0;
+  if (d == 0) luaL_argerror(L, i, "no feature columns");
+  for (size_t j = 0; j < d; j++) {
+    lua_rawgeti(L, i, (lua_Integer)j + 1);
+    cu_column *c = l_tocolumn(L, -1);
+    if (!c) luaL_error(L, "feature %d is not a column", (int)j + 1);
+    if (j == 0) n = c->n;
+    if (c->n != n)
+      luaL_error(L, "the feature columns differ in length (%d and %d)", (int)n, (int)c->n);
+    lua_pop(L, 1);
+  }
+  double *X = lua_newuserdatauv(L, (n ? n : 1) * d * sizeof *X, 0);
+  for (size_t j = 0; j < d; j++) {
+    lua_rawgeti(L, i, (lua_Integer)j + 1);
+    cu_column *c = l_tocolumn(L, -1);
+    lua_pop(L, 1);
+    if (c->type != CU_F64 && c->type != CU_I64 && c->type != CU_BOOL)
+      luaL_error(L, "feature '%s' is not numeric (%s)", gather_name(L, i + 1, j),
+                 cu_type_name(c->type));
+    for (size_t r = 0; r < n; r++) {
+      double v = cu_is_valid(c, r) ? cu_column_get_f(c, r) : NAN;
+      if (!isfinite(v) && !(allow_missing && isnan(v)))
+        luaL_error(L, "feature '%s', row %d: %s value", gather_name(L, i + 1, j), (int)r + 1,
+                   isnan(v) ? "missing" : "infinite");
+      X[r * d + j] = v;
+    }
+  }
+  *pn = n;
+  *pd = d;
+  return X;
+}
+
 void l_account(lua_State *L, size_t bytes) {
   if (bytes >= 1024) lua_gc(L, LUA_GCSTEP, (int)(bytes >> 10 > 1 << 20 ? 1 << 20 : bytes >> 10));
 }

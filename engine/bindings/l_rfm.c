@@ -75,6 +75,12 @@ static int l_rfm_new(lua_State *L) {
       o.memory_bytes = (size_t)(mb * 1048576.0);
     }
     lua_pop(L, 1);
+    if (lua_getfield(L, 1, "activity_days") != LUA_TNIL) {
+      lua_Number w = lua_tonumber(L, -1);
+      if (!(w > 0)) return luaL_error(L, "option 'activity_days': expected a positive number");
+      o.activity_days = w;
+    }
+    lua_pop(L, 1);
     o.end = opt_time(L, 1, "end", &o.has_end);
     o.cal_end = opt_time(L, 1, "calibration_end", &o.has_cal_end);
     if (o.has_end && o.has_cal_end && o.cal_end >= o.end)

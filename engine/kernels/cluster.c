@@ -3,6 +3,7 @@
  * partial sums are combined in block order, so results do not depend on
  * the number of threads. */
 #include "cluster.h"
+#include "random.h"
 
 #include <float.h>
 #include <gsl/gsl_eigen.h>
@@ -29,18 +30,6 @@ static inline double dist2(const double *a, const double *b, size_t d) {
 static size_t block_end(size_t b, size_t n) {
   size_t end = (b + 1) * CU_BLOCK_ROWS;
   return end < n ? end : n;
-}
-
-/* A generator per purpose and restart: splitmix64 of the seed and a
- * stream number seeds GSL's Mersenne Twister. */
-static gsl_rng *rng_for(unsigned long seed, unsigned long stream) {
-  uint64_t z = (uint64_t)seed + 0x9e3779b97f4a7c15ULL * (stream + 1);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  z ^= z >> 31;
-  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-  if (r) gsl_rng_set(r, (unsigned long)(z ? z : 1));
-  return r;
 }
 
 /* ------------------------------------------------------------- nearest -- */
@@ -427,7 +416,7 @@ int cu_kmeans_fit(cu_kmeans *out, const double *X, const double *w, size_t n, si
     if (o->init) {
       memcpy(m.C, o->init, k * d * sizeof *m.C);
     } else {
-      gsl_rng *rng = rng_for(o->seed, (unsigned long)r);
+      gsl_rng *rng = cu_rng_for(o->seed, (unsigned long)r);
       int bad = !rng || km_seed(&m, rng, o->threads, cum);
       gsl_rng_free(rng);
       if (bad) {
@@ -928,7 +917,7 @@ int cu_cluster_metrics_compute(cu_cluster_metrics *out, const double *X, size_t 
     sx = malloc(m * d * sizeof *sx);
     sl = malloc(m * sizeof *sl);
     scount = calloc(k, sizeof *scount);
-    gsl_rng *rng = rng_for(seed, 0x5115);
+    gsl_rng *rng = cu_rng_for(seed, 0x5115);
     if (!idx || !sx || !sl || !scount || !rng) {
       free(idx);
       gsl_rng_free(rng);

@@ -776,6 +776,81 @@ static void on_product(void *ud, uint32_t c, uint64_t k, uint32_t flags, double 
   ((counts *)ud)->nprod[c]++;
 }
 
+/* every customer's purchase periods, in one array cut by customer */
+typedef struct period_lists {
+  size_t *start, *fill;
+  int64_t *p;
+} period_lists;
+
+static void on_period_list(void *ud, uint32_t c, uint64_t p, uint32_t flags, double v) {
+  period_lists *pl = ud;
+  (void)flags, (void)v;
+  pl->p[pl->start[c] + pl->fill[c]++] = (int64_t)p;
+}
+
+static int cmp_i64(const void *x, const void *y) {
+  int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+  return (a > b) - (a < b);
+}
+
+static int activity_columns(cu_rfm *a, out_cols *oc, const uint32_t *order, size_t m,
+                            const int64_t *nper, int64_t win_p, cu_err *e) {
+  period_lists pl = {calloc(a->n + 1, sizeof(size_t)), calloc(a->n + 1, sizeof(size_t)), NULL};
+  int st = CU_OK;
+  if (!pl.start || !pl.fill) goto oom;
+  for (size_t c = 0; c < a->n; c++) pl.start[c + 1] = pl.start[c] + (size_t)nper[c];
+  if (!(pl.p = malloc((pl.start[a->n] + 1) * sizeof *pl.p))) goto oom;
+  if (pmap_each(&a->periods, on_period_list, &pl)) {
+    st = cu_err_set(e, CU_EIO, "cannot read the temporary file back");
+    goto out;
+  }
+  double *mean = add_col(oc, "ipt_mean_days", CU_F64, m);
+  double *sd = add_col(oc, "ipt_std_days", CU_F64, m);
+  int64_t *recent = add_col(oc, "recent_periods", CU_I64, m);
+  double *trend = add_col(oc, "activity_trend", CU_F64, m);
+  if (oc->st) {
+    st = oc->st;
+    goto out;
+  }
+  cu_column *mc = oc->f->cols[cu_frame_find(oc->f, "ipt_mean_days")];
+  cu_column *sc = oc->f->cols[cu_frame_find(oc->f, "ipt_std_days")];
+  if (cu_column_ensure_mask(mc) || cu_column_ensure_mask(sc)) goto oom;
+  double W = a->o.activity_days, day = (double)CU_US_PER_DAY;
+  for (size_t r = 0; r < m; r++) {
+    size_t c = order[r], k = (size_t)nper[c];
+    int64_t *p = pl.p + pl.start[c];
+    qsort(p, k, sizeof *p, cmp_i64);
+    if (k >= 2) {
+      double s = 0, s2 = 0;
+      for (size_t i = 1; i < k; i++) s += (double)(p[i] - p[i - 1]) / day;
+      double mu = s / (double)(k - 1);
+      for (size_t i = 1; i < k; i++) {
+        double g = (double)(p[i] - p[i - 1]) / day - mu;
+        s2 += g * g;
+      }
+      mean[r] = mu;
+      sd[r] = sqrt(s2 / (double)(k - 1));
+    } else {
+      mc->valid[r] = sc->valid[r] = 0;
+    }
+    int64_t n_recent = 0;
+    for (size_t i = 0; i < k; i++) n_recent += (double)(win_p - p[i]) / day < W;
+    double age = (double)(win_p - p[0]) / day + 1;
+    recent[r] = n_recent;
+    trend[r] = k ? (double)n_recent / (double)k - (W < age ? W : age) / age : 0;
+  }
+  cu_column_compact_mask(mc);
+  cu_column_compact_mask(sc);
+  goto out;
+oom:
+  st = cu_err_set(e, CU_ENOMEM, "out of memory");
+out:
+  free(pl.start);
+  free(pl.fill);
+  free(pl.p);
+  return st;
+}
+
 int cu_rfm_result(cu_rfm *a, cu_frame **out, cu_rfm_info *info, cu_err *e) {
   int64_t end_p = a->o.has_end ? period_start(a, a->o.end) : a->max_p;
   int64_t end_ts = a->o.has_end ? a->o.end : a->max_ts;
@@ -920,6 +995,8 @@ int cu_rfm_result(cu_rfm *a, cu_frame **out, cu_rfm_info *info, cu_err *e) {
       cs[r] = (double)ncancel[c] / (double)(norders[c] + ncancel[c]);
     }
   }
+  if (a->o.activity_days > 0 && (st = activity_columns(a, &oc, order, m, nper, win_p, e)))
+    goto done;
   if (info) {
     *info = a->info;
     info->end = win_p;

@@ -30,6 +30,8 @@ typedef struct cu_rfm_options {
   int64_t cal_end;
   size_t memory_bytes; /* budget of the distinct-pair tables before they are
                           spilled to a temporary file (0: 256 MiB) */
+  double activity_days; /* > 0 adds the activity columns (see result) with
+                           this recent window in days */
 } cu_rfm_options;
 
 typedef struct cu_rfm cu_rfm;
@@ -63,7 +65,16 @@ typedef struct cu_rfm_info {
  * monetary_value, [frequency_holdout, monetary_value_holdout,
  * duration_holdout], recency_days, orders, revenue, mean_order_value,
  * first_purchase, last_purchase, tenure_days, [products],
- * [cancelled_orders, cancel_share]. */
+ * [cancelled_orders, cancel_share], and with activity_days = W:
+ *   ipt_mean_days, ipt_std_days: mean and population standard deviation of
+ *     the days between consecutive purchase periods (missing with fewer
+ *     than two);
+ *   recent_periods: purchase periods in the last W days of the window;
+ *   activity_trend: recent_periods / periods - min(W, age) / age, where age
+ *     is the days from the first purchase period to the window end, plus
+ *     one: the share of the customer's purchases in the recent window less
+ *     the share of its time there, from -1 (stopped) through 0 (steady) to
+ *     positive (speeding up). */
 int cu_rfm_result(cu_rfm *a, cu_frame **out, cu_rfm_info *info, cu_err *e);
 
 #endif

@@ -47,6 +47,13 @@ function M.fit(summary, options)
   return setmetatable(fit, Model)
 end
 
+--- A model from known parameters (a saved fit, a published table), for
+-- predictions: e.g. clv.from_params("bgnbd", {r = 0.243, alpha = 4.414,
+-- a = 0.793, b = 2.426}):p_alive(summary).
+function M.from_params(model_name, params)
+  return setmetatable({model = model_name, params = params}, Model)
+end
+
 --- Fits the Gamma-Gamma spend model on the customers with repeat purchases.
 -- @tparam frame summary with frequency and monetary_value (the mean value of
 --   repeat purchases)

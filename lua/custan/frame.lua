@@ -129,6 +129,11 @@ function GroupBy:size()
   return self:agg{{self.keys[1], "size", as = "size"}}
 end
 
+--- The rows of a column where a bool mask is true (missing counts as false).
+function Column:filter(mask)
+  return core.new({x = self}, {"x"}):filter(mask):col("x")
+end
+
 --- Counts of each value, most frequent first (ties by value).
 -- @return a frame with columns `value` and `count`
 function Column:value_counts()

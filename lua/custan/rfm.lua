@@ -78,7 +78,7 @@ end
 local function new_accumulator(o)
   return core.new{period = o.period or "day", unit = o.unit or o.period or "day",
                   ["end"] = o["end"], calibration_end = o.calibration_end,
-                  memory_mb = o.memory_mb}
+                  memory_mb = o.memory_mb, activity_days = o.activity_days}
 end
 
 local function add(acc, t, o)
@@ -94,7 +94,9 @@ end
 --   the period), `end` and `calibration_end` (ISO dates), and the rule
 --   functions `cancelled` and `purchase` (see transaction_columns), and
 --   `memory_mb`, the budget of the tables of distinct customer periods,
---   orders and products before they go to a temporary file (256)
+--   orders and products before they go to a temporary file (256), and
+--   `activity_days` (adds ipt_mean_days, ipt_std_days, recent_periods and
+--   activity_trend over a recent window of that many days)
 -- @return customers frame, info (`rows`, `skipped`, `excluded`, `ignored`,
 --   `purchase_rows`, `end`)
 function M.summary(tx, options)

@@ -81,6 +81,25 @@ function M.load_lua(path, what)
   return value
 end
 
+--- Runs Lua source text that returns a value, as load_lua does a file;
+-- `name` stands for the file in messages.
+function M.load_lua_text(text, name, what)
+  local chunk, err = load(text, "=" .. name, "t")
+  if not chunk then error((what or "file") .. " " .. err, 0) end
+  local ok, value = pcall(chunk)
+  if not ok then error(string.format("%s %s: %s", what or "file", name, tostring(value)), 0) end
+  return value
+end
+
+--- The whole content of a file, or nil and a message.
+function M.read_file(path)
+  local f, err = io.open(path, "rb")
+  if not f then return nil, err end
+  local text = f:read("a")
+  f:close()
+  return text
+end
+
 --- This process's memory in bytes from /proc/self/status: `rss` now and
 -- `peak` (VmHWM) so far; nil where /proc is not there.
 function M.process_memory()

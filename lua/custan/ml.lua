@@ -1,0 +1,505 @@
+--- Binary classifiers and their evaluation: regularised logistic regression
+-- (a custan C kernel), gradient-boosted trees and random forests (XGBoost's
+-- C API), SMOTE, seeded stratified splits and folds, cross-validation, grid
+-- search, permutation importance, and the metrics of docs/models.md.
+--
+-- A model is trained on a frame, a list of numeric feature columns and a
+-- label column (bool, or numbers 0 and 1); it predicts P(label = 1) for
+-- the rows of any frame that has the same feature columns.
+-- @module custan.ml
+
+local core = require "custan.core.ml"
+local custan = require "custan"
+local json = require "custan.json"
+local util = require "custan.util"
+
+local M = {}
+
+M.kinds = {"logistic", "xgboost", "forest"}
+
+--- XGBoost parameters of each tree model when none are given (see
+-- docs/models.md; XGBoost's own defaults except where noted).
+M.defaults = {
+  xgboost = {rounds = 200, eta = 0.05, max_depth = 4, subsample = 0.8, colsample_bytree = 0.8,
+             min_child_weight = 1, lambda = 1, tree_method = "hist"},
+  -- XGBoost's random forest recipe: one round of many parallel trees,
+  -- learning rate 1, rows and columns sampled per tree and per node
+  forest = {rounds = 1, num_parallel_tree = 100, eta = 1, max_depth = 8, subsample = 0.632,
+            colsample_bynode = 0.6, min_child_weight = 1, lambda = 1e-5, tree_method = "hist"},
+}
+
+local Model = {}
+Model.__index = Model
+M.Model = Model
+
+-- The feature columns of a frame, checked.
+local function columns(frame, features, where)
+  local cols = {}
+  for i, name in ipairs(features) do
+    if not frame:has(name) then
+      error(string.format("%sno feature column '%s' (columns: %s)", where or "", name,
+        table.concat(frame:names(), ", ")), 0)
+    end
+    cols[i] = frame:col(name)
+  end
+  return cols
+end
+M.columns = columns
+
+--- The label as a float64 column of 0 and 1: a bool column, a numeric
+-- column of 0 and 1, or a text column whose values are in `positive`
+-- (default: "1", "true", "yes", "churned").
+function M.labels(frame, name, positive)
+  if not frame:has(name) then
+    error(string.format("no label column '%s' (columns: %s)", name,
+      table.concat(frame:names(), ", ")), 0)
+  end
+  local c = frame:col(name)
+  local missing = c:nmissing()
+  if missing > 0 then
+    error(string.format("the label column '%s' has %d missing values", name, missing), 0)
+  end
+  if c:type() == "string" then
+    local yes = {}
+    for _, v in ipairs(positive or {"1", "true", "yes", "churned", "TRUE", "Yes", "True"}) do
+      yes[#yes + 1] = v
+    end
+    c = c:isin(yes)
+  end
+  if c:type() == "bool" then return c:cast("float64") end
+  c = c:cast("float64")
+  local bad = (c:ne(0) & c:ne(1)):sum()
+  if bad > 0 then
+    error(string.format("the label column '%s' must hold 0 and 1 (or true and false); " ..
+      "%d rows hold other values", name, bad), 0)
+  end
+  return c
+end
+
+--- Balanced class weights, n / (2 n_class), as scikit-learn's
+-- class_weight="balanced".
+-- @return weight column, {w0, w1}
+function M.balanced_weights(y)
+  local n, pos = y:len(), y:sum()
+  if pos == 0 or pos == n then error("the labels hold only one class", 0) end
+  local w1, w0 = n / (2 * pos), n / (2 * (n - pos))
+  return y * (w1 - w0) + w0, {w0, w1}
+end
+
+local function weights_for(y, o)
+  if o.weights == false or o.class_weight == "none" then return nil, nil end
+  if o.weights then return o.weights, nil end
+  return M.balanced_weights(y)
+end
+
+local function param_string(v)
+  if math.type(v) == "float" then return string.format("%.17g", v) end
+  return tostring(v)
+end
+
+--- Trains a model.
+-- @tparam string kind "logistic", "xgboost" or "forest"
+-- @tparam frame frame training rows
+-- @tparam table features feature column names
+-- @tparam column y labels (M.labels)
+-- @tparam[opt] table options
+--   `class_weight` ("balanced", the default, or "none"), `weights` (a
+--   column; replaces class weights), `seed`, `threads`;
+--   logistic: `penalty` ("l2", "l1" or "none"), `C` (1), `standardize`
+--   (true), `max_iter`, `tol`;
+--   xgboost and forest: `rounds` and any XGBoost parameter by its name
+--   (eta, max_depth, subsample, colsample_bytree, colsample_bynode,
+--   min_child_weight, lambda, alpha, gamma, num_parallel_tree, max_bin, ...),
+--   over M.defaults[kind]
+-- @return model
+function M.train(kind, frame, features, y, options)
+  local o = options or {}
+  local cols = columns(frame, features)
+  local w, cw = weights_for(y, o)
+  -- trained on re-weighted classes, a model's odds are off by w1 / w0:
+  -- predictions are corrected back (King and Zeng 2001's prior correction)
+  local offset = cw and math.log(cw[1] / cw[2]) or 0
+  local m = setmetatable({kind = kind, features = features, logit_offset = offset,
+                          class_weight = cw and "balanced" or "none"}, Model)
+  if kind == "logistic" then
+    local fit = core.logistic_fit(cols, features, y, w, {penalty = o.penalty or "l2", C = o.C or 1,
+      standardize = o.standardize ~= false, max_iter = o.max_iter, tol = o.tol,
+      threads = o.threads})
+    for k, v in pairs(fit) do m[k] = v end
+    m.penalty, m.C = o.penalty or "l2", o.C or 1
+  elseif kind == "xgboost" or kind == "forest" then
+    local params = {}
+    for k, v in pairs(M.defaults[kind]) do params[k] = v end
+    for k, v in pairs(o) do
+      if not ({class_weight = true, weights = true, threads = true, seed = true})[k] then
+        params[k] = v
+      end
+    end
+    params.seed = o.seed or params.seed or 1
+    params.nthread = o.threads or params.nthread or tonumber(os.getenv("CUSTAN_THREADS") or "") or 2
+    local rounds = math.tointeger(params.rounds)
+    if not rounds or rounds < 1 then error("rounds must be a whole number >= 1", 0) end
+    params.rounds = nil
+    local keys, vals = {}, {}
+    for k in pairs(params) do keys[#keys + 1] = k end
+    table.sort(keys) -- the same order every run
+    for i, k in ipairs(keys) do vals[i] = param_string(params[k]) end
+    m.booster = core.xgb_train(cols, features, y, w, keys, vals, rounds)
+    params.rounds = rounds
+    m.params = params
+  else
+    error(string.format("unknown model '%s' (logistic, xgboost or forest)", tostring(kind)), 0)
+  end
+  return m
+end
+
+--- P(label = 1) of each row of a frame with the model's feature columns.
+function Model:predict(frame)
+  local cols = columns(frame, self.features)
+  local p
+  if self.kind == "logistic" then
+    p = core.logistic_predict(cols, self.features, self.coef, self.intercept)
+  else
+    p = self.booster:predict(cols, self.features)
+  end
+  if self.logit_offset ~= 0 then
+    local k = math.exp(self.logit_offset)
+    p = p * k / (1 - p + p * k)
+  end
+  return p
+end
+
+--- Coefficients and odds ratios of a logistic model, one row per feature:
+-- coef (per unit), odds_ratio (per unit), coef_std and odds_ratio_std (per
+-- standard deviation), and se, z and p_value when the fit is unpenalised.
+function Model:coefficients()
+  if self.kind ~= "logistic" then error("coefficients: only a logistic model has them", 2) end
+  local rows = {}
+  for j, name in ipairs(self.features) do
+    local r = {feature = name, coef = self.coef[j], odds_ratio = math.exp(self.coef[j]),
+               coef_std = self.coef_std[j], odds_ratio_std = math.exp(self.coef_std[j])}
+    if self.se then
+      r.se = self.se[j + 1]
+      r.z = r.coef / r.se
+      r.p_value = 2 * core.normal_sf(math.abs(r.z))
+    end
+    rows[j] = r
+  end
+  return rows
+end
+
+--- XGBoost's importance of each feature ("total_gain" by default; "gain",
+-- "weight", "cover", "total_cover"), normalised to sum to 1, as
+-- {feature, importance} sorted high to low; features the trees never
+-- split on get 0.
+function Model:gain_importance(type_name)
+  if not self.booster then error("gain_importance: only tree models have it", 2) end
+  local raw = self.booster:importance(type_name or "total_gain")
+  local total = 0
+  for _, v in pairs(raw) do total = total + v end
+  local rows = {}
+  for _, name in ipairs(self.features) do
+    rows[#rows + 1] = {feature = name, importance = total > 0 and (raw[name] or 0) / total or 0}
+  end
+  table.sort(rows, function(a, b)
+    if a.importance ~= b.importance then return a.importance > b.importance end
+    return a.feature < b.feature
+  end)
+  return rows
+end
+
+-- ------------------------------------------------------------- metrics --
+
+local function finite(v)
+  if v ~= v or v == math.huge or v == -math.huge then return nil end
+  return v
+end
+
+--- The profit of contacting everyone scoring at or above each threshold,
+-- from a cost table: `contact` (cost per customer contacted),
+-- `saved_value` (value kept when a churner is saved), `save_rate` (share
+-- of contacted churners who stay; 1 if not given), and optionally
+-- `offer_cost` (paid by each contacted customer who accepts; counted for
+-- saved churners).
+-- @return {threshold, profit, contacted, churners_contacted} at the best
+--   threshold, and the baseline profit of contacting no one (0)
+function M.best_threshold(y, p, costs)
+  local thr, tp, fp = core.curve(y, p)
+  local c = costs or {}
+  local contact, value = c.contact or 0, c.saved_value or 0
+  local rate, offer = c.save_rate or 1, c.offer_cost or 0
+  local best = {threshold = math.huge, profit = 0, contacted = 0, churners_contacted = 0}
+  local tps, fps, ts = tp:to_table(), fp:to_table(), thr:to_table()
+  for k = 1, #ts do
+    local profit = tps[k] * rate * (value - offer) - (tps[k] + fps[k]) * contact
+    if profit > best.profit then
+      best = {threshold = ts[k], profit = profit, contacted = tps[k] + fps[k],
+              churners_contacted = tps[k]}
+    end
+  end
+  if best.threshold == math.huge then best.threshold = nil end
+  return best
+end
+
+--- Evaluation of scores against labels.
+-- @tparam column y labels
+-- @tparam column p predicted probabilities
+-- @tparam[opt] table options `threshold` (0.5), `costs` (M.best_threshold),
+--   `groups` (10, for lift and gain), `bins` (10, for the calibration table)
+-- @return roc_auc, pr_auc (average precision), log_loss, brier, accuracy,
+--   precision, recall, f1, confusion {tp, fp, tn, fn}, threshold,
+--   calibration, lift (per decile: rows, positives, rate, lift,
+--   cumulative gain), positives, rows, and best_threshold when costs are
+--   given
+function M.evaluate(y, p, options)
+  local o = options or {}
+  local m = core.metrics(y, p)
+  local thr = o.threshold or 0.5
+  local tp, fp, tn, fn = core.confusion(y, p, thr)
+  local r = {
+    rows = y:len(), positives = m.positives,
+    roc_auc = finite(m.roc_auc), pr_auc = finite(m.average_precision),
+    log_loss = finite(m.log_loss), brier = finite(m.brier), threshold = thr,
+    accuracy = (tp + tn) / math.max(1, tp + fp + tn + fn),
+    precision = tp + fp > 0 and tp / (tp + fp) or 0,
+    recall = tp + fn > 0 and tp / (tp + fn) or 0,
+    confusion = {tp = tp, fp = fp, tn = tn, fn = fn},
+  }
+  r.f1 = (r.precision + r.recall) > 0 and 2 * r.precision * r.recall / (r.precision + r.recall) or 0
+  local base = m.positives / math.max(1, y:len())
+  r.lift = {}
+  local cum = 0
+  for g, row in ipairs(core.score_groups(y, p, o.groups or 10)) do
+    cum = cum + row.positives
+    local rate = row.rows > 0 and row.positives / row.rows or 0
+    r.lift[g] = {group = g, rows = row.rows, positives = row.positives, rate = rate,
+                 mean_score = finite(row.mean_score),
+                 lift = base > 0 and rate / base or nil,
+                 gain = m.positives > 0 and cum / m.positives or nil}
+  end
+  r.calibration = {}
+  local bins = o.bins or 10
+  for b, row in ipairs(core.calibration(y, p, bins)) do
+    if row.rows > 0 then
+      r.calibration[#r.calibration + 1] = {bin = b, from = (b - 1) / bins, to = b / bins,
+        rows = row.rows, mean_predicted = row.mean_predicted,
+        observed = row.positives / row.rows}
+    end
+  end
+  if o.costs then r.best_threshold = M.best_threshold(y, p, o.costs) end
+  return r
+end
+
+--- ROC AUC of scores (for quick checks and grid search).
+function M.auc(y, p)
+  return finite(core.metrics(y, p).roc_auc)
+end
+
+-- ---------------------------------------------------- splits and search --
+
+--- A seeded stratified split: a bool column, true for the test rows.
+function M.split(y, test_fraction, seed)
+  return core.stratified_split(y, test_fraction or 0.25, seed or 1)
+end
+
+--- Seeded stratified folds: an int column of folds 1..k.
+function M.folds(y, k, seed)
+  return core.stratified_folds(y, k or 5, seed or 1)
+end
+
+--- Cross-validated AUC of a model kind with given options.
+-- @return {mean, sd, folds = {auc...}}
+function M.cross_validate(kind, frame, features, y, options)
+  local o = options or {}
+  local k = o.folds or 5
+  local fold = M.folds(y, k, o.seed)
+  local aucs, sum = {}, 0
+  for f = 1, k do
+    local train, test = fold:ne(f), fold:eq(f)
+    local model = M.train(kind, frame:filter(train), features, y:filter(train), o)
+    local auc = M.auc(y:filter(test), model:predict(frame:filter(test)))
+    aucs[f] = auc
+    sum = sum + (auc or 0)
+  end
+  local mean, ss = sum / k, 0
+  for f = 1, k do ss = ss + ((aucs[f] or 0) - mean) ^ 2 end
+  return {mean = mean, sd = math.sqrt(ss / math.max(1, k - 1)), folds = aucs}
+end
+
+-- Every combination of a grid {name = {values...}}, in a fixed order.
+local function combinations(grid)
+  local names = {}
+  for k in pairs(grid) do names[#names + 1] = k end
+  table.sort(names)
+  local out = {{}}
+  for _, name in ipairs(names) do
+    local values = grid[name]
+    if type(values) ~= "table" or #values == 0 then
+      error(string.format("grid: '%s' must list at least one value", name), 0)
+    end
+    local next_out = {}
+    for _, partial in ipairs(out) do
+      for _, v in ipairs(values) do
+        local c = {}
+        for k2, v2 in pairs(partial) do c[k2] = v2 end
+        c[name] = v
+        next_out[#next_out + 1] = c
+      end
+    end
+    out = next_out
+  end
+  return out
+end
+M.combinations = combinations
+
+--- Grid search by cross-validated AUC.
+-- @tparam table grid {parameter = {values...}} over the base options
+-- @return best options, rows {params, mean, sd} in grid order
+function M.grid_search(kind, frame, features, y, grid, options)
+  local base = options or {}
+  local rows, best, best_auc = {}, nil, -math.huge
+  for _, combo in ipairs(combinations(grid)) do
+    local o = {}
+    for k, v in pairs(base) do o[k] = v end
+    for k, v in pairs(combo) do o[k] = v end
+    local cv = M.cross_validate(kind, frame, features, y, o)
+    rows[#rows + 1] = {params = combo, mean = cv.mean, sd = cv.sd}
+    if cv.mean > best_auc then best, best_auc = o, cv.mean end
+  end
+  return best, rows
+end
+
+--- Permutation importance: the fall in AUC when one feature's values are
+-- shuffled among the rows (seeded), averaged over `repeats` shuffles.
+-- @return rows {feature, importance (mean AUC drop), sd} high to low
+function M.permutation_importance(model, frame, y, options)
+  local o = options or {}
+  local repeats, seed = o.repeats or 5, o.seed or 1
+  local base = M.auc(y, model:predict(frame))
+  local rows = {}
+  local n = frame:nrows()
+  for j, name in ipairs(model.features) do
+    local drops, sum = {}, 0
+    for r = 1, repeats do
+      local shuffled = frame:copy()
+      shuffled[name] = frame:col(name):take(core.permutation(n, seed, j * 1000 + r))
+      local d = base - (M.auc(y, model:predict(shuffled)) or base)
+      drops[r] = d
+      sum = sum + d
+    end
+    local mean, ss = sum / repeats, 0
+    for r = 1, repeats do ss = ss + (drops[r] - mean) ^ 2 end
+    rows[#rows + 1] = {feature = name, importance = mean,
+                       sd = math.sqrt(ss / math.max(1, repeats - 1))}
+  end
+  table.sort(rows, function(a, b)
+    if a.importance ~= b.importance then return a.importance > b.importance end
+    return a.feature < b.feature
+  end)
+  return rows
+end
+
+--- SMOTE: adds synthetic rows of the minority class until it is `ratio`
+-- (default 1) times the majority (docs/models.md).
+-- @tparam[opt] table options `ratio` (1), `k` neighbours (5), `seed` (1),
+--   `label` (the label's column name in the result, "label")
+-- @return frame of the features and the label (original rows first), and
+--   the label column
+function M.smote(frame, features, y, options)
+  local o = options or {}
+  local pos = y:sum()
+  local n = y:len()
+  local minority_is_pos = pos <= n - pos
+  local n_min = minority_is_pos and pos or n - pos
+  local n_maj = n - n_min
+  local want = math.floor((o.ratio or 1) * n_maj + 0.5) - n_min
+  local cols = columns(frame, features)
+  local label = o.label or "label"
+  local names, old, synthetic = {}, {[label] = y}, {}
+  for i, name in ipairs(features) do
+    names[i] = name
+    old[name] = cols[i]:cast("float64")
+  end
+  names[#names + 1] = label
+  if want <= 0 then return custan.frame(old, names), y end
+  local minority = minority_is_pos and y:eq(1) or y:eq(0)
+  local new = core.smote(cols, features, minority, o.k or 5, want, o.seed or 1)
+  for i, name in ipairs(features) do synthetic[name] = new[i] end
+  synthetic[label] = new[1] * 0 + (minority_is_pos and 1.0 or 0.0)
+  local out = custan.concat(custan.frame(old, names), custan.frame(synthetic, names))
+  return out, out:col(label)
+end
+
+-- ------------------------------------------------------- saving models --
+
+--- The model as a document: logistic models as custan JSON, tree models as
+-- XGBoost's JSON (loadable by xgboost.Booster(model_file=...)), with
+-- custan's part (`meta`, the feature list, the probability correction)
+-- stored as the XGBoost attribute "custan".
+-- @tparam[opt] table meta anything JSON can hold (the feature definition)
+function Model:to_json(meta)
+  local info = {format = "custan-model", version = 1, kind = self.kind,
+                features = setmetatable(self.features, json.array_mt),
+                logit_offset = self.logit_offset, class_weight = self.class_weight,
+                meta = meta or self.meta}
+  if self.kind == "logistic" then
+    for _, k in ipairs{"coef", "coef_std", "intercept", "intercept_std", "mean", "scale",
+                       "penalty", "C", "iterations", "converged"} do
+      info[k] = self[k]
+    end
+    return json.encode(info, {indent = "  "}) .. "\n"
+  end
+  info.params = self.params
+  self.booster:set_attr("custan", json.encode(info))
+  return self.booster:save()
+end
+
+--- Writes the model (to_json) to a file, atomically.
+function Model:save(path, meta)
+  local ok, err = util.write_file_atomic(path, self:to_json(meta))
+  if not ok then error(err, 0) end
+end
+
+--- A model from to_json's text: custan's logistic JSON, or any XGBoost
+-- JSON model (one saved by custan keeps its feature list and meta; one
+-- from elsewhere must name its features).
+function M.from_json(text, where)
+  where = where or "model"
+  local ok, doc = pcall(json.decode, text)
+  if not ok or type(doc) ~= "table" then
+    error(string.format("%s: not a JSON model file", where), 0)
+  end
+  if doc.learner then
+    local booster = core.xgb_load(text)
+    local info_text = booster:attr("custan")
+    local info = info_text and json.decode(info_text) or {}
+    local features = info.features or doc.learner.feature_names
+    if not features or #features == 0 then
+      error(string.format("%s: the XGBoost model does not name its features", where), 0)
+    end
+    local m = setmetatable({kind = info.kind or "xgboost", features = features, booster = booster,
+                            logit_offset = info.logit_offset or 0, params = info.params,
+                            class_weight = info.class_weight, meta = info.meta}, Model)
+    return m
+  end
+  if doc.format ~= "custan-model" or doc.kind ~= "logistic" then
+    error(string.format("%s: neither a custan model nor an XGBoost model", where), 0)
+  end
+  local m = setmetatable({}, Model)
+  for k, v in pairs(doc) do m[k] = v end
+  if type(m.coef) ~= "table" or #m.coef ~= #m.features or type(m.intercept) ~= "number" then
+    error(string.format("%s: the logistic model's coefficients do not match its features", where), 0)
+  end
+  return m
+end
+
+--- Reads a model file written by Model:save.
+function M.load(path)
+  local f, err = io.open(path, "rb")
+  if not f then error(err, 0) end
+  local text = f:read("a")
+  f:close()
+  return M.from_json(text, path)
+end
+
+return M
