@@ -123,6 +123,7 @@ local function check_values(frame, names, ids, where, allow_missing)
 end
 
 local tiers = try(churn.load_tiers, args.tiers)
+local costs = try(churn.load_costs, args.costs)
 local dir = cli.output_dir(args)
 
 -- ========================================================================== scoring ==
@@ -136,7 +137,6 @@ if args.score then
   local definition = try(churn.features_from_source, meta.definition.source, meta.definition.name)
   local customers, ids, id_name, info
   if meta.input == "transactions" then
-    local window = args.label and nil or nil
     customers, info = read_transactions(args.input, nil, args.cutoff)
     ids, id_name = customers:col("customer"), meta.id or "customer"
   else
@@ -300,7 +300,6 @@ for _, kind in ipairs(order) do
 end
 result.best = best
 local model = trained[best]
-local costs = try(churn.load_costs, args.costs)
 local p_test = model:predict(X_test)
 result.best_threshold = ml.best_threshold(y_test, p_test, costs)
 result.best_threshold.costs = costs

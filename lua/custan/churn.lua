@@ -158,7 +158,8 @@ function M.customers(tx, options)
   if not cutoff then
     local last = tx:col(date):max()
     if not last then error("the transaction log has no dates", 0) end
-    cutoff = add_days(os.date("!%Y-%m-%d", last // 1000000), -(o.window or 0))
+    if type(last) == "number" then last = os.date("!%Y-%m-%d", last // 1000000) end
+    cutoff = add_days(tostring(last):sub(1, 10), -(o.window or 0))
   end
   local so = {}
   for k, v in pairs(o) do so[k] = v end

@@ -178,6 +178,52 @@ expect "segment missing rules" 1 "no_such_rules.lua" -- "$custan" run segment.lu
 printf 'return {name = function(rows) local out = {} for i = 1, #rows do out[i] = {segment = "Group " .. i, strategy = "x"} end return out end}\n' > "$work/rules.lua"
 expect "segment custom rules" 0 "Group 1" -- "$custan" run segment.lua --input "$fx/online_retail_rfm.csv" --rules "$work/rules.lua"
 
+# --- prepared script: churn.lua --------------------------------------------
+# Peer AUCs on the same features and split (tests/reference/churn.py with
+# Debian's python3-sklearn 1.2.1 and python3-xgboost 1.7.4): base features
+# (tests/fixtures/churn_base_features.lua) logistic 0.7286 (newton-cg;
+# lbfgs 0.7286), xgboost 0.7242; all features logistic 0.7311, xgboost
+# 0.7278, forest 0.7337; BG/NBD expected purchases alone 0.7096.
+churn=(--input "$retail" --cutoff 2011-09-09 --window 91)
+expect "churn --help" 0 "Usage: churn.lua" -- "$custan" run churn.lua --help
+expect "churn trains and compares" 0 "BG/NBD E[purchases] alone" -- "$custan" run churn.lua "${churn[@]}" --output "$work/churn" --save "$work/churn/model.json"
+check "churn files" test -s "$work/churn/scores.csv" -a -s "$work/churn/models.csv" -a -s "$work/churn/lift.csv" -a -s "$work/churn/calibration.csv" -a -s "$work/churn/importance.csv" -a -s "$work/churn/coefficients.csv" -a -s "$work/churn/features.csv" -a -s "$work/churn/model.json"
+check "churn scores every customer" test "$(wc -l < "$work/churn/scores.csv")" -eq 3371
+check "churn scores columns" grep -q "^customer,churn_probability,risk_tier,churned,set$" "$work/churn/scores.csv"
+"$custan" run churn.lua "${churn[@]}" --json > "$work/c1.json" 2>&1
+"$custan" run churn.lua "${churn[@]}" --json > "$work/c2.json" 2>&1
+check "churn --json is the same every run" cmp -s "$work/c1.json" "$work/c2.json"
+check "churn 3,370 customers, 1,449 churned" "$custan" -e "local d = require('cjson').decode(io.open('$work/c1.json'):read('a')); assert(d.customers == 3370 and d.churners == 1449, d.customers)"
+# the best model is within 0.01 of the best peer (0.7337), and beats the
+# best base-feature peer (0.7286) and BG/NBD alone (0.7096)
+check "churn AUC against the peers" "$custan" -e "local d = require('cjson').decode(io.open('$work/c1.json'):read('a')); local a = d.models[d.best].test.roc_auc; assert(math.abs(a - 0.7337) < 0.01 and a > 0.7286 and a > d.baseline.roc_auc and math.abs(d.baseline.roc_auc - 0.7096) < 1e-3, a); for _, k in ipairs{'logistic', 'xgboost', 'forest'} do assert(d.models[k].cv_auc and d.models[k].test.pr_auc and d.models[k].test.brier) end"
+check "churn xgboost equals the Python package" "$custan" -e "local d = require('cjson').decode(io.open('$work/c1.json'):read('a')); assert(math.abs(d.models.xgboost.test.roc_auc - 0.727814227) < 1e-8 and math.abs(d.models.forest.test.roc_auc - 0.733724678) < 1e-8 and math.abs(d.models.logistic.test.roc_auc - 0.731134899) < 1e-6)"
+expect "churn base features" 0 "8 features" -- "$custan" run churn.lua "${churn[@]}" --features "$fx/churn_base_features.lua" --model logistic --cv 0
+expect "churn score with a saved model" 0 "scored 4,339 customers" -- "$custan" run churn.lua --score --model-file "$work/churn/model.json" --input "$retail" --output "$work/scored"
+check "churn scores.csv" grep -q "^customer,churn_probability,risk_tier$" "$work/scored/scores.csv"
+zcat "$fx/churn_features.csv.gz" | cut -d, -f1-10 > "$work/crm.csv"
+expect "churn ready table" 0 "8 features" -- "$custan" run churn.lua --input "$work/crm.csv" --label churned --id customer --model xgboost --cv 3 --smote --save "$work/tab.json"
+check "churn table model loads as XGBoost JSON" grep -q '"learner"' "$work/tab.json"
+expect "churn judge on another file" 0 "against 'churned': ROC AUC" -- "$custan" run churn.lua --score --model-file "$work/tab.json" --input "$work/crm.csv" --output "$work/tabscore"
+check "churn scores every row" test "$(wc -l < "$work/tabscore/scores.csv")" -eq 3371
+expect "churn grid search" 0 "logistic *" -- "$custan" run churn.lua --input "$work/crm.csv" --label churned --id customer --model logistic --cv 3 --grid
+expect "churn l1" 0 "logistic" -- "$custan" run churn.lua "${churn[@]}" --model logistic --penalty l1 --C 0.1 --cv 0
+expect "churn score needs a model" 2 "--score needs --model-file" -- "$custan" run churn.lua --score --input "$retail"
+expect "churn bad window" 2 "--window must be at least 1 day" -- "$custan" run churn.lua --input "$retail" --window 0
+expect "churn bad cutoff" 2 "--cutoff expects a date" -- "$custan" run churn.lua --input "$retail" --cutoff 9/9/2011
+expect "churn no label column" 1 "no label column 'nope'" -- "$custan" run churn.lua --input "$work/crm.csv" --label nope --id customer
+printf 'customer,x,churned\n1,1,0\n2,2,0\n3,3,0\n4,4,0\n5,5,0\n' > "$work/oneclass.csv"
+expect "churn one class" 1 "a model needs both classes" -- "$custan" run churn.lua --input "$work/oneclass.csv" --label churned --id customer
+printf 'customer,x,churned\n1,1,0\n2,,1\n3,3,0\n4,4,1\n5,5,0\n6,6,1\n7,7,0\n8,8,1\n9,9,0\n10,1,1\n' > "$work/gapchurn.csv"
+expect "churn missing feature value" 1 "feature x is missing for customer 2" -- "$custan" run churn.lua --input "$work/gapchurn.csv" --label churned --id customer --model logistic --cv 0
+printf 'return {{name = "nope"}}\n' > "$work/badfeat.lua"
+expect "churn unknown feature column" 1 "feature nope: no column 'nope'" -- "$custan" run churn.lua "${churn[@]}" --features "$work/badfeat.lua"
+printf 'return {{name = "x", transform = "cube"}}\n' > "$work/badfeat2.lua"
+expect "churn bad feature file" 1 "badfeat2.lua: feature 1 (x): transform must be" -- "$custan" run churn.lua "${churn[@]}" --features "$work/badfeat2.lua"
+printf 'return {contact = -1}\n' > "$work/badcost.lua"
+expect "churn bad cost table" 1 "contact must be a number >= 0" -- "$custan" run churn.lua "${churn[@]}" --costs "$work/badcost.lua" --model logistic --cv 0
+expect "churn not a model file" 1 "not a JSON model file" -- "$custan" run churn.lua --score --model-file "$fx/orders.csv" --input "$retail"
+
 # --- the README's example script ------------------------------------------
 expect "README example" 0 "14646.0     280206.02" -- "$custan" run "$root/examples/top_customers.lua" "$root/examples/data/online_retail.csv.gz" "$work/customers.csv"
 check "README example wrote CSV" grep -q "^14646.0,280206.02,74,2011-12-08 12:12:00$" "$work/customers.csv"
