@@ -75,12 +75,51 @@ static double field_num(lua_State *L, int t, const char *k, double def) {
 
 /* ------------------------------------------------- logistic regression -- */
 
+/* The feature columns at i (names at i + 1) as d pointers to n doubles:
+ * float64 columns without missing values are used as they are; others are
+ * converted into Lua-owned buffers left on the stack.  Raises for a
+ * missing or infinite value. */
+static const double **column_pointers(lua_State *L, int i, size_t *pn, size_t *pd) {
+  luaL_checktype(L, i, LUA_TTABLE);
+  size_t d = (size_t)lua_rawlen(L, i), n = 0;
+  if (d == 0) luaL_argerror(L, i, "no feature columns");
+  luaL_checkstack(L, (int)d + 8, "too many features");
+  const double **X = lua_newuserdatauv(L, d * sizeof *X, 0);
+  for (size_t j = 0; j < d; j++) {
+    lua_rawgeti(L, i, (lua_Integer)j + 1);
+    cu_column *c = l_tocolumn(L, -1);
+    lua_pop(L, 1); /* the table keeps the column alive */
+    if (!c) luaL_error(L, "feature %d is not a column", (int)j + 1);
+    if (j == 0) n = c->n;
+    if (c->n != n)
+      luaL_error(L, "the feature columns differ in length (%d and %d)", (int)n, (int)c->n);
+    lua_rawgeti(L, i + 1, (lua_Integer)j + 1);
+    const char *name = lua_isstring(L, -1) ? lua_tostring(L, -1) : "?";
+    lua_pop(L, 1); /* the names table keeps the string alive */
+    if (c->type != CU_F64 && c->type != CU_I64 && c->type != CU_BOOL)
+      luaL_error(L, "feature '%s' is not numeric (%s)", name, cu_type_name(c->type));
+    double *v = c->type == CU_F64 ? c->data : NULL;
+    if (!v || c->valid) {
+      v = lua_newuserdatauv(L, (n ? n : 1) * sizeof *v, 0);
+      for (size_t r = 0; r < n; r++) v[r] = cu_is_valid(c, r) ? cu_column_get_f(c, r) : NAN;
+    }
+    for (size_t r = 0; r < n; r++)
+      if (!isfinite(v[r]))
+        luaL_error(L, "feature '%s', row %d: %s value", name, (int)r + 1,
+                   isnan(v[r]) ? "missing" : "infinite");
+    X[j] = v;
+  }
+  *pn = n;
+  *pd = d;
+  return X;
+}
+
 /* logistic_fit(columns, names, y, w, {penalty, C, standardize,
  * fit_intercept, max_iter, tol, threads}) -> table */
 static int l_logistic_fit(lua_State *L) {
   lua_settop(L, 5); /* optional arguments before the buffers pushed below */
   size_t n, d;
-  double *X = l_gather(L, 1, &n, &d, 0);
+  const double **X = column_pointers(L, 1, &n, &d);
   double *y = labels(L, 3, n), *w = opt_weights(L, 4, n);
   luaL_checktype(L, 5, LUA_TTABLE);
   cu_logit_options o = {CU_PENALTY_L2, 1, 1, 1, 100, 1e-10, 0};
@@ -128,7 +167,7 @@ static int l_logistic_fit(lua_State *L) {
 static int l_logistic_predict(lua_State *L) {
   lua_settop(L, 4); /* optional arguments before the buffers pushed below */
   size_t n, d;
-  double *X = l_gather(L, 1, &n, &d, 0);
+  const double **X = column_pointers(L, 1, &n, &d);
   luaL_checktype(L, 3, LUA_TTABLE);
   if ((size_t)lua_rawlen(L, 3) != d)
     luaL_error(L, "%d coefficients for %d features", (int)lua_rawlen(L, 3), (int)d);

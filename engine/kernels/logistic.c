@@ -14,16 +14,14 @@
 #include "parallel.h"
 
 typedef struct pass {
-  const double *X, *y, *w;
+  const double *const *X; /* d columns */
+  const double *y, *w;
   size_t n, d, D; /* D = d + 1 */
   size_t stride;  /* doubles per block slot: loss, g[D], H[D(D+1)/2], padded */
   const double *mean, *inv_scale, *b;
   int hessian;
   double *slots; /* nblocks x stride */
 } pass;
-
-/* log(1 + e^z) without overflow */
-static inline double log1pexp(double z) { return z > 0 ? z + log1p(exp(-z)) : log1p(exp(z)); }
 
 static void pass_block(void *ctx, size_t blk, int thread) {
   (void)thread;
@@ -37,15 +35,15 @@ static void pass_block(void *ctx, size_t blk, int thread) {
   double loss = 0;
   xs[0] = 1;
   for (size_t i = lo; i < hi; i++) {
-    const double *x = P->X + i * d;
     double z = P->b[0];
     for (size_t j = 0; j < d; j++) {
-      xs[j + 1] = (x[j] - P->mean[j]) * P->inv_scale[j];
+      xs[j + 1] = (P->X[j][i] - P->mean[j]) * P->inv_scale[j];
       z += P->b[j + 1] * xs[j + 1];
     }
     double wi = P->w ? P->w[i] : 1, yi = P->y[i];
-    double p = 1 / (1 + exp(-z));
-    loss += wi * (log1pexp(z) - yi * z);
+    /* one exp for both: p = 1 / (1 + e^-z), log(1 + e^z) = max(z, 0) + log1p(e^-|z|) */
+    double ez = exp(-fabs(z)), p = z >= 0 ? 1 / (1 + ez) : ez / (1 + ez);
+    loss += wi * ((z > 0 ? z : 0) + log1p(ez) - yi * z);
     double r = wi * (p - yi);
     for (size_t j = 0; j < D; j++) g[j] += r * xs[j];
     if (P->hessian) {
@@ -166,8 +164,8 @@ static void prox_direction(const double *H, const double *g, const double *b, si
   }
 }
 
-int cu_logit_fit(cu_logit *m, const double *X, size_t n, size_t d, const double *y, const double *w,
-                 const cu_logit_options *o, cu_err *e) {
+int cu_logit_fit(cu_logit *m, const double *const *X, size_t n, size_t d, const double *y,
+                 const double *w, const cu_logit_options *o, cu_err *e) {
   memset(m, 0, sizeof *m);
   if (n == 0) return cu_err_set(e, CU_EARG, "no rows to fit");
   if (d > 2000) return cu_err_set(e, CU_EARG, "%zu features: at most 2000", d);
@@ -207,13 +205,14 @@ int cu_logit_fit(cu_logit *m, const double *X, size_t n, size_t d, const double 
    * as scikit-learn's StandardScaler */
   for (size_t j = 0; j < d; j++) m->scale[j] = 1;
   if (o->standardize) {
-    for (size_t j = 0; j < d; j++) {
+    for (size_t j = 0; j < d; j++) { /* the mean, then centred squares (corrected) */
+      const double *x = X[j];
       double s = 0, c = 0;
-      for (size_t i = 0; i < n; i++) s += X[i * d + j];
+      for (size_t i = 0; i < n; i++) s += x[i];
       double mu = s / (double)n;
       s = 0;
       for (size_t i = 0; i < n; i++) {
-        double t = X[i * d + j] - mu;
+        double t = x[i] - mu;
         s += t * t;
         c += t;
       }
@@ -349,7 +348,7 @@ void cu_logit_free(cu_logit *m) {
 
 typedef struct pred {
   const cu_logit *m;
-  const double *X;
+  const double *const *X;
   size_t n;
   double *p;
 } pred;
@@ -361,12 +360,12 @@ static void predict_block(void *ctx, size_t blk, int thread) {
   if (hi > P->n) hi = P->n;
   for (size_t i = lo; i < hi; i++) {
     double z = P->m->intercept;
-    for (size_t j = 0; j < d; j++) z += P->m->coef[j] * P->X[i * d + j];
+    for (size_t j = 0; j < d; j++) z += P->m->coef[j] * P->X[j][i];
     P->p[i] = 1 / (1 + exp(-z));
   }
 }
 
-void cu_logit_predict(const cu_logit *m, const double *X, size_t n, double *p, int threads) {
+void cu_logit_predict(const cu_logit *m, const double *const *X, size_t n, double *p, int threads) {
   pred P = {m, X, n, p};
   cu_parallel_blocks(cu_nblocks(n), threads, predict_block, &P);
 }

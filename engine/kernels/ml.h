@@ -2,9 +2,11 @@
  * regression, the evaluation metrics of a binary classifier, and SMOTE.
  * (Trees come from XGBoost's C API; see xgb.h.)
  *
- * Feature matrices are row-major n x d arrays of doubles with no missing
- * values (the bindings check them and name the bad feature and row);
- * labels are 0 or 1; weights, where taken, may be NULL (all 1). */
+ * Features have no missing values (the bindings check them and name the
+ * bad feature and row): logistic regression reads d columns of n doubles
+ * (a frame's float64 columns as they are, no copy), SMOTE a row-major
+ * n x d matrix.  Labels are 0 or 1; weights, where taken, may be NULL
+ * (all 1). */
 #ifndef CU_ML_H
 #define CU_ML_H
 
@@ -54,11 +56,11 @@ typedef struct cu_logit {
   int iterations, converged;
 } cu_logit;
 
-int cu_logit_fit(cu_logit *m, const double *X, size_t n, size_t d, const double *y, const double *w,
-                 const cu_logit_options *o, cu_err *e);
+int cu_logit_fit(cu_logit *m, const double *const *X, size_t n, size_t d, const double *y,
+                 const double *w, const cu_logit_options *o, cu_err *e);
 void cu_logit_free(cu_logit *m);
 /* P(y = 1) of each row. */
-void cu_logit_predict(const cu_logit *m, const double *X, size_t n, double *p, int threads);
+void cu_logit_predict(const cu_logit *m, const double *const *X, size_t n, double *p, int threads);
 
 /* ------------------------------------------------------------- metrics -- */
 

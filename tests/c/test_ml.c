@@ -26,8 +26,10 @@ static void toy(double *X, double *y) {
 }
 
 static void test_logistic(void) {
-  double X[80], y[40];
-  toy(X, y);
+  double Xr[80], y[40], x1[40], x2[40];
+  toy(Xr, y);
+  for (int i = 0; i < 40; i++) x1[i] = Xr[2 * i], x2[i] = Xr[2 * i + 1];
+  const double *X[2] = {x1, x2};
   cu_err e = {0};
   cu_logit m;
   cu_logit_options o = {CU_PENALTY_NONE, 1, 1, 1, 100, 1e-12, 1};
@@ -192,7 +194,8 @@ static void test_xgb(void) {
   for (size_t i = 0; i < count; i++) free(fn[i]);
   free(fn);
   free(score);
-  CHECK(cu_xgb_load(&back, "{not json", 9, &e) != 0 || back == NULL);
+  cu_xgb *bad = NULL;
+  CHECK(cu_xgb_load(&bad, "{not json", 9, &e) != 0 && bad == NULL);
   free(attr);
   free(json);
   cu_xgb_free(back);
