@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh [load|rfm|stream|clv|cluster|all] [REPS]: custan's benchmarks, with the
+# bench/run.sh [load|rfm|stream|clv|cluster|churn|all] [REPS]: custan's benchmarks, with the
 # peer measured in the same run.  Prints Markdown for docs/benchmarks.md.
 #   load    Online Retail CSV into a typed frame, against DuckDB's read_csv
 #   rfm     Online Retail CSV to the written customer summary (whole process),
@@ -12,6 +12,11 @@
 #           1,000,000 x 3 generated points (bench/gen_blobs.lua), against
 #           scikit-learn on 2 threads (bench/sklearn_cluster.py), and peak
 #           memory at 500,000, 1,000,000 and 2,000,000 points
+#   churn   logistic regression on 1,000,000 x 20 and XGBoost (hist, 100
+#           rounds, depth 6) on 200,000 x 20 generated rows
+#           (bench/gen_classification.lua), against scikit-learn and the
+#           xgboost Python package (bench/py_churn.py), both on 2 threads;
+#           and the whole churn.lua on Online Retail (wall clock)
 # Each repetition is a fresh process; the tools alternate so both see the
 # same machine state.
 set -eu
@@ -142,6 +147,47 @@ bench_cluster() {
   echo
 }
 
+bench_churn() {
+  echo "### Churn models"
+  echo
+  local big=/tmp/custan_bench_cls_1m.csv mid=/tmp/custan_bench_cls_200k.csv
+  [ -s "$big" ] || "$custan" run bench/gen_classification.lua 1000000 20 "$big"
+  [ -s "$mid" ] || "$custan" run bench/gen_classification.lua 200000 20 "$mid"
+  echo "$(nproc) cores, $(date -u +%Y-%m-%d), $reps runs each; fits timed inside each process, 2 threads"
+  echo
+  local cl=() cx=() sl=() sx=() cres sres="" xres="" pyx=""
+  local have_py=0
+  /usr/bin/python3 -c "import sklearn, xgboost" 2>/dev/null && have_py=1
+  for _ in $(seq "$reps"); do
+    cres=$(CUSTAN_THREADS=2 "$custan" run bench/churn_bench.lua "$big" 0 2); cl+=("$(echo "$cres" | cut -d' ' -f1)")
+    xres=$(CUSTAN_THREADS=2 "$custan" run bench/churn_bench.lua "$mid" 100 2); cx+=("$(echo "$xres" | cut -d' ' -f4)")
+    if [ $have_py -eq 1 ]; then
+      sres=$(OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 /usr/bin/python3 bench/py_churn.py "$big" 0 2); sl+=("$(echo "$sres" | cut -d' ' -f1)")
+      pyx=$(OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 /usr/bin/python3 bench/py_churn.py "$mid" 100 2); sx+=("$(echo "$pyx" | cut -d' ' -f4)")
+    fi
+  done
+  local versions
+  versions=$(/usr/bin/python3 -c "import sklearn, xgboost; print('scikit-learn', sklearn.__version__, '/ xgboost', xgboost.__version__)" 2>/dev/null || echo "?")
+  echo "| fit | custan: median (s) | iterations / AUC | peer: median (s) | iterations / AUC |"
+  echo "|---|---|---|---|---|"
+  echo "| logistic regression (L2, C = 1), 1,000,000 x 20 | $(printf '%s\n' "${cl[@]}" | median) | $(echo "$cres" | cut -d' ' -f2) / $(echo "$cres" | cut -d' ' -f3) | ${sl[*]:+$(printf '%s\n' "${sl[@]}" | median)} | $(echo "$sres" | cut -d' ' -f2) / $(echo "$sres" | cut -d' ' -f3) |"
+  echo "| XGBoost, 100 rounds, 200,000 x 20 | $(printf '%s\n' "${cx[@]}" | median) | $(echo "$xres" | cut -d' ' -f5) | ${sx[*]:+$(printf '%s\n' "${sx[@]}" | median)} | $(echo "$pyx" | cut -d' ' -f5) |"
+  echo
+  echo "peers: $versions (scikit-learn's lbfgs; xgboost.train with the same parameters)"
+  echo "custan runs (s): logistic ${cl[*]}; XGBoost ${cx[*]}"
+  [ ${#sl[@]} -gt 0 ] && echo "peer runs (s): logistic ${sl[*]}; XGBoost ${sx[*]}"
+  echo
+  local w=()
+  for _ in $(seq "$reps"); do
+    local t0; t0=$(now)
+    CUSTAN_THREADS=2 "$custan" run churn.lua --input examples/data/online_retail.csv.gz --cutoff 2011-09-09 --window 91 -q
+    w+=("$(since "$t0")")
+  done
+  echo "whole \`churn.lua --input examples/data/online_retail.csv.gz --cutoff 2011-09-09 --window 91\`"
+  echo "(3 models, 5-fold CV each, permutation importance, scores): median $(printf '%s\n' "${w[@]}" | median) s; runs ${w[*]}"
+  echo
+}
+
 bench_clv() {
   echo "### CLV model fits"
   echo
@@ -157,6 +203,7 @@ case "$what" in
   stream) bench_stream ;;
   clv) bench_clv ;;
   cluster) bench_cluster ;;
-  all) bench_load; bench_rfm; bench_clv; bench_cluster; bench_stream ;;
-  *) echo "usage: bench/run.sh [load|rfm|stream|clv|cluster|all] [REPS]" >&2; exit 2 ;;
+  churn) bench_churn ;;
+  all) bench_load; bench_rfm; bench_clv; bench_cluster; bench_churn; bench_stream ;;
+  *) echo "usage: bench/run.sh [load|rfm|stream|clv|cluster|churn|all] [REPS]" >&2; exit 2 ;;
 esac
