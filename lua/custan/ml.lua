@@ -24,8 +24,9 @@ M.defaults = {
              min_child_weight = 1, lambda = 1, tree_method = "hist"},
   -- XGBoost's random forest recipe: one round of many parallel trees,
   -- learning rate 1, rows and columns sampled per tree and per node
-  forest = {rounds = 1, num_parallel_tree = 100, eta = 1, max_depth = 8, subsample = 0.632,
-            colsample_bynode = 0.6, min_child_weight = 1, lambda = 1e-5, tree_method = "hist"},
+  forest = {rounds = 1, num_parallel_tree = 100, eta = 1, max_depth = 6, subsample = 0.632,
+            colsample_bynode = 0.6, min_child_weight = 1, lambda = 1e-5, max_bin = 64,
+            tree_method = "hist"},
 }
 
 local Model = {}

@@ -47,9 +47,9 @@ params = {"objective": "binary:logistic", "eta": 0.05, "max_depth": 4, "subsampl
           "seed": 1, "nthread": 2}
 bst = xgb.train(params, xgb.DMatrix(Xtr, label=ytr, weight=w), num_boost_round=200)
 print("xgboost test AUC %.9f" % roc_auc_score(yte, bst.predict(xgb.DMatrix(Xte))))
-rf = {"objective": "binary:logistic", "num_parallel_tree": 100, "eta": 1, "max_depth": 8,
+rf = {"objective": "binary:logistic", "num_parallel_tree": 100, "eta": 1, "max_depth": 6,
       "subsample": 0.632, "colsample_bynode": 0.6, "min_child_weight": 1, "lambda": 1e-5,
-      "tree_method": "hist", "seed": 1, "nthread": 2}
+      "max_bin": 64, "tree_method": "hist", "seed": 1, "nthread": 2}
 rfb = xgb.train(rf, xgb.DMatrix(Xtr, label=ytr, weight=w), num_boost_round=1)
 print("xgboost forest test AUC %.9f" % roc_auc_score(yte, rfb.predict(xgb.DMatrix(Xte))))
 if "expected_purchases" in feats:

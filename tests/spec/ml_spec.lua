@@ -8,7 +8,7 @@
 -- tests/reference/churn.py (scikit-learn LogisticRegression 0.728614180
 -- with newton-cg, 0.728619936 with lbfgs, which stops about 1e-4 short of
 -- the optimum on its objective test; xgboost 1.7.4 with custan's
--- parameters 0.724200046, its forest 0.726012891).  L2 references are
+-- parameters 0.724200046, its forest 0.729874540).  L2 references are
 -- newton-cg's for the same reason.
 local custan = require "custan"
 local ml = require "custan.ml"
@@ -189,7 +189,7 @@ describe("custan.ml", function()
       local m = ml.train("xgboost", train, base, y, {threads = 2})
       assert.are.near(0.724200046, ml.auc(yt, m:predict(test)), 1e-8)
       local rf = ml.train("forest", train, base, y, {threads = 2})
-      assert.are.near(0.726012891, ml.auc(yt, rf:predict(test)), 1e-8)
+      assert.are.near(0.729874540, ml.auc(yt, rf:predict(test)), 1e-8)
     end)
 
     it("should save XGBoost JSON that loads back with the same predictions", function()
