@@ -202,6 +202,16 @@ describe("custan.ml", function()
       assert.are.equal("x", back.meta.note)
     end)
 
+    it("should load a model trained by the xgboost Python package", function()
+      -- tests/fixtures/xgb_python_model.json and its predictions for the
+      -- first five test rows: tests/reference/xgb_interop.py (xgboost 1.7.4)
+      local m = ml.load(fixtures .. "/xgb_python_model.json")
+      assert.are.same(base, m.features)
+      local p = m:predict(test:head(5))
+      local want = {0.754786551, 0.0889796689, 0.46306935, 0.685130656, 0.5471524}
+      for i = 1, 5 do assert.are.near(want[i], p:get(i), 1e-7) end
+    end)
+
     it("should report gain importance over the features", function()
       local m = ml.train("xgboost", train, base, y, {rounds = 20})
       local imp = m:gain_importance()
