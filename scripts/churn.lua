@@ -110,7 +110,7 @@ local function read_table(path)
 end
 
 -- Features of customers under a definition; fails naming a bad value.
-local function featurize(customers, definition, state, window, ids, where)
+local function featurize(customers, definition, state, window, where)
   local ok, frame, names, st = pcall(churn.build, customers, definition, state, {window = window})
   if not ok then cli.fail(where .. ": " .. tostring(frame)) end
   return frame, names, st
@@ -146,7 +146,7 @@ if args.score then
     ids = customers:col(id_name)
   end
   local X, names = featurize(customers, definition, meta.state, meta.state and meta.state.window,
-    ids, args.input)
+    args.input)
   check_values(X, names, ids, args.input, model.kind ~= "logistic")
   local prob = try(model.predict, model, X)
   local out = custan.frame({[id_name] = ids, churn_probability = prob,
@@ -208,9 +208,9 @@ local is_test = ml.split(y, args.test_size, args.seed)
 local train_rows, test_rows = customers:filter(~is_test), customers:filter(is_test)
 local y_train, y_test = y:filter(~is_test), y:filter(is_test)
 local window = not args.label and args.window or nil
-local X_train, names, state = featurize(train_rows, definition, nil, window, nil, args.input)
-local X_test = featurize(test_rows, definition, state, window, nil, args.input)
-local X_all = featurize(customers, definition, state, window, nil, args.input)
+local X_train, names, state = featurize(train_rows, definition, nil, window, args.input)
+local X_test = featurize(test_rows, definition, state, window, args.input)
+local X_all = featurize(customers, definition, state, window, args.input)
 
 local kinds = args.model == "all" and ml.kinds or {args.model}
 local needs_complete = false
@@ -253,8 +253,9 @@ for _, kind in ipairs(kinds) do
   local o = options[kind]
   local entry = {}
   if grid and grid[kind] then
-    local best, rows = try(ml.grid_search, kind, fit_X, names, fit_y, grid[kind],
-      (function() local c = {} for k, v in pairs(o) do c[k] = v end c.folds = args.cv > 0 and args.cv or 5 return c end)())
+    local search = {folds = args.cv > 0 and args.cv or 5}
+    for k, v in pairs(o) do search[k] = v end
+    local best, rows = try(ml.grid_search, kind, fit_X, names, fit_y, grid[kind], search)
     entry.grid = rows
     for k, v in pairs(best) do o[k] = v end
     o.folds = nil

@@ -1240,7 +1240,6 @@ static const luaL_Reg frame_methods[] = {{"nrows", fr_nrows},
                                          {"nbytes", fr_nbytes},
                                          {"aggregate", fr_aggregate},
                                          {"group_ids", fr_group_ids},
-                                         {"group_ids", fr_group_ids},
                                          {"close", frame_release},
                                          {NULL, NULL}};
 

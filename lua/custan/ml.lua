@@ -33,6 +33,12 @@ local Model = {}
 Model.__index = Model
 M.Model = Model
 
+-- Importance rows high to low, ties by feature name (the same order every run).
+local function by_importance(a, b)
+  if a.importance ~= b.importance then return a.importance > b.importance end
+  return a.feature < b.feature
+end
+
 -- The feature columns of a frame, checked.
 local function columns(frame, features, where)
   local cols = {}
@@ -202,10 +208,7 @@ function Model:gain_importance(type_name)
   for _, name in ipairs(self.features) do
     rows[#rows + 1] = {feature = name, importance = total > 0 and (raw[name] or 0) / total or 0}
   end
-  table.sort(rows, function(a, b)
-    if a.importance ~= b.importance then return a.importance > b.importance end
-    return a.feature < b.feature
-  end)
+  table.sort(rows, by_importance)
   return rows
 end
 
@@ -393,10 +396,7 @@ function M.permutation_importance(model, frame, y, options)
     rows[#rows + 1] = {feature = name, importance = mean,
                        sd = math.sqrt(ss / math.max(1, repeats - 1))}
   end
-  table.sort(rows, function(a, b)
-    if a.importance ~= b.importance then return a.importance > b.importance end
-    return a.feature < b.feature
-  end)
+  table.sort(rows, by_importance)
   return rows
 end
 
