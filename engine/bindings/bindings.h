@@ -66,5 +66,6 @@ int luaopen_custan_rfm(lua_State *L);
 int luaopen_custan_clv(lua_State *L);
 int luaopen_custan_cluster(lua_State *L);
 int luaopen_custan_ml(lua_State *L);
+int luaopen_custan_sim(lua_State *L);
 
 #endif

@@ -88,3 +88,251 @@ int cu_stratified_folds(const int32_t *cls, size_t n, int ncls, int k, uint64_t 
   free(st);
   return CU_OK;
 }
+
+/* ------------------------------------------------------------ samplers -- */
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
+
+#include "parallel.h"
+
+static const char *const dist_names[] = {"constant", "uniform",    "normal",      "lognormal",
+                                         "beta",     "gamma",      "poisson",     "binomial",
+                                         "negbin",   "triangular", "truncnormal", "discrete"};
+
+const char *cu_dist_name(cu_dist_kind k) {
+  return (unsigned)k <= CU_DIST_DISCRETE ? dist_names[k] : "?";
+}
+
+static int bad(cu_err *e, const cu_dist *d, const char *what) {
+  unsigned k = (unsigned)d->kind;
+  return cu_err_set(e, CU_EARG, "%s: %s", k <= CU_DIST_DISCRETE ? dist_names[k] : "distribution",
+                    what);
+}
+
+int cu_dist_check(cu_dist *d, cu_err *e) {
+  double a = d->a, b = d->b, c = d->c, h = d->d;
+  if (!isfinite(a) || !isfinite(b) || !isfinite(c) || !isfinite(h))
+    return bad(e, d, "parameters must be finite numbers");
+  switch (d->kind) {
+  case CU_DIST_CONSTANT: return CU_OK;
+  case CU_DIST_UNIFORM: return a < b ? CU_OK : bad(e, d, "needs lo < hi");
+  case CU_DIST_NORMAL: return b >= 0 ? CU_OK : bad(e, d, "the sd must be >= 0");
+  case CU_DIST_LOGNORMAL: return b >= 0 ? CU_OK : bad(e, d, "the sdlog must be >= 0");
+  case CU_DIST_BETA: return a > 0 && b > 0 ? CU_OK : bad(e, d, "alpha and beta must be > 0");
+  case CU_DIST_GAMMA: return a > 0 && b > 0 ? CU_OK : bad(e, d, "shape and scale must be > 0");
+  case CU_DIST_POISSON: return a >= 0 ? CU_OK : bad(e, d, "the mean must be >= 0");
+  case CU_DIST_BINOMIAL:
+    return a >= 0 && a == floor(a) && a < 4294967296.0 && b >= 0 && b <= 1
+               ? CU_OK
+               : bad(e, d, "needs whole trials >= 0 and 0 <= p <= 1");
+  case CU_DIST_NEGBIN:
+    return a > 0 && b > 0 && b <= 1 ? CU_OK : bad(e, d, "needs r > 0 and 0 < p <= 1");
+  case CU_DIST_TRIANGULAR:
+    return a <= b && b <= c && a < c ? CU_OK : bad(e, d, "needs lo <= mode <= hi, lo < hi");
+  case CU_DIST_TRUNCNORMAL:
+    if (!(b > 0)) return bad(e, d, "the sd must be > 0");
+    if (!(c < h)) return bad(e, d, "needs lo < hi");
+    if (!(gsl_cdf_ugaussian_P((h - a) / b) - gsl_cdf_ugaussian_P((c - a) / b) > 1e-12))
+      return bad(e, d, "[lo, hi] is too far in the tail of the normal");
+    return CU_OK;
+  case CU_DIST_DISCRETE: {
+    if (d->nvalues == 0) return bad(e, d, "needs at least one value");
+    double *cum = malloc(d->nvalues * sizeof *cum), t = 0;
+    if (!cum) return cu_err_set(e, CU_ENOMEM, "out of memory");
+    for (size_t i = 0; i < d->nvalues; i++) {
+      double w = d->weights ? d->weights[i] : 1;
+      if (!isfinite(d->values[i]) || !(w >= 0) || !isfinite(w)) {
+        free(cum);
+        return bad(e, d, "values must be finite and weights finite and >= 0");
+      }
+      cum[i] = t += w;
+    }
+    if (!(t > 0)) {
+      free(cum);
+      return bad(e, d, "the weights sum to zero");
+    }
+    for (size_t i = 0; i < d->nvalues; i++) cum[i] /= t;
+    cum[d->nvalues - 1] = 1;
+    d->cum = cum;
+    return CU_OK;
+  }
+  }
+  return bad(e, d, "unknown distribution");
+}
+
+void cu_dist_free(cu_dist *d) {
+  free(d->cum);
+  d->cum = NULL;
+}
+
+/* first index whose cumulative probability reaches u */
+static size_t discrete_index(const cu_dist *d, double u) {
+  size_t lo = 0, hi = d->nvalues - 1;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (d->cum[mid] >= u)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return lo;
+}
+
+static double tri_quantile(double a, double m, double c, double u) {
+  double f = (m - a) / (c - a);
+  return u < f ? a + sqrt(u * (c - a) * (m - a)) : c - sqrt((1 - u) * (c - a) * (c - m));
+}
+
+static double truncnorm_quantile(const cu_dist *d, double u) {
+  double pa = gsl_cdf_ugaussian_P((d->c - d->a) / d->b);
+  double pb = gsl_cdf_ugaussian_P((d->d - d->a) / d->b);
+  double x = d->a + d->b * gsl_cdf_ugaussian_Pinv(pa + u * (pb - pa));
+  return x < d->c ? d->c : x > d->d ? d->d : x;
+}
+
+double cu_dist_draw(const cu_dist *d, gsl_rng *r) {
+  switch (d->kind) {
+  case CU_DIST_CONSTANT: return d->a;
+  case CU_DIST_UNIFORM: return d->a + (d->b - d->a) * gsl_rng_uniform(r);
+  case CU_DIST_NORMAL: return d->a + gsl_ran_gaussian_ziggurat(r, d->b);
+  case CU_DIST_LOGNORMAL: return gsl_ran_lognormal(r, d->a, d->b);
+  case CU_DIST_BETA: return gsl_ran_beta(r, d->a, d->b);
+  case CU_DIST_GAMMA: return gsl_ran_gamma(r, d->a, d->b);
+  case CU_DIST_POISSON: return gsl_ran_poisson(r, d->a);
+  case CU_DIST_BINOMIAL: return gsl_ran_binomial(r, d->b, (unsigned)d->a);
+  case CU_DIST_NEGBIN: return gsl_ran_negative_binomial(r, d->b, d->a);
+  case CU_DIST_TRIANGULAR: return tri_quantile(d->a, d->b, d->c, gsl_rng_uniform_pos(r));
+  case CU_DIST_TRUNCNORMAL: return truncnorm_quantile(d, gsl_rng_uniform_pos(r));
+  case CU_DIST_DISCRETE: return d->values[discrete_index(d, gsl_rng_uniform_pos(r))];
+  }
+  return NAN;
+}
+
+static double truncnorm_moment(const cu_dist *d, int second) {
+  double al = (d->c - d->a) / d->b, be = (d->d - d->a) / d->b;
+  double Z = gsl_cdf_ugaussian_P(be) - gsl_cdf_ugaussian_P(al);
+  double pa = gsl_ran_ugaussian_pdf(al), pb = gsl_ran_ugaussian_pdf(be);
+  double m = d->a + d->b * (pa - pb) / Z;
+  if (!second) return m;
+  double t = (pa - pb) / Z;
+  return d->b * d->b * (1 + (al * pa - be * pb) / Z - t * t);
+}
+
+double cu_dist_mean(const cu_dist *d) {
+  double a = d->a, b = d->b;
+  switch (d->kind) {
+  case CU_DIST_CONSTANT: return a;
+  case CU_DIST_UNIFORM: return (a + b) / 2;
+  case CU_DIST_NORMAL: return a;
+  case CU_DIST_LOGNORMAL: return exp(a + b * b / 2);
+  case CU_DIST_BETA: return a / (a + b);
+  case CU_DIST_GAMMA: return a * b;
+  case CU_DIST_POISSON: return a;
+  case CU_DIST_BINOMIAL: return a * b;
+  case CU_DIST_NEGBIN: return a * (1 - b) / b;
+  case CU_DIST_TRIANGULAR: return (a + b + d->c) / 3;
+  case CU_DIST_TRUNCNORMAL: return truncnorm_moment(d, 0);
+  case CU_DIST_DISCRETE: {
+    double m = 0, prev = 0;
+    for (size_t i = 0; i < d->nvalues; i++) {
+      m += d->values[i] * (d->cum[i] - prev);
+      prev = d->cum[i];
+    }
+    return m;
+  }
+  }
+  return NAN;
+}
+
+double cu_dist_variance(const cu_dist *d) {
+  double a = d->a, b = d->b, c = d->c;
+  switch (d->kind) {
+  case CU_DIST_CONSTANT: return 0;
+  case CU_DIST_UNIFORM: return (b - a) * (b - a) / 12;
+  case CU_DIST_NORMAL: return b * b;
+  case CU_DIST_LOGNORMAL: return (exp(b * b) - 1) * exp(2 * a + b * b);
+  case CU_DIST_BETA: return a * b / ((a + b) * (a + b) * (a + b + 1));
+  case CU_DIST_GAMMA: return a * b * b;
+  case CU_DIST_POISSON: return a;
+  case CU_DIST_BINOMIAL: return a * b * (1 - b);
+  case CU_DIST_NEGBIN: return a * (1 - b) / (b * b);
+  case CU_DIST_TRIANGULAR: return (a * a + b * b + c * c - a * b - a * c - b * c) / 18;
+  case CU_DIST_TRUNCNORMAL: return truncnorm_moment(d, 1);
+  case CU_DIST_DISCRETE: {
+    double m = cu_dist_mean(d), v = 0, prev = 0;
+    for (size_t i = 0; i < d->nvalues; i++) {
+      v += (d->values[i] - m) * (d->values[i] - m) * (d->cum[i] - prev);
+      prev = d->cum[i];
+    }
+    return v;
+  }
+  }
+  return NAN;
+}
+
+/* the smallest whole k with cdf(k) >= q */
+static double discrete_quantile(double q, double (*cdf)(unsigned, double, double), double p1,
+                                double p2, double start) {
+  double k = floor(start > 0 ? start : 0);
+  while (k > 0 && cdf((unsigned)(k - 1), p1, p2) >= q) k--;
+  while (cdf((unsigned)k, p1, p2) < q) k++;
+  return k;
+}
+static double poisson_cdf(unsigned k, double mu, double unused) {
+  (void)unused;
+  return gsl_cdf_poisson_P(k, mu);
+}
+static double binomial_cdf(unsigned k, double n, double p) {
+  return gsl_cdf_binomial_P(k, p, (unsigned)n);
+}
+static double negbin_cdf(unsigned k, double r, double p) {
+  return gsl_cdf_negative_binomial_P(k, p, r);
+}
+
+double cu_dist_quantile(const cu_dist *d, double q) {
+  double a = d->a, b = d->b;
+  switch (d->kind) {
+  case CU_DIST_CONSTANT: return a;
+  case CU_DIST_UNIFORM: return a + q * (b - a);
+  case CU_DIST_NORMAL: return b > 0 ? a + gsl_cdf_gaussian_Pinv(q, b) : a;
+  case CU_DIST_LOGNORMAL: return gsl_cdf_lognormal_Pinv(q, a, b);
+  case CU_DIST_BETA: return gsl_cdf_beta_Pinv(q, a, b);
+  case CU_DIST_GAMMA: return gsl_cdf_gamma_Pinv(q, a, b);
+  case CU_DIST_POISSON: return discrete_quantile(q, poisson_cdf, a, 0, a);
+  case CU_DIST_BINOMIAL: return discrete_quantile(q, binomial_cdf, a, b, a * b);
+  case CU_DIST_NEGBIN: return discrete_quantile(q, negbin_cdf, a, b, a * (1 - b) / b);
+  case CU_DIST_TRIANGULAR: return tri_quantile(a, b, d->c, q);
+  case CU_DIST_TRUNCNORMAL: return truncnorm_quantile(d, q);
+  case CU_DIST_DISCRETE: return d->values[discrete_index(d, q)];
+  }
+  return NAN;
+}
+
+typedef struct fill_job {
+  const cu_dist *d;
+  uint64_t seed, stream;
+  double *out;
+  size_t n;
+  int failed;
+} fill_job;
+
+static void fill_block(void *ctx, size_t blk, int thread) {
+  (void)thread;
+  fill_job *J = ctx;
+  gsl_rng *r = cu_rng_for(J->seed, (J->stream << 20) + blk);
+  if (!r) {
+    J->failed = 1;
+    return;
+  }
+  size_t lo = blk * CU_BLOCK_ROWS, hi = lo + CU_BLOCK_ROWS < J->n ? lo + CU_BLOCK_ROWS : J->n;
+  for (size_t i = lo; i < hi; i++) J->out[i] = cu_dist_draw(J->d, r);
+  gsl_rng_free(r);
+}
+
+int cu_dist_fill(const cu_dist *d, uint64_t seed, uint64_t stream, double *out, size_t n,
+                 int threads, cu_err *e) {
+  fill_job J = {d, seed, stream, out, n, 0};
+  cu_parallel_blocks(cu_nblocks(n), threads, fill_block, &J);
+  return J.failed ? cu_err_set(e, CU_ENOMEM, "out of memory") : CU_OK;
+}

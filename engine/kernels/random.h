@@ -32,4 +32,47 @@ int cu_stratified_split(const int32_t *cls, size_t n, int ncls, double test_frac
 int cu_stratified_folds(const int32_t *cls, size_t n, int ncls, int k, uint64_t seed, int32_t *fold,
                         cu_err *e);
 
+/* ------------------------------------------------------------ samplers -- */
+
+typedef enum {
+  CU_DIST_CONSTANT,    /* a */
+  CU_DIST_UNIFORM,     /* lo a, hi b */
+  CU_DIST_NORMAL,      /* mean a, sd b */
+  CU_DIST_LOGNORMAL,   /* meanlog a, sdlog b (of the log) */
+  CU_DIST_BETA,        /* alpha a, beta b */
+  CU_DIST_GAMMA,       /* shape a, scale b */
+  CU_DIST_POISSON,     /* mean a */
+  CU_DIST_BINOMIAL,    /* trials a, p b */
+  CU_DIST_NEGBIN,      /* successes r a (> 0), p b: failures before the r-th success */
+  CU_DIST_TRIANGULAR,  /* lo a, mode b, hi c */
+  CU_DIST_TRUNCNORMAL, /* mean a, sd b, lo c, hi d */
+  CU_DIST_DISCRETE     /* values with weights (empirical: equal weights) */
+} cu_dist_kind;
+
+typedef struct cu_dist {
+  cu_dist_kind kind;
+  double a, b, c, d;
+  const double *values, *weights; /* DISCRETE: nvalues each (weights may be NULL) */
+  size_t nvalues;
+  double *cum; /* DISCRETE: cumulative weights, made by cu_dist_check */
+} cu_dist;
+
+/* Checks the parameters (naming the bad one in e) and prepares DISCRETE's
+ * table; 0 ok.  Release with cu_dist_free. */
+int cu_dist_check(cu_dist *d, cu_err *e);
+void cu_dist_free(cu_dist *d);
+const char *cu_dist_name(cu_dist_kind k);
+double cu_dist_draw(const cu_dist *d, gsl_rng *r);
+double cu_dist_mean(const cu_dist *d);
+double cu_dist_variance(const cu_dist *d);
+/* The q-quantile (0 < q < 1); for discrete distributions the smallest
+ * value whose cumulative probability reaches q. */
+double cu_dist_quantile(const cu_dist *d, double q);
+
+/* n draws into out: blocks of CU_BLOCK_ROWS draws, each from its own
+ * stream (seed, stream x 2^20 + block), on threads: the same values with
+ * any number of threads. */
+int cu_dist_fill(const cu_dist *d, uint64_t seed, uint64_t stream, double *out, size_t n,
+                 int threads, cu_err *e);
+
 #endif

@@ -1,0 +1,379 @@
+--- Policy scenarios: targeting, assumptions as distributions, and their
+-- Monte Carlo (the per-draw work is C: custan.core.sim.simulate).
+--
+-- A scenario is a Lua file returning a table (docs/guide.md#policies):
+--
+--   local sim = require "custan.sim"
+--   return {
+--     name = "Win-back coupon for At Risk",
+--     target = function(c) return c.segment:eq("At Risk") & c.monetary:gt(100) end,
+--     horizon_days = 90,
+--     baseline = {retention = function(c) return 1 - c.churn_probability end,
+--                 orders = "orders_90d", order_value = "mean_order_value"},
+--     assumptions = {uptake = sim.beta(30, 70), churn_reduction = sim.triangular(0.1, 0.2, 0.35),
+--                    purchase_lift = 0, order_value_change = sim.uniform(-0.15, -0.10),
+--                    margin = 0.35},
+--     costs = {contact = 0.25, redemption = 1, discount = 0.15},
+--     budget = 5000, max_contacts = nil,
+--   }
+--
+-- The model of one draw is in engine/kernels/policy.h and docs/models.md.
+-- @module custan.policy
+
+local core = require "custan.core.sim"
+local custan = require "custan"
+local sim = require "custan.sim"
+local util = require "custan.util"
+
+local M = {}
+
+-- Every assumption and cost: its default, whether it is a share in [0, 1],
+-- whether it must be >= 0, and its stream number (fixed, so adding a field
+-- never changes another's draws).
+M.fields = {
+  {key = "uptake", group = "assumptions", default = nil, share = true, stream = 1},
+  {key = "churn_reduction", group = "assumptions", default = 0, share = true, stream = 2},
+  {key = "churn_reduction_abs", group = "assumptions", default = nil, stream = 3},
+  {key = "purchase_lift", group = "assumptions", default = 0, stream = 4},
+  {key = "order_value_change", group = "assumptions", default = 0, stream = 5},
+  {key = "margin", group = "assumptions", default = 1, share = true, stream = 6},
+  {key = "contact", group = "costs", default = 0, nonneg = true, stream = 7},
+  {key = "redemption", group = "costs", default = 0, nonneg = true, stream = 8},
+  {key = "discount", group = "costs", default = 0, share = true, stream = 9},
+}
+
+local kernel_name = {uptake = "uptake", churn_reduction = "save", churn_reduction_abs = "save",
+  purchase_lift = "lift", order_value_change = "value_change", margin = "margin",
+  contact = "contact", redemption = "redemption", discount = "discount"}
+
+-- ------------------------------------------------------------- loading --
+
+local function fail(where, field, message)
+  error(string.format("%s: %s: %s", where, field, message), 0)
+end
+
+--- Checks a scenario table; errors name the file and the field.
+-- @return the scenario with its distributions resolved
+function M.check(s, where)
+  where = where or "policy"
+  if type(s) ~= "table" then error(where .. ": must return a table", 0) end
+  if type(s.name) ~= "string" or s.name == "" then fail(where, "name", "a name is required") end
+  if type(s.target) ~= "function" and s.target ~= "all" then
+    fail(where, "target", "must be a function(customers) returning a bool column, or \"all\"")
+  end
+  for _, g in ipairs{"assumptions", "costs", "baseline"} do
+    if s[g] ~= nil and type(s[g]) ~= "table" then fail(where, g, "must be a table") end
+  end
+  local a, c = s.assumptions or {}, s.costs or {}
+  local known = {}
+  for _, f in ipairs(M.fields) do known[f.group .. "." .. f.key] = true end
+  for group, t in pairs{assumptions = a, costs = c} do
+    for k in pairs(t) do
+      if not known[group .. "." .. k] then fail(where, group .. "." .. tostring(k), "unknown field") end
+    end
+  end
+  if a.uptake == nil then fail(where, "assumptions.uptake", "is required (share who respond)") end
+  if a.churn_reduction ~= nil and a.churn_reduction_abs ~= nil then
+    fail(where, "assumptions.churn_reduction_abs", "give churn_reduction or churn_reduction_abs, not both")
+  end
+  local resolved = {}
+  for _, f in ipairs(M.fields) do
+    local t = f.group == "assumptions" and a or c
+    local v = t[f.key]
+    local field = f.group .. "." .. f.key
+    if v == nil then v = f.default end
+    if v ~= nil then
+      local d = sim.as_dist(v)
+      if not d then fail(where, field, "must be a number or a distribution (custan.sim)") end
+      local ok, err = sim.check(d)
+      if not ok then fail(where, field, err) end
+      local lo, hi = sim.quantile(d, 1e-9), sim.quantile(d, 1 - 1e-9)
+      if d.kind == "constant" then lo, hi = d.a, d.a end
+      if f.share and (lo < 0 or hi > 1) then
+        fail(where, field, string.format("%s is a share and must stay within [0, 1] (%s reaches %.4g)",
+          f.key, tostring(d), lo < 0 and lo or hi))
+      end
+      if f.nonneg and lo < 0 then
+        fail(where, field, string.format("a cost cannot be negative (%s reaches %.4g)", tostring(d), lo))
+      end
+      if f.key == "churn_reduction_abs" and (lo < -1 or hi > 1) then
+        fail(where, field, "an absolute change in retention must stay within [-1, 1]")
+      end
+      resolved[f.key] = d
+    end
+  end
+  s.resolved = resolved
+  s.save_absolute = a.churn_reduction_abs ~= nil
+  local h = s.horizon_days
+  if h ~= nil and (type(h) ~= "number" or h <= 0) then fail(where, "horizon_days", "must be a number > 0") end
+  for _, k in ipairs{"budget", "max_contacts"} do
+    if s[k] ~= nil and (type(s[k]) ~= "number" or s[k] < 0) then fail(where, k, "must be a number >= 0") end
+  end
+  s.where = where
+  return s
+end
+
+--- Loads a scenario file.  The file is called with its own folder as its
+-- first argument (`local here = ...`), so it can read files beside it.
+function M.load(path)
+  local chunk, err = loadfile(path, "t")
+  if not chunk then error("policy " .. err, 0) end
+  local dir = path:match("^(.*)[/\\][^/\\]*$") or "."
+  local ok, value = pcall(chunk, dir)
+  if not ok then error(string.format("policy %s: %s", path, tostring(value)), 0) end
+  return M.check(value, "policy " .. path)
+end
+
+-- -------------------------------------------------------- the customers --
+
+-- A per-customer baseline column: a column name, a function of the
+-- customers, or a number.
+local function baseline_column(customers, spec, field, where, default)
+  if spec == nil then spec = default end
+  local c
+  if type(spec) == "number" then
+    return customers:col(customers:names()[1]):is_missing():cast("float64") * 0 + spec
+  elseif type(spec) == "string" then
+    if not customers:has(spec) then
+      fail(where, "baseline." .. field, string.format("no column '%s' in the customers (columns: %s)",
+        spec, table.concat(customers:names(), ", ")))
+    end
+    c = customers:col(spec)
+  elseif type(spec) == "function" then
+    local ok, v = pcall(spec, customers)
+    if not ok then fail(where, "baseline." .. field, tostring(v)) end
+    c = v
+  else
+    fail(where, "baseline." .. field, "must be a column name, a function or a number")
+  end
+  if not custan.is_column(c) or (c:type() ~= "float64" and c:type() ~= "int64") then
+    fail(where, "baseline." .. field, "must give a numeric column")
+  end
+  c = c:cast("float64")
+  if c:nmissing() > 0 then
+    fail(where, "baseline." .. field, string.format("%d customers have no value", c:nmissing()))
+  end
+  return c
+end
+
+-- The means of the resolved distributions (the expected-value scenario).
+local function means(s)
+  local m = {}
+  for k, d in pairs(s.resolved) do m[k] = sim.mean(d) end
+  return m
+end
+
+--- Each targeted customer's expected incremental net value over the
+-- horizon with the assumptions at their means (the ranking used for
+-- budgets and for the best targeting).
+local function expected_value(r, o, ov, m, absolute)
+  local s = m.churn_reduction_abs or m.churn_reduction or 0
+  local rt = absolute and (r + s):clip(0, 1) or (r + (1 - r) * s):clip(0, 1)
+  local u, grow = m.uptake, (1 + (m.purchase_lift or 0)) * (1 + (m.order_value_change or 0))
+  local revenue = (rt * ov * grow - r * ov) * u
+  local cost = (rt * ov * grow * (m.discount or 0) + (m.redemption or 0)) * u + (m.contact or 0)
+  return (m.margin or 1) * revenue - cost, cost
+end
+
+--- Prepares a scenario's customers: targeted rows, baselines, the ranking
+-- by expected value, the budget or contact cut, and the groups.
+-- @return plan {targeted, selected, groups, segments, ...}
+function M.plan(s, customers, options)
+  local o = options or {}
+  local where = s.where or "policy"
+  local n = customers:nrows()
+  local mask
+  if s.target == "all" then
+    mask = customers:col(customers:names()[1]):is_missing() | true
+  else
+    local ok, v = pcall(s.target, customers)
+    if not ok then fail(where, "target", tostring(v)) end
+    if not custan.is_column(v) or v:type() ~= "bool" then
+      fail(where, "target", "must return a bool column (one value per customer)")
+    end
+    mask = v:fill(false)
+  end
+  local b = s.baseline or {}
+  local r = baseline_column(customers, b.retention, "retention", where, nil)
+  local orders = baseline_column(customers, b.orders, "orders", where, 1)
+  local value = baseline_column(customers, b.order_value, "order_value", where, nil)
+  if r:min() and (r:min() < 0 or r:max() > 1) then
+    fail(where, "baseline.retention", string.format("must be a probability; values run from %g to %g",
+      r:min(), r:max()))
+  end
+  local m = means(s)
+  local ev, ecost = expected_value(r, orders, orders * value, m, s.save_absolute)
+  local seg_name = o.segment_column or s.segment_column or "segment"
+  local seg = customers:has(seg_name) and customers:col(seg_name):cast("string"):fill("(none)")
+    or nil
+  local id = o.id or customers:names()[1]
+  local t = custan.frame({id = customers:col(id), r = r, o = orders, ov = orders * value, ev = ev,
+                          ecost = ecost, target = mask},
+                         {"id", "r", "o", "ov", "ev", "ecost", "target"})
+  t.segment = seg or mask:map(function() return "all" end, "string")
+  -- rank the targeted customers by expected value (ties in file order: the
+  -- sort is stable); cut at the budget or the contact limit
+  local ranked = t:filter(t:col("target")):sort("ev", {desc = true})
+  local k = ranked:nrows()
+  if s.max_contacts then k = math.min(k, math.floor(s.max_contacts)) end
+  if s.budget then
+    local cum = ranked:col("ecost"):cumsum()
+    local within = cum:le(s.budget):sum()
+    k = math.min(k, within)
+  end
+  local selected = ranked:head(k)
+  -- the best targeting: every customer of the rule with positive expected
+  -- value, best first, within the same limits
+  local positive = ranked:filter(ranked:col("ev"):gt(0))
+  local best_k = math.min(positive:nrows(), k == ranked:nrows() and positive:nrows() or k)
+  -- groups: segment x rounded retention
+  local precision = o.precision or 0.001
+  local key = precision > 0 and (selected:col("r") / precision):round() or selected:col("r")
+  local g = custan.frame({segment = selected:col("segment"), key = key, r = selected:col("r"),
+                          o = selected:col("o"), ov = selected:col("ov")},
+                         {"segment", "key", "r", "o", "ov"})
+  local agg = g:group_by({"segment", "key"}):agg{
+    {"r", "size", as = "count"}, {"r", "mean", as = "r"}, {"o", "mean", as = "o"},
+    {"ov", "mean", as = "ov"}}
+  local names, index = {}, {}
+  local segs = agg:col("segment"):to_table()
+  for _, v in ipairs(segs) do
+    if not index[v] then names[#names + 1] = v end
+    index[v] = true
+  end
+  table.sort(names)
+  for i, v in ipairs(names) do index[v] = i end
+  local segnum = agg:col("segment"):map(function(v) return index[v] end, "int64")
+  return {
+    scenario = s, customers = n, targeted = mask:sum(), selected = selected,
+    contacted = selected:nrows(), ranked = ranked, best_k = best_k,
+    groups = {count = agg:col("count"):cast("float64"), retain = agg:col("r"),
+              orders = agg:col("o"), ovalue = agg:col("ov"), segment = segnum,
+              nsegments = math.max(1, #names)},
+    ngroups = agg:nrows(), segments = names, means = m,
+  }
+end
+
+-- -------------------------------------------------------- simulation --
+
+-- The kernel's assumption columns: draws of every distribution.
+local function draw_columns(s, draws, seed)
+  local cols = {save_absolute = s.save_absolute}
+  for _, f in ipairs(M.fields) do
+    local d = s.resolved[f.key]
+    local name = kernel_name[f.key]
+    if d and not (cols[name] and f.key == "churn_reduction" and s.save_absolute) then
+      cols[name] = sim.draw(d, draws, seed, f.stream)
+    end
+  end
+  return cols
+end
+
+local function fixed_columns(s, values)
+  local cols = {save_absolute = s.save_absolute}
+  for _, f in ipairs(M.fields) do
+    local v = values[f.key]
+    if v ~= nil then cols[kernel_name[f.key]] = custan.column({v}, "float64") end
+  end
+  return cols
+end
+
+local metrics = {"contacted", "conversions", "retained", "orders", "revenue", "cost", "net"}
+M.metrics = metrics
+
+--- Summary of one set of per-draw outputs (a table of columns).
+local function summarise(out)
+  local r = {}
+  for _, k in ipairs(metrics) do
+    local c = out[k]
+    r[k] = {mean = c:mean(), median = c:median(), p05 = c:quantile(0.05), p95 = c:quantile(0.95),
+            p025 = c:quantile(0.025), p975 = c:quantile(0.975), sd = c:std(1)}
+  end
+  local contacted = r.contacted.mean
+  r.p_positive = out.net:gt(0):cast("float64"):mean()
+  r.roi = r.cost.mean > 0 and r.net.mean / r.cost.mean or nil
+  r.conversion_rate = contacted > 0 and r.conversions.mean / contacted or nil
+  r.retention_lift = contacted > 0 and r.retained.mean / contacted or nil
+  return r
+end
+
+--- Simulates a planned scenario.
+-- @tparam table plan from M.plan
+-- @tparam[opt] table options `draws` (10000), `seed` (1), `threads`
+-- @return result {total = summary, segments = {name = summary}, draws = per-draw columns
+--   of the total, sensitivity, targeting}
+function M.simulate(plan, options)
+  local o = options or {}
+  local draws, seed = o.draws or 10000, o.seed or 1
+  local s = plan.scenario
+  local a = draw_columns(s, draws, seed)
+  local per = core.simulate(plan.groups, a, seed, o.threads)
+  local total = {}
+  for _, k in ipairs(metrics) do
+    local sum
+    for i = 1, #per do sum = sum and (sum + per[i][k]) or per[i][k] end
+    total[k] = sum or sim.draw(sim.constant(0), draws, 1)
+  end
+  local result = {name = s.name, draws = draws, seed = seed, contacted = plan.contacted,
+                  targeted = plan.targeted, groups = plan.ngroups, total = summarise(total),
+                  segments = {}, per_draw = total}
+  for i, name in ipairs(plan.segments) do result.segments[name] = summarise(per[i]) end
+  result.sensitivity = M.sensitivity(plan)
+  result.expected = M.expected(plan, plan.means)
+  return result
+end
+
+--- Expected outputs (no sampling) with the assumptions at given values.
+function M.expected(plan, values)
+  local e = core.expect(plan.groups, fixed_columns(plan.scenario, values), 1)
+  local total = {}
+  for _, k in ipairs(metrics) do
+    total[k] = 0
+    for i = 1, #e do total[k] = total[k] + e[i][k] end
+  end
+  return total
+end
+
+--- Tornado data: expected net value with one assumption at its 5% and 95%
+-- quantiles and the others at their means, largest swing first.
+function M.sensitivity(plan)
+  local rows = {}
+  for _, f in ipairs(M.fields) do
+    local d = plan.scenario.resolved[f.key]
+    if d and d.kind ~= "constant" then
+      local lo, hi = sim.quantile(d, 0.05), sim.quantile(d, 0.95)
+      local v = {}
+      for k, x in pairs(plan.means) do v[k] = x end
+      v[f.key] = lo
+      local net_lo = M.expected(plan, v).net
+      v[f.key] = hi
+      local net_hi = M.expected(plan, v).net
+      rows[#rows + 1] = {assumption = f.group .. "." .. f.key, distribution = tostring(d),
+                         low = lo, high = hi, net_at_low = net_lo, net_at_high = net_hi,
+                         swing = math.abs(net_hi - net_lo)}
+    end
+  end
+  table.sort(rows, function(x, y)
+    if x.swing ~= y.swing then return x.swing > y.swing end
+    return x.assumption < y.assumption
+  end)
+  return rows
+end
+
+--- The targeting list: the rule's customers ranked by expected
+-- incremental value, with the cumulative expected cost and whether each is
+-- contacted under the scenario's limits and in the best targeting.
+function M.targeting(plan)
+  local t = plan.ranked
+  local n = t:nrows()
+  local rank = t:col("ev"):rank(true) -- the position in the ranking
+  local out = custan.frame({customer = t:col("id"), expected_net = t:col("ev"),
+    expected_cost = t:col("ecost"), cumulative_cost = t:col("ecost"):cumsum(),
+    contacted = rank:le(plan.contacted), best = rank:le(plan.best_k), segment = t:col("segment")},
+    {"customer", "segment", "expected_net", "expected_cost", "cumulative_cost", "contacted", "best"})
+  return out, {customers = plan.best_k,
+    expected_net = n > 0 and t:head(plan.best_k):col("ev"):sum() or 0,
+    rule_expected_net = n > 0 and t:head(plan.contacted):col("ev"):sum() or 0}
+end
+
+return M
