@@ -224,6 +224,36 @@ printf 'return {contact = -1}\n' > "$work/badcost.lua"
 expect "churn bad cost table" 1 "contact must be a number >= 0" -- "$custan" run churn.lua "${churn[@]}" --costs "$work/badcost.lua" --model logistic --cv 0
 expect "churn not a model file" 1 "not a JSON model file" -- "$custan" run churn.lua --score --model-file "$fx/orders.csv" --input "$retail"
 
+# --- prepared script: experiment.lua ---------------------------------------
+cust="$root/examples/data/customers.csv.gz"
+pol="$root/examples/policies"
+expect "experiment --help" 0 "Usage: experiment.lua" -- "$custan" run experiment.lua --help
+expect "experiment scenarios" 0 "do nothing (baseline)" -- "$custan" run experiment.lua --customers "$cust" --policy "$pol/winback_at_risk.lua" --policy "$pol/vip_perks.lua" --policy "$pol/onboarding_new.lua" --policy "$pol/winback_from_test.lua" --draws 2000 --output "$work/exp"
+check "experiment files" test -s "$work/exp/scenarios.csv" -a -s "$work/exp/segments.csv" -a -s "$work/exp/sensitivity.csv" -a -s "$work/exp/draws.csv" -a -s "$work/exp/targeting_vip_perks_for_champions.csv" -a -s "$work/exp/summary.json"
+check "experiment draws.csv has every draw" test "$(wc -l < "$work/exp/draws.csv")" -eq 8001
+"$custan" run experiment.lua --customers "$cust" --policy "$pol/vip_perks.lua" --draws 1000 --seed 5 --json > "$work/e1.json" 2>&1
+"$custan" run experiment.lua --customers "$cust" --policy "$pol/vip_perks.lua" --draws 1000 --seed 5 --json > "$work/e2.json" 2>&1
+check "experiment same seed, same output" cmp -s "$work/e1.json" "$work/e2.json"
+check "experiment json" "$custan" -e "local d = require('cjson').decode(io.open('$work/e1.json'):read('a')); local t = d.scenarios[1].total; assert(t.net.mean and t.net.p05 and t.net.p975 and t.p_positive and t.roi and t.conversion_rate and t.retention_lift and #d.scenarios[1].sensitivity > 0)"
+# statsmodels 0.13.5 NormalIndPower: nobs1 3834.5957 for 10% -> 12% (tests/reference/experiment.py)
+expect "experiment design" 0 "treatment 3,835, control 3,835: 7,670 in all" -- "$custan" run experiment.lua design --baseline 0.10 --mde 0.02
+check "experiment design json" "$custan" -e "local d = require('cjson').decode(io.popen('$custan run experiment.lua design --baseline 0.10 --mde 0.2 --relative --json'):read('a')); assert(d.n_per_arm == 3835 and d.n_total == 7670)"
+expect "experiment design from n" 0 "an effect of" -- "$custan" run experiment.lua design --baseline 0.10 --n 2000 --eligible-per-day 500
+expect "experiment design means" 0 "treatment 1,570" -- "$custan" run experiment.lua design --metric mean --sd 20 --mde 2
+expect "experiment analyze" 0 "P(treatment beats control)" -- "$custan" run experiment.lua analyze --input "$root/examples/data/winback_test.csv" --group arm --outcome redeemed
+expect "experiment analyze means" 0 "Welch t 2.0853, p = 0.06031" -- "$custan" run experiment.lua analyze --input "$fx/experiment_means.csv" --group arm --outcome spend
+expect "experiment design needs an effect" 2 "design needs --mde or --n" -- "$custan" run experiment.lua design --baseline 0.1
+expect "experiment bad baseline" 1 "the baseline must be a proportion" -- "$custan" run experiment.lua design --baseline 1.5 --mde 0.1
+expect "experiment needs customers" 2 "give --customers FILE" -- "$custan" run experiment.lua --policy "$pol/vip_perks.lua"
+printf 'local sim = require "custan.sim"\nreturn {name = "x", target = "all", baseline = {retention = 0.5, order_value = 10}, assumptions = {uptake = 1.3}}\n' > "$work/badpol.lua"
+expect "experiment impossible assumption" 1 "badpol.lua: assumptions.uptake: uptake is a share" -- "$custan" run experiment.lua --customers "$cust" --policy "$work/badpol.lua"
+printf 'return {name = "x", target = "all", baseline = {retention = 0.5, order_value = 10}, assumptions = {uptake = 0.2}, costs = {contact = -2}}\n' > "$work/badpol2.lua"
+expect "experiment negative cost" 1 "badpol2.lua: costs.contact: a cost cannot be negative" -- "$custan" run experiment.lua --customers "$cust" --policy "$work/badpol2.lua"
+printf 'return {name = "x", target = "all", baseline = {retention = "nope", order_value = 10}, assumptions = {uptake = 0.2}}\n' > "$work/badpol3.lua"
+expect "experiment missing column" 1 "baseline.retention: no column 'nope'" -- "$custan" run experiment.lua --customers "$cust" --policy "$work/badpol3.lua"
+expect "experiment missing policy" 1 "no_such_policy.lua" -- "$custan" run experiment.lua --customers "$cust" --policy "$work/no_such_policy.lua"
+expect "experiment analyze bad group" 1 "must hold exactly two groups" -- "$custan" run experiment.lua analyze --input "$fx/orders.csv" --group customer --outcome amount
+
 # --- the README's example script ------------------------------------------
 expect "README example" 0 "14646.0     280206.02" -- "$custan" run "$root/examples/top_customers.lua" "$root/examples/data/online_retail.csv.gz" "$work/customers.csv"
 check "README example wrote CSV" grep -q "^14646.0,280206.02,74,2011-12-08 12:12:00$" "$work/customers.csv"
