@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh [load|rfm|stream|clv|cluster|churn|all] [REPS]: custan's benchmarks, with the
+# bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|all] [REPS]: custan's benchmarks, with the
 # peer measured in the same run.  Prints Markdown for docs/benchmarks.md.
 #   load    Online Retail CSV into a typed frame, against DuckDB's read_csv
 #   rfm     Online Retail CSV to the written customer summary (whole process),
@@ -17,6 +17,11 @@
 #           (bench/gen_classification.lua), against scikit-learn and the
 #           xgboost Python package (bench/py_churn.py), both on 2 threads;
 #           and the whole churn.lua on Online Retail (wall clock)
+#   policy  10,000 draws of a scenario over 100,000 customers with their own
+#           retention probabilities (bench/gen_customers.lua,
+#           bench/policy_bench.lua), against numpy (bench/numpy_policy.py):
+#           the same grouped algorithm, and one Bernoulli per customer on
+#           4,000 customers (the issue's reference)
 # Each repetition is a fresh process; the tools alternate so both see the
 # same machine state.
 set -eu
@@ -188,6 +193,39 @@ bench_churn() {
   echo
 }
 
+bench_policy() {
+  echo "### Policy simulation"
+  echo
+  local big=/tmp/custan_bench_cust_100k.csv small=/tmp/custan_bench_cust_4k.csv
+  [ -s "$big" ] || "$custan" run bench/gen_customers.lua 100000 "$big"
+  [ -s "$small" ] || "$custan" run bench/gen_customers.lua 4000 "$small"
+  echo "$(nproc) cores, $(date -u +%Y-%m-%d), $reps runs each; simulation timed inside each process (custan on 2 threads)"
+  echo
+  local c1=() c2=() n1=() n2=() nc=() r1 r2 p1="" p2="" pc=""
+  local have_np=0
+  /usr/bin/python3 -c "import numpy, pandas" 2>/dev/null && have_np=1
+  for _ in $(seq "$reps"); do
+    r1=$(CUSTAN_THREADS=2 "$custan" run bench/policy_bench.lua "$big" 10000 0.01); c1+=("$(echo "$r1" | cut -d' ' -f2)")
+    r2=$(CUSTAN_THREADS=2 "$custan" run bench/policy_bench.lua "$big" 10000 0.001); c2+=("$(echo "$r2" | cut -d' ' -f2)")
+    if [ $have_np -eq 1 ]; then
+      p1=$(/usr/bin/python3 bench/numpy_policy.py "$big" 10000 grouped 0.01); n1+=("$(echo "$p1" | cut -d' ' -f1)")
+      p2=$(/usr/bin/python3 bench/numpy_policy.py "$big" 10000 grouped 0.001); n2+=("$(echo "$p2" | cut -d' ' -f1)")
+      pc=$(/usr/bin/python3 bench/numpy_policy.py "$small" 10000 customers); nc+=("$(echo "$pc" | cut -d' ' -f1)")
+    fi
+  done
+  local npv
+  npv=$(/usr/bin/python3 -c "import numpy; print(numpy.__version__)" 2>/dev/null || echo "?")
+  echo "| simulation, 10,000 draws | groups | custan: median (s) | mean net | numpy $npv: median (s) | mean net |"
+  echo "|---|---|---|---|---|---|"
+  echo "| 100,000 customers, retention to 0.01 (default) | $(echo "$r1" | cut -d' ' -f3) | $(printf '%s\n' "${c1[@]}" | median) | $(echo "$r1" | cut -d' ' -f4) | ${n1[*]:+$(printf '%s\n' "${n1[@]}" | median)} | $(echo "$p1" | cut -d' ' -f3) |"
+  echo "| 100,000 customers, retention to 0.001 | $(echo "$r2" | cut -d' ' -f3) | $(printf '%s\n' "${c2[@]}" | median) | $(echo "$r2" | cut -d' ' -f4) | ${n2[*]:+$(printf '%s\n' "${n2[@]}" | median)} | $(echo "$p2" | cut -d' ' -f3) |"
+  echo "| numpy, one Bernoulli per customer, 4,000 customers | 4000 | | | ${nc[*]:+$(printf '%s\n' "${nc[@]}" | median)} | $(echo "$pc" | cut -d' ' -f3) |"
+  echo
+  echo "custan runs (s): 0.01 ${c1[*]}; 0.001 ${c2[*]}"
+  [ ${#n1[@]} -gt 0 ] && echo "numpy runs (s): grouped 0.01 ${n1[*]}; grouped 0.001 ${n2[*]}; per customer ${nc[*]}"
+  echo
+}
+
 bench_clv() {
   echo "### CLV model fits"
   echo
@@ -204,6 +242,7 @@ case "$what" in
   clv) bench_clv ;;
   cluster) bench_cluster ;;
   churn) bench_churn ;;
-  all) bench_load; bench_rfm; bench_clv; bench_cluster; bench_churn; bench_stream ;;
-  *) echo "usage: bench/run.sh [load|rfm|stream|clv|cluster|churn|all] [REPS]" >&2; exit 2 ;;
+  policy) bench_policy ;;
+  all) bench_load; bench_rfm; bench_clv; bench_cluster; bench_churn; bench_policy; bench_stream ;;
+  *) echo "usage: bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|all] [REPS]" >&2; exit 2 ;;
 esac

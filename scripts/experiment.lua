@@ -35,7 +35,7 @@ p:option("--seed", "Seed of the draws.", "1"):convert(math.tointeger)
 p:option("--id", "Customer id column (default: the first).")
 p:option("--segment", "Column for per-segment results.", "segment")
 p:option("--precision", "Customers whose retention rounds to the same multiple of this are " ..
-  "simulated as one group (0: exact values).", "0.001"):convert(tonumber)
+  "simulated as one group (0: exact values).", "0.01"):convert(tonumber)
 p:option("-o --output", "Directory for the result files.")
 p:flag("--json", "Print one JSON result document.")
 p:flag("-q --quiet", "Print nothing but errors.")

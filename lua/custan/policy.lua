@@ -227,7 +227,12 @@ function M.plan(s, customers, options)
   local positive = ranked:filter(ranked:col("ev"):gt(0))
   local best_k = math.min(positive:nrows(), k == ranked:nrows() and positive:nrows() or k)
   -- groups: segment x rounded retention
-  local precision = o.precision or 0.001
+  -- Customers are grouped by retention rounded to `precision`; each group
+  -- uses its members' mean retention, so expected values are exact at any
+  -- precision, and the variance ignores only the spread of probabilities
+  -- inside a group, at most (precision / 2)^2 per customer against about
+  -- p (1 - p) for the draw itself (docs/models.md).
+  local precision = o.precision or 0.01
   local key = precision > 0 and (selected:col("r") / precision):round() or selected:col("r")
   local g = custan.frame({segment = selected:col("segment"), key = key, r = selected:col("r"),
                           o = selected:col("o"), ov = selected:col("ov")},
@@ -281,13 +286,25 @@ end
 local metrics = {"contacted", "conversions", "retained", "orders", "revenue", "cost", "net"}
 M.metrics = metrics
 
---- Summary of one set of per-draw outputs (a table of columns).
+-- The q-quantile of sorted values, interpolated as numpy's default.
+local function quantile_sorted(c, q)
+  local n = c:len()
+  local h = (n - 1) * q + 1
+  local lo = math.floor(h)
+  local a, b = c:get(lo), c:get(math.min(n, lo + 1))
+  return a + (h - lo) * (b - a)
+end
+
+--- Summary of one set of per-draw outputs (a table of columns): one sort
+-- per metric for all its quantiles.
 local function summarise(out)
   local r = {}
   for _, k in ipairs(metrics) do
     local c = out[k]
-    r[k] = {mean = c:mean(), median = c:median(), p05 = c:quantile(0.05), p95 = c:quantile(0.95),
-            p025 = c:quantile(0.025), p975 = c:quantile(0.975), sd = c:std(1)}
+    local sorted = custan.frame({x = c}, {"x"}):sort("x"):col("x")
+    local function q(p) return quantile_sorted(sorted, p) end
+    r[k] = {mean = c:mean(), median = q(0.5), p05 = q(0.05), p95 = q(0.95), p025 = q(0.025),
+            p975 = q(0.975), sd = c:std(1)}
   end
   local contacted = r.contacted.mean
   r.p_positive = out.net:gt(0):cast("float64"):mean()
