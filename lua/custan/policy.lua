@@ -81,7 +81,10 @@ function M.check(s, where)
     local t = f.group == "assumptions" and a or c
     local v = t[f.key]
     local field = f.group .. "." .. f.key
-    if v == nil then v = f.default end
+    -- the relative effect's default stands only when no absolute one is given
+    if v == nil and not (f.key == "churn_reduction" and a.churn_reduction_abs ~= nil) then
+      v = f.default
+    end
     if v ~= nil then
       local d = sim.as_dist(v)
       if not d then fail(where, field, "must be a number or a distribution (custan.sim)") end
@@ -265,11 +268,9 @@ end
 local function draw_columns(s, draws, seed)
   local cols = {save_absolute = s.save_absolute}
   for _, f in ipairs(M.fields) do
-    local d = s.resolved[f.key]
+    local d = s.resolved[f.key] -- at most one of the two churn effects
     local name = kernel_name[f.key]
-    if d and not (cols[name] and f.key == "churn_reduction" and s.save_absolute) then
-      cols[name] = sim.draw(d, draws, seed, f.stream)
-    end
+    if d then cols[name] = sim.draw(d, draws, seed, f.stream) end
   end
   return cols
 end
