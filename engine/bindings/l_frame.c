@@ -518,7 +518,15 @@ static int col_log1p(lua_State *L) { return math_fn(L, 1); }
 static int col_exp(lua_State *L) { return math_fn(L, 2); }
 static int col_sqrt(lua_State *L) { return math_fn(L, 3); }
 static int col_abs(lua_State *L) { return math_fn(L, 4); }
-static int col_round(lua_State *L) { return math_fn(L, 5); }
+/* col:round([digits]): half away from zero, to whole numbers by default */
+static int col_round(lua_State *L) {
+  cu_column *a = l_checkcolumn(L, 1);
+  lua_Integer digits = luaL_optinteger(L, 2, 0);
+  luaL_argcheck(L, digits >= -15 && digits <= 15, 2, "digits must be within [-15, 15]");
+  cu_err e = {0};
+  l_column_box *box = l_newcolumn(L);
+  return finish_column(L, box, cu_round(&box->c, a, (int)digits, &e), &e);
+}
 static int col_ceil(lua_State *L) { return math_fn(L, 7); }
 
 /* floor(): numbers round down; floor("day"|"week"|"month"|"year") truncates

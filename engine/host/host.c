@@ -131,6 +131,48 @@ static void preload(lua_State *L, const char *name, lua_CFunction f, void *up) {
   lua_pop(L, 1);
 }
 
+/* Lua does not check precompiled chunks: crafted bytecode can crash the
+ * host or worse.  custan never needs it, so load, loadfile and dofile read
+ * text only, for every chunk, trusted or not. */
+static int text_load(lua_State *L) { /* load(chunk [, name [, mode [, env]]]) */
+  if (lua_gettop(L) < 3) lua_settop(L, 3); /* no env given stays no env */
+  lua_pushliteral(L, "t");
+  lua_replace(L, 3);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+static int text_loadfile(lua_State *L) { /* loadfile([filename [, mode [, env]]]) */
+  if (lua_gettop(L) < 2) lua_settop(L, 2);
+  lua_pushliteral(L, "t");
+  lua_replace(L, 2);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+static int text_dofile(lua_State *L) { /* dofile([filename]) */
+  const char *fname = luaL_optstring(L, 1, NULL);
+  lua_settop(L, 1);
+  if (luaL_loadfilex(L, fname, "t") != LUA_OK) return lua_error(L);
+  lua_call(L, 0, LUA_MULTRET);
+  return lua_gettop(L) - 1;
+}
+
+static void text_only_loaders(lua_State *L) {
+  lua_getglobal(L, "load");
+  lua_pushcclosure(L, text_load, 1);
+  lua_setglobal(L, "load");
+  lua_getglobal(L, "loadfile");
+  lua_pushcclosure(L, text_loadfile, 1);
+  lua_setglobal(L, "loadfile");
+  lua_pushcfunction(L, text_dofile);
+  lua_setglobal(L, "dofile");
+}
+
 int cu_host_open(cu_host *h, const char *argv0, int with_busted) {
   find_trees(h, argv0);
   lua_State *L = luaL_newstate();
@@ -140,6 +182,7 @@ int cu_host_open(cu_host *h, const char *argv0, int with_busted) {
   }
   h->L = L;
   luaL_openlibs(L);
+  text_only_loaders(L);
   preload(L, "custan.core.frame", luaopen_custan_frame, NULL);
   preload(L, "custan.core.io", luaopen_custan_io, NULL);
   preload(L, "custan.core.rfm", luaopen_custan_rfm, NULL);

@@ -1,6 +1,7 @@
 /* column.c: column and dictionary storage, gathers, concatenation, casts
  * and the frame container. */
 #include <assert.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -455,11 +456,14 @@ int cu_column_cast(cu_column **out, const cu_column *c, cu_type to, cu_err *e) {
       case CU_BOOL: ((uint8_t *)r->data)[i] = v != 0; break;
       case CU_I64:
       case CU_TS:
-        if (c->type == CU_F64 && (v != (double)(int64_t)v || v >= 9.2e18 || v <= -9.2e18)) {
+        /* range first: converting an out-of-range double is undefined */
+        if (c->type == CU_F64 && !(v < 9.2e18 && v > -9.2e18 && v == trunc(v))) {
           cu_column_release(r);
           return cu_err_set(e, CU_ERANGE, "row %zu: %.17g is not a whole number", i + 1, v);
         }
-        ((int64_t *)r->data)[i] = c->type == CU_F64 ? (int64_t)v : ((const int64_t *)c->data)[i];
+        ((int64_t *)r->data)[i] = c->type == CU_I64 || c->type == CU_TS
+                                      ? ((const int64_t *)c->data)[i]
+                                      : (int64_t)v; /* F64 checked above, or BOOL */
         break;
       default: break;
       }
@@ -521,10 +525,31 @@ void cu_frame_release(cu_frame *f) {
   }
   free(f->names);
   free(f->cols);
+  cu_dict_release(f->index);
   free(f);
 }
 
+/* Past this many columns a frame keeps a hash of its names, so that
+ * building a frame of n columns is linear in n, not quadratic. */
+#define FRAME_INDEX_MIN 32
+
+/* Rebuilds the name index from scratch (after a drop or rename).  The
+ * index only speeds lookups up: without memory for it (or for a narrow
+ * frame) there is none, and cu_frame_find searches the names in turn. */
+static void frame_reindex(cu_frame *f) {
+  cu_dict_release(f->index);
+  f->index = NULL;
+  if (f->ncols < FRAME_INDEX_MIN || !(f->index = cu_dict_new())) return;
+  for (size_t i = 0; i < f->ncols; i++)
+    if (cu_dict_intern(f->index, f->names[i], strlen(f->names[i])) != (int32_t)i) {
+      cu_dict_release(f->index);
+      f->index = NULL;
+      return;
+    }
+}
+
 long cu_frame_find(const cu_frame *f, const char *name) {
+  if (f->index) return cu_dict_find(f->index, name, strlen(name));
   for (size_t i = 0; i < f->ncols; i++)
     if (!strcmp(f->names[i], name)) return (long)i;
   return -1;
@@ -556,6 +581,8 @@ int cu_frame_set(cu_frame *f, const char *name, cu_column *c, cu_err *e) {
   if (!copy) return cu_err_set(e, CU_ENOMEM, "out of memory");
   f->names[f->ncols] = copy;
   f->cols[f->ncols++] = cu_column_retain(c);
+  if (!f->index || cu_dict_intern(f->index, copy, strlen(copy)) != (int32_t)(f->ncols - 1))
+    frame_reindex(f);
   return CU_OK;
 }
 
@@ -566,6 +593,7 @@ int cu_frame_drop(cu_frame *f, size_t i) {
   memmove(f->names + i, f->names + i + 1, (f->ncols - i - 1) * sizeof *f->names);
   memmove(f->cols + i, f->cols + i + 1, (f->ncols - i - 1) * sizeof *f->cols);
   f->ncols--;
+  frame_reindex(f);
   return CU_OK;
 }
 
@@ -577,6 +605,7 @@ int cu_frame_rename(cu_frame *f, size_t i, const char *name, cu_err *e) {
   if (!copy) return cu_err_set(e, CU_ENOMEM, "out of memory");
   free(f->names[i]);
   f->names[i] = copy;
+  frame_reindex(f);
   return CU_OK;
 }
 

@@ -327,6 +327,11 @@ static int gcol_reserve(gcol *g, size_t need) {
   if (need <= g->cap) return 0;
   if (g->cap == 0 && !g->data) { /* first, presized allocation */
     if (!(g->data = cu_alloc_large(need * cu_type_width(g->type)))) return -1;
+    if (g->valid) { /* a mask made while the column had no room grows with it */
+      uint8_t *v = realloc(g->valid, need);
+      if (!v) return -1;
+      g->valid = v;
+    }
     g->cap = need;
     return 0;
   }
@@ -368,7 +373,7 @@ static int commit_prepare(reader *rd, tctx *t, size_t at) {
       g->nremap[t->id] = ld->n;
     }
     if (b->valid && !g->valid) {
-      if (!(g->valid = malloc(g->cap))) return -1;
+      if (!(g->valid = malloc(g->cap ? g->cap : 1))) return -1;
       memset(g->valid, 1, at);
     }
     g->noncanon |= b->noncanon;
@@ -378,6 +383,7 @@ static int commit_prepare(reader *rd, tctx *t, size_t at) {
 
 static void commit_copy(reader *rd, tctx *t, size_t at) {
   size_t n = t->nrows;
+  if (n == 0) return; /* the columns may have no buffers yet */
   for (size_t c = 0; c < rd->ncols; c++) {
     gcol *g = &rd->cols[c];
     colbuf *b = &t->cols[c];
@@ -994,15 +1000,33 @@ static int read_pass(reader *rd, gzFile fh, size_t data_off, size_t est_rows, in
     if ((g->type == CU_STR && !(g->dict = cu_dict_new())) || gcol_reserve(g, est_rows))
       st = cu_err_set(e, CU_ENOMEM, "out of memory");
   }
+  /* Rows a thread's buffers start with: a block's worth at 64 bytes a row,
+   * but no more than a block can hold (each field takes at least its
+   * delimiter), so a very wide file does not reserve gigabytes. */
+  size_t start_rows = bs / 64, most = bs / (2 * (rd->ncols ? rd->ncols : 1)) + 16;
+  if (start_rows > most) start_rows = most;
   for (int k = 0; k < nthreads && !st; k++)
-    if (tctx_init(&rd->t[k], rd, k, bs / 64)) st = cu_err_set(e, CU_ENOMEM, "out of memory");
+    if (tctx_init(&rd->t[k], rd, k, start_rows)) st = cu_err_set(e, CU_ENOMEM, "out of memory");
 
   while (!st && !eof) {
     if (cu_interrupted) {
       st = cu_err_set(e, CU_EINTR, "%s: interrupted", rd->shown);
       break;
     }
-    size_t req = cap - carry < bs ? cap - carry : bs;
+    if (cap - carry < bs) { /* a record longer than the buffer: room for one more block */
+      size_t ncap = cap * 2 > carry + bs ? cap * 2 : carry + bs;
+      char *nb = realloc(buf, ncap);
+      if (!nb) {
+        st = cu_err_set(e, CU_ENOMEM, "out of memory");
+        break;
+      }
+      buf = nb;
+      cap = ncap;
+    } else if (cap > 4 * bs && carry < bs) { /* the long record is done: give the room back */
+      char *nb = realloc(buf, 2 * bs);
+      if (nb) buf = nb, cap = 2 * bs;
+    }
+    size_t req = bs;
     if ((st = read_more(fh, buf + carry, req, &nread, rd, e))) break;
     eof = nread < req;
     size_t len = carry + nread;
@@ -1019,14 +1043,7 @@ static int read_pass(reader *rd, gzFile fh, size_t data_off, size_t est_rows, in
     size_t end = len;
     if (!eof && !serial) {
       const char *nl = memrchr(buf, '\n', len);
-      if (!nl) { /* one record longer than the buffer: make room */
-        char *nb = realloc(buf, cap * 2);
-        if (!nb) {
-          st = cu_err_set(e, CU_ENOMEM, "out of memory");
-          break;
-        }
-        buf = nb;
-        cap *= 2;
+      if (!nl) { /* no record ends in the buffer yet: read on */
         carry = len;
         continue;
       }
@@ -1054,6 +1071,7 @@ int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o, cu_cs
   if (info) memset(info, 0, sizeof *info);
   int st = CU_OK;
   names_ctx nc = {0};
+  cu_dict *names = NULL;
 
   gzFile fh = gzopen(path, "rb");
   if (!fh)
@@ -1153,7 +1171,8 @@ int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o, cu_cs
     free(first.names);
   }
   rd.cols = calloc(rd.ncols ? rd.ncols : 1, sizeof *rd.cols);
-  if (!rd.cols) {
+  names = cu_dict_new(); /* code c = column c: duplicates and lookups by name in linear time */
+  if (!rd.cols || !names) {
     st = cu_err_set(e, CU_ENOMEM, "out of memory");
     goto done;
   }
@@ -1168,12 +1187,16 @@ int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o, cu_cs
       snprintf(tmp, sizeof tmp, "V%zu", c + 1);
       name = tmp;
     }
-    for (size_t k = 0; k < c; k++)
-      if (!strcmp(rd.cols[k].name, name)) {
-        st = cu_err_set(e, CU_EPARSE, "%s:1: column name '%s' appears twice", rd.shown, name);
-        e->line = 1;
-        goto done;
-      }
+    int32_t code = cu_dict_intern(names, name, strlen(name));
+    if (code < 0) {
+      st = cu_err_set(e, CU_ENOMEM, "out of memory");
+      goto done;
+    }
+    if ((size_t)code != c) {
+      st = cu_err_set(e, CU_EPARSE, "%s:1: column name '%s' appears twice", rd.shown, name);
+      e->line = 1;
+      goto done;
+    }
     if (!(rd.cols[c].name = strdup(name))) {
       st = cu_err_set(e, CU_ENOMEM, "out of memory");
       goto done;
@@ -1182,9 +1205,7 @@ int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o, cu_cs
   if (o->columns) {
     for (size_t c = 0; c < rd.ncols; c++) rd.cols[c].skip = 1;
     for (size_t k = 0; k < o->ncolumns; k++) {
-      long found = -1;
-      for (size_t c = 0; c < rd.ncols; c++)
-        if (!strcmp(rd.cols[c].name, o->columns[k])) found = (long)c;
+      long found = cu_dict_find(names, o->columns[k], strlen(o->columns[k]));
       if (found < 0) {
         st = cu_err_set(e, CU_EARG, "%s: no column named '%s' (the file has %s%s)", rd.shown,
                         o->columns[k], rd.cols[0].name, rd.ncols > 1 ? ", ..." : "");
@@ -1194,9 +1215,7 @@ int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o, cu_cs
     }
   }
   for (size_t k = 0; k < o->ntypes; k++) {
-    int known = 0;
-    for (size_t c = 0; c < rd.ncols; c++) known |= !strcmp(rd.cols[c].name, o->types[k].name);
-    if (!known) {
+    if (cu_dict_find(names, o->types[k].name, strlen(o->types[k].name)) < 0) {
       st = cu_err_set(e, CU_EARG,
                       "%s: a type is given for column '%s', which the file does not have", rd.shown,
                       o->types[k].name);
@@ -1268,6 +1287,7 @@ int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o, cu_cs
     st = take_frame(&rd, out, 0, e);
 done:
   free(head);
+  cu_dict_release(names);
   gzclose(fh);
   reader_free_cols(&rd);
   for (size_t c = 0; c < rd.ncols; c++) free(rd.cols[c].name);

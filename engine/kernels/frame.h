@@ -47,6 +47,7 @@ typedef struct cu_frame {
   size_t nrows, ncols, cap;
   char **names;
   cu_column **cols;
+  cu_dict *index; /* names by position, once a frame is wide (code i = column i) */
 } cu_frame;
 
 /* A scalar operand for column operations. */
@@ -156,6 +157,9 @@ int cu_date_floor(cu_column **out, const cu_column *a, cu_floor_unit unit, cu_er
 /* Element-wise math on numeric columns: 0 log, 1 log1p, 2 exp, 3 sqrt,
  * 4 abs, 5 round, 6 floor, 7 ceil; out of domain gives missing. */
 int cu_math(cu_column **out, const cu_column *a, int fn, cu_err *e);
+/* Rounds half away from zero to `digits` decimal places (negative: tens,
+ * hundreds, ...), as x * 10^d rounded, over 10^d; |digits| <= 15. */
+int cu_round(cu_column **out, const cu_column *a, int digits, cu_err *e);
 /* Values below lo become lo, above hi hi (float64; missing stays missing). */
 int cu_clip(cu_column **out, const cu_column *a, double lo, double hi, cu_err *e);
 

@@ -586,6 +586,24 @@ int cu_math(cu_column **out, const cu_column *a, int fn, cu_err *e) {
   return CU_OK;
 }
 
+int cu_round(cu_column **out, const cu_column *a, int digits, cu_err *e) {
+  if (digits < -15 || digits > 15)
+    return cu_err_set(e, CU_EARG, "round: digits must be within [-15, 15], got %d", digits);
+  if (digits == 0) return cu_math(out, a, 5, e);
+  int st = cu_math(out, a, 4, e); /* a float64 copy with a's mask (abs is replaced below) */
+  if (st) return st;
+  double scale = pow(10.0, abs(digits)), *v = (*out)->data;
+  for (size_t i = 0; i < a->n; i++) {
+    if (!cu_is_valid(*out, i)) continue;
+    double x = cu_column_get_f(a, i), y = digits > 0 ? round(x * scale) / scale
+                                                     : round(x / scale) * scale;
+    v[i] = !isfinite(y) ? x /* x * scale past DBL_MAX: x has no digits to drop */
+           : y == 0 ? 0.0      /* no -0.0 in a table */
+                    : y;
+  }
+  return CU_OK;
+}
+
 int cu_clip(cu_column **out, const cu_column *a, double lo, double hi, cu_err *e) {
   if (!is_num(a->type))
     return cu_err_set(e, CU_ETYPE, "clip needs a numeric column, got %s", cu_type_name(a->type));

@@ -1000,7 +1000,9 @@ int cu_rfm_result(cu_rfm *a, cu_frame **out, cu_rfm_info *info, cu_err *e) {
   if (info) {
     *info = a->info;
     info->end = win_p;
-    info->end_day = end_day * CU_US_PER_DAY;
+    /* with no purchase and no given end, win_ts is the "no date" sentinel,
+     * whose day does not fit back into microseconds */
+    info->end_day = end_day > INT64_MIN / CU_US_PER_DAY ? end_day * CU_US_PER_DAY : 0;
   }
   *out = f;
   f = NULL;

@@ -82,7 +82,9 @@ function M.csv_columns(path, options)
   local o = options or {}
   local names
   local stop = {}
-  local ok, err = pcall(io_core.read_csv_chunks, path, {
+  -- the reader returns nil, message on a bad file (its errors are values,
+  -- not raised); pcall catches our own stop signal
+  local ok, info, err = pcall(io_core.read_csv_chunks, path, {
     delimiter = o.delimiter, header = o.header, names = o.names, quote = o.quote,
     block_size = 1 << 16, infer_rows = 100, threads = 1, skip_bad_rows = true, name = o.name,
   }, function(chunk)
@@ -90,8 +92,8 @@ function M.csv_columns(path, options)
     error(stop)
   end)
   if names then return names end
-  if ok and err then return o.names or {} end -- a header and no rows
-  if not ok then error(err, 0) end
+  if not ok then error(info, 0) end -- raised inside the reader or the callback
+  if info then return o.names or {} end -- a header and no rows
   error(err, 0)
 end
 

@@ -208,5 +208,17 @@ int main(void) {
   cu_rfm_free(a);
   cu_column_release(ids);
   drop(c);
+  /* Regression (hardening issue, F9a): a log with no purchase (here one
+   * cancelled order) and no given end overflowed a signed multiply in
+   * cu_rfm_result (UBSan: -106751992 * 86400000000). */
+  cu_rfm_options none = {.period = CU_PERIOD_DAY, .unit_days = 1};
+  CHECK(cu_rfm_new(&a, &none, &e) == 0);
+  c = make(4, 5);
+  CHECK(cu_rfm_add(a, c.cust, c.ts, c.amount, c.order, c.product, c.cancelled, NULL, &e) == 0);
+  cu_rfm_info info;
+  CHECK(cu_rfm_result(a, &f, &info, &e) == 0 && f->nrows == 0 && info.purchase_rows == 0);
+  cu_frame_release(f);
+  cu_rfm_free(a);
+  drop(c);
   return check_done("rfm");
 }

@@ -83,6 +83,27 @@ mkdir -p "$work/evil/custan"
 echo 'error("shadowed by LUA_PATH")' > "$work/evil/custan/init.lua"
 expect "LUA_PATH ignored" 0 "ok" -- env LUA_PATH="$work/evil/?.lua;$work/evil/?/init.lua" LUA_PATH_5_4="$work/evil/?/init.lua" "$custan" -e 'require "custan"; print("ok")'
 
+# --- hardening: crashes and memory (regressions) ---------------------------
+# Crafted bytecode crashed the host; no chunk may be binary.
+expect "load refuses bytecode" 0 "attempt to load a binary chunk" -- \
+  "$custan" -e 'print(select(2, load(string.dump(function() end))))'
+expect "loadfile refuses bytecode" 0 "attempt to load a binary chunk" -- \
+  "$custan" -e "local f = io.open('$work/bc.luac', 'wb') f:write(string.dump(function() end)) f:close()
+print(select(2, loadfile('$work/bc.luac')))"
+expect "dofile refuses bytecode" 1 "attempt to load a binary chunk" -- "$custan" -e "dofile('$work/bc.luac')"
+# A missing or unreadable input said "(error object is a nil value)".
+for s in rfm cohort clv segment summary churn; do
+  expect "$s.lua: missing input named" 1 "custan: $work/nope.csv: cannot open: No such file or directory" -- \
+    "$custan" run $s.lua --input "$work/nope.csv"
+done
+expect "rfm.lua: empty input named" 1 "empty.csv: the file is empty" -- "$custan" run rfm.lua --input "$fx/empty.csv"
+# 100,000 columns took 91 s (quadratic in the column count); linear now (about 0.3 s).
+"$custan" -e "local h, v = {}, {}
+for i = 0, 99999 do h[#h + 1] = 'c' .. i; v[#v + 1] = i % 7 end
+print(table.concat(h, ',')) print(table.concat(v, ','))" > "$work/cols100k.csv"
+expect "100,000 columns read in seconds" 0 "100000" -- \
+  timeout 20 "$custan" -e "print(require('custan').read_csv('$work/cols100k.csv'):ncols())"
+
 # --- prepared script: summary.lua ----------------------------------------
 expect "summary --help" 0 "Usage: summary.lua" -- "$custan" run summary.lua --help
 expect "summary without input" 2 "error: missing option '-i'" -- "$custan" run summary.lua

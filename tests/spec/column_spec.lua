@@ -180,6 +180,21 @@ describe("custan column", function()
       assert.same({2, 2}, custan.column({1.6, 2.4}):round():to_table())
     end)
 
+    -- Regression (hardening issue): round(2) rounded to whole numbers.
+    it("should round to a number of decimals, half away from zero", function()
+      assert.same({1.23, -2.5, 0.13}, custan.column({1.2345, -2.5, 0.125}):round(2):to_table())
+      assert.same({1200.0, 0.0, 100.0}, custan.column({1234.5, -2.5, 50}):round(-2):to_table())
+      assert.same({2.0, -3.0}, custan.column({1.5, -2.5}):round(0):to_table())
+      assert.has_error(function() custan.column({1.0}):round(16) end)
+    end)
+
+    -- Regression (hardening issue): a bool column cast to int64 read 8 bytes
+    -- per value from a 1-byte buffer (65537, 0, 0 and past its end).
+    it("should cast bools to 1 and 0", function()
+      assert.same({1, 0, 1}, custan.column({true, false, true}):cast("int64"):to_table())
+      assert.same({1.0, 0.0}, custan.column({true, false}):cast("float64"):to_table())
+    end)
+
     it("should cast between types", function()
       assert.same({"3", "0", "5", "8"}, n:cast("string"):to_table())
       assert.same({3.0, 0.0, 5.0, 8.0}, n:cast("float64"):to_table())
