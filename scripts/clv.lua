@@ -14,6 +14,7 @@ local rfm = require "custan.rfm"
 local clv = require "custan.clv"
 local cli = require "custan.cli"
 local util = require "custan.util"
+local date = require "custan.date"
 
 local p = cli.parser("clv.lua",
   "Fit BG/NBD, MBG/NBD and Pareto/NBD purchase models and the Gamma-Gamma spend model to customer " ..
@@ -77,9 +78,7 @@ else
   options["end"] = cli.check_date(args["end"], "--end")
   if holdout_start then
     -- the calibration period ends the day before the holdout starts
-    local y, m, d = holdout_start:match("^(%d+)-(%d+)-(%d+)")
-    local t = os.time{year = tonumber(y), month = tonumber(m), day = tonumber(d), hour = 12}
-    options.calibration_end = os.date("!%Y-%m-%d", t - 86400)
+    options.calibration_end = date.add_days(holdout_start, -1)
   end
   options.encoding = cli.encoding(args)
   options.read = cli.csv_options(args, nil, args.date)

@@ -1320,8 +1320,35 @@ static const luaL_Reg column_meta[] = {
     {"__unm", col_unm},       {"__band", col_and},         {"__bor", col_or},  {"__bnot", col_not},
     {"__gc", column_release}, {"__close", column_release}, {NULL, NULL}};
 
-static const luaL_Reg module_fns[] = {
-    {"new", l_frame_new}, {"column", l_column_new}, {"concat", l_concat}, {NULL, NULL}};
+/* parse_date(s): microseconds since 1970 UTC of an ISO date or date-time,
+ * or nil.  Every date custan computes with goes through the datetime
+ * kernel, never through os.time, so no result depends on the time zone. */
+static int l_parse_date(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  int64_t us;
+  if (cu_ts_parse(s, len, CU_TSF_ISO, &us)) {
+    luaL_pushfail(L);
+    return 1;
+  }
+  lua_pushinteger(L, (lua_Integer)us);
+  return 1;
+}
+
+/* format_date(us [, date_only]): "YYYY-MM-DD HH:MM:SS" or "YYYY-MM-DD", UTC. */
+static int l_format_date(lua_State *L) {
+  int64_t us = (int64_t)luaL_checkinteger(L, 1);
+  char buf[32];
+  lua_pushlstring(L, buf, (size_t)cu_ts_format_iso(us, lua_toboolean(L, 2), buf));
+  return 1;
+}
+
+static const luaL_Reg module_fns[] = {{"new", l_frame_new},
+                                      {"column", l_column_new},
+                                      {"concat", l_concat},
+                                      {"parse_date", l_parse_date},
+                                      {"format_date", l_format_date},
+                                      {NULL, NULL}};
 
 /* Metatable with metamethods and a `methods` table, as liolib's
  * createmeta(); Lua code adds more methods to the same table. */

@@ -7,6 +7,7 @@
 
 local custan = require "custan"
 local rfm = require "custan.rfm"
+local dates = require "custan.date"
 local clv = require "custan.clv"
 local util = require "custan.util"
 
@@ -130,13 +131,7 @@ end
 
 -- -------------------------------------------------- customers and labels --
 
-local function add_days(date, days)
-  -- date "YYYY-MM-DD" plus whole days, through os.time at noon UTC-free
-  local y, m, d = date:match("^(%d+)-(%d+)-(%d+)")
-  local t = os.time{year = tonumber(y), month = tonumber(m), day = tonumber(d) + days, hour = 12}
-  return os.date("%Y-%m-%d", t)
-end
-M.add_days = add_days
+local add_days = dates.add_days
 
 --- Customers of a transaction frame with churn labels: the calibration
 -- summary up to `cutoff` (with the activity columns), and, when `window`
@@ -158,7 +153,7 @@ function M.customers(tx, options)
   if not cutoff then
     local last = tx:col(date):max()
     if not last then error("the transaction log has no dates", 0) end
-    if type(last) == "number" then last = os.date("!%Y-%m-%d", last // 1000000) end
+    if type(last) == "number" then last = dates.format(last) end
     cutoff = add_days(tostring(last):sub(1, 10), -(o.window or 0))
   end
   local so = {}

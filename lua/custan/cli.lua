@@ -7,6 +7,7 @@ local argparse = require "argparse"
 local util = require "custan.util"
 local json = require "custan.json"
 local host = require "custan.core.host"
+local date = require "custan.date"
 
 local M = {}
 
@@ -134,7 +135,8 @@ end
 --- Checks that a flag holds a date (YYYY-MM-DD[ HH:MM[:SS]]); exits 2 if not.
 function M.check_date(value, flag)
   if value == nil then return nil end
-  if not (value:match("^%d%d%d%d%-%d%d%-%d%d$") or value:match("^%d%d%d%d%-%d%d%-%d%d[ T]%d%d:%d%d")) then
+  if not ((value:match("^%d%d%d%d%-%d%d%-%d%d$") or value:match("^%d%d%d%d%-%d%d%-%d%d[ T]%d%d:%d%d"))
+          and date.parse(value:gsub("T", " ", 1))) then
     M.usage_error(string.format("%s expects a date as YYYY-MM-DD, got '%s'", flag, value))
   end
   return value
