@@ -303,6 +303,8 @@ static int l_pca(lua_State *L) {
 }
 
 int luaopen_custan_cluster(lua_State *L) {
+  luaL_requiref(L, "custan.core.frame", luaopen_custan_frame, 0); /* column metatables */
+  lua_pop(L, 1);
   if (luaL_newmetatable(L, GMM_MT)) {
     lua_pushcfunction(L, gmm_gc);
     lua_setfield(L, -2, "__gc");

@@ -576,6 +576,8 @@ static const luaL_Reg module_fns[] = {{"logistic_fit", l_logistic_fit},
                                       {NULL, NULL}};
 
 int luaopen_custan_ml(lua_State *L) {
+  luaL_requiref(L, "custan.core.frame", luaopen_custan_frame, 0); /* column metatables */
+  lua_pop(L, 1);
   luaL_newmetatable(L, BOOSTER_MT);
   luaL_newlib(L, booster_methods);
   lua_setfield(L, -2, "__index");

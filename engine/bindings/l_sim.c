@@ -77,9 +77,9 @@ static int l_draw(lua_State *L) {
   luaL_argcheck(L, n >= 0, 2, "must be >= 0");
   uint64_t seed = (uint64_t)luaL_checkinteger(L, 3), stream = (uint64_t)luaL_optinteger(L, 4, 0);
   int threads = (int)luaL_optinteger(L, 5, 0);
+  l_column_box *box = l_newcolumn(L); /* before read_dist allocates */
   cu_dist d;
   read_dist(L, 1, &d);
-  l_column_box *box = l_newcolumn(L);
   if (!(box->c = cu_column_new(CU_F64, (size_t)n, NULL))) {
     cu_dist_free(&d);
     return luaL_error(L, "out of memory");
@@ -88,27 +88,32 @@ static int l_draw(lua_State *L) {
   int st = cu_dist_fill(&d, seed, stream, box->c->data, (size_t)n, threads, &e);
   cu_dist_free(&d);
   if (st) return l_raise(L, &e);
+  lua_settop(L, 6); /* the column, above read_dist's buffers */
   return 1;
 }
 
 /* describe(dist, [q...]) -> mean, variance, {quantiles} */
 static int l_describe(lua_State *L) {
   int top = lua_gettop(L);
-  cu_dist d;
-  read_dist(L, 1, &d);
-  lua_pushnumber(L, cu_dist_mean(&d));
-  lua_pushnumber(L, cu_dist_variance(&d));
-  lua_createtable(L, top - 1, 0);
+  /* every argument is checked before read_dist allocates: nothing may
+   * raise while C owns memory */
   for (int i = 2; i <= top; i++) {
     double q = luaL_checknumber(L, i);
-    if (!(q > 0 && q < 1)) {
-      cu_dist_free(&d);
-      return luaL_error(L, "quantile %g: must be between 0 and 1", q);
-    }
-    lua_pushnumber(L, cu_dist_quantile(&d, q));
-    lua_rawseti(L, -2, i - 1);
+    if (!(q > 0 && q < 1)) return luaL_error(L, "quantile %g: must be between 0 and 1", q);
   }
+  lua_createtable(L, top - 1, 0);
+  lua_checkstack(L, 4);
+  cu_dist d;
+  read_dist(L, 1, &d);
+  for (int i = 2; i <= top; i++) {
+    lua_pushnumber(L, cu_dist_quantile(&d, lua_tonumber(L, i)));
+    lua_rawseti(L, top + 1, i - 1);
+  }
+  double mean = cu_dist_mean(&d), variance = cu_dist_variance(&d);
   cu_dist_free(&d);
+  lua_pushnumber(L, mean);
+  lua_pushnumber(L, variance);
+  lua_pushvalue(L, top + 1);
   return 3;
 }
 
@@ -304,6 +309,10 @@ static const luaL_Reg module_fns[] = {{"draw", l_draw},
                                       {NULL, NULL}};
 
 int luaopen_custan_sim(lua_State *L) {
+  /* the columns this module returns need their metatable even when no one
+   * required custan.core.frame first */
+  luaL_requiref(L, "custan.core.frame", luaopen_custan_frame, 0);
+  lua_pop(L, 1);
   luaL_newlib(L, module_fns);
   return 1;
 }

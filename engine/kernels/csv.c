@@ -260,11 +260,39 @@ static void *parse_piece(void *arg) {
   return NULL;
 }
 
+/* libcsv grows a field's buffer by a fixed 128 bytes per call, so a long
+ * field costs a realloc every 128 bytes (quadratic where realloc copies, as
+ * under AddressSanitizer).  These keep the buffer's capacity in a header
+ * and grow it geometrically; libcsv's small steps then cost nothing. */
+#define FIELD_HDR 16 /* keeps the buffer max_align_t aligned */
+static void *field_realloc(void *p, size_t size) {
+  size_t *h = p ? (size_t *)((char *)p - FIELD_HDR) : NULL;
+  if (h && h[0] >= size) return p;
+  size_t cap = h ? h[0] * 2 : 256;
+  if (cap < size) cap = size;
+  if (cap > SIZE_MAX - FIELD_HDR) return NULL;
+  size_t *n = realloc(h, cap + FIELD_HDR);
+  if (!n) return NULL;
+  n[0] = cap;
+  return (char *)n + FIELD_HDR;
+}
+static void field_free(void *p) {
+  if (p) free((char *)p - FIELD_HDR);
+}
+
+/* csv_init with the growth above; 0 ok. */
+static int parser_init(struct csv_parser *p, unsigned char options) {
+  if (csv_init(p, options)) return -1;
+  csv_set_realloc_func(p, field_realloc);
+  csv_set_free_func(p, field_free);
+  return 0;
+}
+
 static int tctx_init(tctx *t, reader *rd, int id, size_t cap) {
   memset(t, 0, sizeof *t);
   t->rd = rd;
   t->id = id;
-  if (csv_init(&t->p, CSV_APPEND_NULL)) return -1;
+  if (parser_init(&t->p, CSV_APPEND_NULL)) return -1;
   t->p_ok = 1;
   csv_set_delim(&t->p, (unsigned char)rd->delim);
   csv_set_quote(&t->p, (unsigned char)rd->quote);
@@ -312,7 +340,7 @@ static int tctx_new_parser(tctx *t) {
   reader *rd = t->rd;
   if (t->p_ok) csv_free(&t->p);
   t->p_ok = 0;
-  if (csv_init(&t->p, CSV_APPEND_NULL)) return -1;
+  if (parser_init(&t->p, CSV_APPEND_NULL)) return -1;
   t->p_ok = 1;
   csv_set_delim(&t->p, (unsigned char)rd->delim);
   csv_set_quote(&t->p, (unsigned char)rd->quote);
@@ -513,7 +541,7 @@ static void locate_lines(const reader *rd, const size_t *recs, size_t n, long *l
   gzFile fh = gzopen(rd->path, "rb");
   if (!fh) return;
   struct csv_parser p;
-  if (csv_init(&p, 0)) {
+  if (parser_init(&p, 0)) {
     gzclose(fh);
     return;
   }
@@ -693,7 +721,7 @@ static int infer_types(reader *rd, const char *s, size_t n, cu_err *e) {
     cand[c] = C_BOOL | C_I64 | C_F64 | C_ISO | C_MDY | C_DMY | C_YMD8;
   infer_ctx ic = {rd, cand, seen, 0};
   struct csv_parser p;
-  if (csv_init(&p, CSV_APPEND_NULL) == 0) {
+  if (parser_init(&p, CSV_APPEND_NULL) == 0) {
     csv_set_delim(&p, (unsigned char)rd->delim);
     csv_set_quote(&p, (unsigned char)rd->quote);
     csv_parse(&p, s, n, infer_field, infer_row, &ic);
@@ -1126,7 +1154,7 @@ int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o, cu_cs
   if (!o->no_header) {
     struct csv_parser p;
     nc.whitespace = o->whitespace;
-    if (csv_init(&p, CSV_APPEND_NULL)) {
+    if (parser_init(&p, CSV_APPEND_NULL)) {
       st = cu_err_set(e, CU_ENOMEM, "out of memory");
       goto done;
     }
@@ -1159,7 +1187,7 @@ int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o, cu_cs
     struct csv_parser p;
     names_ctx first = {0};
     first.whitespace = o->whitespace;
-    if (!csv_init(&p, CSV_APPEND_NULL)) {
+    if (!parser_init(&p, CSV_APPEND_NULL)) {
       csv_set_delim(&p, (unsigned char)rd.delim);
       csv_set_quote(&p, (unsigned char)rd.quote);
       csv_parse(&p, head + off, hend - off, names_field, names_row, &first);

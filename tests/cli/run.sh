@@ -104,6 +104,13 @@ print(table.concat(h, ',')) print(table.concat(v, ','))" > "$work/cols100k.csv"
 expect "100,000 columns read in seconds" 0 "100000" -- \
   timeout 20 "$custan" -e "print(require('custan').read_csv('$work/cols100k.csv'):ncols())"
 
+# --- bindings (architecture issue) -----------------------------------------
+expect "custan.sim alone: columns have their metatable" 0 "true" -- "$custan" run "$fx/sim_alone.lua"
+# describe() raised on a bad quantile while C held the distribution's table
+# (LeakSanitizer: 24 bytes); this fails under the sanitizer build if it leaks.
+expect "describe: no leak on a bad argument" 0 "false" -- \
+  "$custan" -e 'print((pcall(require("custan.core.sim").describe, require("custan.sim").discrete({1, 2, 3}), "x")))'
+
 # --- time zones (architecture issue) ---------------------------------------
 # clv.lua turned the holdout start into a calibration end through local
 # os.time: under Pacific/Kiritimati r was 0.2390, under UTC 0.2426.  Dates
