@@ -7,10 +7,10 @@
 -- The file streams from disk (memory grows with customers, not rows).  The
 -- summary fields follow lifetimes' summary_data_from_transaction_data; the
 -- scores are quantile scores 1..5; the segments come from a Lua rule file.
+-- The work is custan.analysis.rfm; the report is custan.report.rfm.
 
-local rfm = require "custan.rfm"
+local analysis = require "custan.analysis.rfm"
 local cli = require "custan.cli"
-local util = require "custan.util"
 
 local p = cli.parser("rfm.lua",
   "Summarise a transaction log per customer (frequency, recency, T, monetary value, " ..
@@ -32,80 +32,14 @@ p:option("--calibration-end", "Split: calibration up to this date, holdout after
 p:option("--rules", "Segment rule file (default: lua/custan/segments/rfm.lua).")
 p:option("--top", "Customers listed by revenue.", "5"):convert(math.tointeger)
 local args = cli.parse(p, arg)
-local say = cli.printer(args)
 
 local options = cli.transaction_options(args)
 options.period = args.period
-options.unit = args.unit or args.period
+options.unit = args.unit
 options["end"] = cli.check_date(args["end"], "--end")
 options.calibration_end = cli.check_date(args.calibration_end, "--calibration-end")
-options.encoding = cli.encoding(args)
-options.read = cli.csv_options(args, nil, args.date)
+options.rules = args.rules
+options.top = args.top
 
-local rules = args.rules and rfm.load_rules(args.rules) or rfm.default_rules()
 cli.progress(args, "reading " .. args.input)
-local customers, info = rfm.summary_file(args.input, options)
-if customers:nrows() == 0 then
-  cli.fail(string.format("%s: no purchases to summarise (%d rows read, %d without customer or " ..
-    "date, %d after the end)", args.input, info.rows, info.skipped, info.excluded))
-end
-rfm.score(customers)
-local _, notes = rfm.segment(customers, rules)
-local segments = rfm.segment_table(customers, rules)
-
-local result = {
-  input = args.input,
-  rows = info.rows,
-  purchase_rows = info.purchase_rows,
-  rows_without_customer_or_date = info.skipped,
-  rows_after_end = info.excluded,
-  rows_ignored = info.ignored,
-  skipped_bad_rows = info.read.skipped,
-  observation_end = info.end_day,
-  period = args.period,
-  unit = options.unit,
-  customers = customers:nrows(),
-  total_frequency = customers.frequency:sum(),
-  revenue = customers.revenue:sum(),
-  rules = args.rules or "custan.segments.rfm",
-  segments = segments:to_rows(),
-  notes = notes,
-}
-
-say(string.format("%s: %s customers from %s purchase rows (of %s), observation end %s",
-  args.input, util.commas(customers:nrows()), util.commas(info.purchase_rows),
-  util.commas(info.rows), info.end_day))
-say(string.format("periods of a %s, recency and T in %ss; revenue %s",
-  args.period, options.unit, util.commas(string.format("%.2f", result.revenue))))
-if info.read.skipped > 0 then
-  say(string.format("skipped %d bad rows (first at line %d)", info.read.skipped,
-    info.read.skipped_lines[1]))
-end
-say("")
-say(string.format("%-20s %9s %7s %15s %7s  %4s %4s %4s", "segment", "customers", "share",
-  "revenue", "share", "R", "F", "M"))
-for _, s in ipairs(result.segments) do
-  say(string.format("%-20s %9s %6.1f%% %15s %6.1f%%  %4.1f %4.1f %4.1f", s.segment,
-    util.commas(s.customers), 100 * s.customer_share, util.commas(string.format("%.2f", s.revenue)),
-    100 * s.revenue_share, s.mean_R, s.mean_F, s.mean_M))
-end
-say("")
-say("recommended actions")
-for _, s in ipairs(result.segments) do say(string.format("  %-20s %s", s.segment, s.action)) end
-for _, note in ipairs(notes) do say("note: " .. note) end
-if args.top > 0 then
-  say("")
-  say(string.format("top %d customers by revenue", args.top))
-  local top = customers:sort("revenue", {desc = true}):head(args.top)
-  for _, c in ipairs(top:to_rows()) do
-    say(string.format("  %-12s %12s  orders %4d  last %s  RFM %s  %s", tostring(c.customer),
-      util.commas(string.format("%.2f", c.revenue)), c.orders, c.last_purchase:sub(1, 10),
-      c.RFM, c.segment))
-  end
-end
-
-local out = cli.output_dir(args)
-if out then
-  cli.write_results(out, {{"customers.csv", customers}, {"segments.csv", segments}}, result, say)
-end
-cli.print_json(args, result)
+cli.finish(args, cli.try(analysis.run, args.input, options))

@@ -4,6 +4,7 @@
 #include "host.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <gsl/gsl_version.h>
 #include <lauxlib.h>
 #include <limits.h>
@@ -101,8 +102,33 @@ static int l_host_isatty(lua_State *L) {
   return 1;
 }
 
+/* exchange(a, b): swaps two paths in one step (renameat2 with
+ * RENAME_EXCHANGE), so a reader sees the old folder or the new one, never
+ * neither.  Returns true, or nil, message, errno (EINVAL or ENOSYS where the
+ * file system cannot; the caller then renames twice). */
+static int l_host_exchange(lua_State *L) {
+  const char *a = luaL_checkstring(L, 1), *b = luaL_checkstring(L, 2);
+  if (renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE) == 0) {
+    lua_pushboolean(L, 1);
+    return 1;
+  }
+  int err = errno;
+  luaL_pushfail(L);
+  lua_pushfstring(L, "%s: %s", b, strerror(err));
+  lua_pushinteger(L, err);
+  return 3;
+}
+
+/* pid(): this process's id, for names of temporary folders and locks. */
+static int l_host_pid(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)getpid());
+  return 1;
+}
+
 static int luaopen_custan_host(lua_State *L) {
-  static const luaL_Reg fns[] = {{"interrupted", l_host_interrupted},
+  static const luaL_Reg fns[] = {{"exchange", l_host_exchange},
+                                 {"pid", l_host_pid},
+                                 {"interrupted", l_host_interrupted},
                                  {"isatty", l_host_isatty},
                                  {"now", l_host_now},
                                  {NULL, NULL}};

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -1395,6 +1396,12 @@ int cu_csv_write(const char *path, const cu_frame *f, const cu_csv_write_options
     free(tmp);
     return cu_err_set(e, CU_EIO, "%s: cannot write: %s", path, strerror(err));
   }
+  /* mkstemp makes the file 0600; give it the mode any new file gets (0666
+   * less the umask), as the JSON files written through fopen have.  umask
+   * can only be read by setting it: no custan thread creates files. */
+  mode_t um = umask(0);
+  umask(um);
+  (void)fchmod(fd, 0666 & ~um); /* a failure leaves 0600: not worth failing the write */
   out_stream s = {0};
   s.cap = 1 << 20;
   s.buf = malloc(s.cap);

@@ -8,6 +8,7 @@ local util = require "custan.util"
 local json = require "custan.json"
 local host = require "custan.core.host"
 local date = require "custan.date"
+local transactions = require "custan.data.transactions"
 
 local M = {}
 
@@ -31,7 +32,8 @@ function M.add_common(p, options)
   elseif not options.optional_input then
     input:count(1)
   end
-  p:option("-o --output", "Directory for the result files (CSV and JSON).")
+  p:option("-o --output", "Folder for the result files (CSV and JSON), written as one set.")
+  p:flag("--force", "Write into an --output folder that holds files custan did not write.")
   p:flag("--json", "Print one JSON result document on stdout instead of tables.")
   p:option("--seed", "Seed for anything random.", "1"):convert(tonumber)
   p:flag("-q --quiet", "Print nothing but errors.")
@@ -45,24 +47,46 @@ function M.add_common(p, options)
   return p
 end
 
---- Adds the transaction column flags (defaults: the Online Retail export).
+--- Adds the transaction column flags.  Their defaults come from --preset
+-- (Online Retail's names unless another is chosen), so the same flags
+-- mean the same thing in every script.
 function M.add_transaction_columns(p)
-  p:option("--customer", "Customer id column.", "CustomerID")
-  p:option("--date", "Order date column.", "InvoiceDate")
+  local d = transactions.defaults
+  p:option("--preset", "Column layout: online_retail (default), online_retail_ii or cdnow.")
+    :choices{"online_retail", "online_retail_ii", "cdnow"}
+  p:option("--customer", "Customer id column (default: " .. d.customer .. ").")
+  p:option("--date", "Order date column (default: " .. d.date .. ").")
   p:option("--amount", "Line amount column (instead of --quantity x --price).")
-  p:option("--quantity", "Quantity column.", "Quantity")
-  p:option("--price", "Unit price column.", "UnitPrice")
-  p:option("--order", "Order id column (used when the file has it).", "InvoiceNo")
-  p:option("--product", "Product id column (used when the file has it).", "StockCode")
-  p:option("--cancel-prefix", "Order ids starting with this are cancellations.", "C")
+  p:option("--quantity", "Quantity column (default: " .. d.quantity .. ").")
+  p:option("--price", "Unit price column (default: " .. d.price .. ").")
+  p:option("--order", "Order id column, used when the file has it (default: " .. d.order .. ").")
+  p:option("--product", "Product id column, used when the file has it (default: " ..
+    d.product .. ").")
+  p:option("--country", "Country column, used when the file has it (default: " ..
+    d.country .. ").")
+  p:option("--cancel-prefix", "Order ids starting with this are cancellations (default: C).")
+  p:option("--returns", "Revenue gross of cancellations (default) or also net of them.")
+    :choices{"gross", "net"}
   return p
 end
 
---- The transaction column options for custan.rfm and custan.cohort.
+--- The reader's options (custan.data.transactions) from parsed flags:
+-- the preset, every column flag given, and the reading flags.
 function M.transaction_options(args)
-  return {customer = args.customer, date = args.date, amount = args.amount,
-          quantity = args.quantity, price = (not args.amount) and args.price or nil,
-          order = args.order, product = args.product, cancel_prefix = args.cancel_prefix}
+  local o = {preset = args.preset, customer = args.customer, date = args.date,
+             amount = args.amount, quantity = args.quantity, price = args.price,
+             order = args.order, product = args.product, country = args.country,
+             cancel_prefix = args.cancel_prefix, returns = args.returns,
+             date_format = args.date_format, encoding = M.encoding(args),
+             skip_bad_rows = args.skip_bad_rows or nil, delimiter = args.delimiter}
+  if args.no_header then
+    if not args.columns then M.usage_error("--no-header needs --columns to name the columns") end
+    o.header = false
+  end
+  if args.columns then o.names = util.split(args.columns) end
+  local ok, merged = pcall(transactions.options, o)
+  if not ok then M.usage_error(merged) end
+  return merged
 end
 
 --- Writes a script's result tables and summary.json into `out`, then says
@@ -81,6 +105,42 @@ function M.write_results(out, files, result, say)
   say("")
   say(string.format("wrote %ssummary.json in %s",
     #written > 0 and table.concat(written, ", ") .. " and " or "", out))
+end
+
+--- A message without the location of custan's own Lua code in it (users
+-- see "custan: FILE: what is wrong", not the library line that noticed).
+function M.clean_message(message)
+  message = tostring(message)
+  return (message:gsub("^[^\n]-/lua/custan/[%w_/]+%.lua:%d+: ", ""))
+end
+
+--- Calls fn(...); on an error prints it as "custan: message" and exits 1.
+function M.try(fn, ...)
+  local results = table.pack(pcall(fn, ...))
+  if not results[1] then M.fail(M.clean_message(results[2])) end
+  return table.unpack(results, 2, results.n)
+end
+
+--- Renders a result document as the common flags ask: the terminal
+-- report (unless --quiet or --json), the --output folder, the --json
+-- document on stdout.
+function M.finish(args, doc)
+  local report = require "custan.report"
+  if not args.quiet and not args.json then M.try(report.render, doc, "terminal") end
+  if args.output then
+    local names = M.try(report.render, doc, "files", {dir = args.output, force = args.force})
+    if not args.quiet and not args.json then
+      M.try(report.render, {kind = "lines", lines = {"", string.format("wrote %s in %s",
+        M.and_list(names), args.output)}}, "terminal")
+    end
+  end
+  if args.json then M.try(report.render, doc, "json") end
+end
+
+--- "a, b and c"
+function M.and_list(items)
+  if #items <= 1 then return items[1] or "nothing" end
+  return table.concat(items, ", ", 1, #items - 1) .. " and " .. items[#items]
 end
 
 --- Prints the result document when --json was given.

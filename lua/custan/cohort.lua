@@ -5,34 +5,28 @@
 -- @module custan.cohort
 
 local custan = require "custan"
-local rfm = require "custan.rfm"
+local transactions = require "custan.data.transactions"
 
 local M = {}
 
 --- The purchase rows of a transaction frame, as a frame with the
 -- columns customer, date, amount and, where the file has them, order,
 -- product and country.  Purchases and cancellations are told apart by the
--- same rules as custan.rfm (see rfm.transaction_columns); rows without a
+-- same rule as every script (custan.data.transactions); rows without a
 -- customer are kept (they count in revenue and orders, not in customers).
 -- @tparam frame tx
 -- @tparam[opt] table options column names and rules, as custan.rfm
 function M.purchases(tx, options)
-  local o = {}
-  for k, v in pairs(rfm.defaults) do o[k] = v end
-  for k, v in pairs(options or {}) do o[k] = v end
-  local c = rfm.transaction_columns(tx, o)
+  local o = transactions.options(options)
+  local c = transactions.columns(tx, o)
   local cols, order = {customer = c.customer, date = c.date, amount = c.amount},
     {"customer", "date", "amount"}
-  if c.order then cols.order, order[#order + 1] = c.order, "order" end
-  if c.product then cols.product, order[#order + 1] = c.product, "product" end
-  if o.country and tx:has(o.country) then
-    cols.country, order[#order + 1] = tx:col(o.country), "country"
+  for _, role in ipairs{"order", "product", "country"} do
+    if c[role] then cols[role], order[#order + 1] = c[role], role end
   end
-  local p = custan.frame(cols, order)
-  local keep = ~c.cancelled
-  if c.purchase then keep = c.purchase end
-  if o["end"] then keep = keep & c.date:le(o["end"] .. " 23:59:59") end
-  return p:filter(keep)
+  local keep = c.purchase
+  if o["end"] then keep = keep & c.date:le(o["end"]:sub(1, 10) .. " 23:59:59") end
+  return custan.frame(cols, order):filter(keep)
 end
 
 local function month_index(ts)

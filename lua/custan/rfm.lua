@@ -7,72 +7,18 @@
 local core = require "custan.core.rfm"
 local custan = require "custan"
 local util = require "custan.util"
+local transactions = require "custan.data.transactions"
 
 local M = {}
 
---- Column names of the Online Retail export, the defaults everywhere.
-M.defaults = {
-  customer = "CustomerID", date = "InvoiceDate", quantity = "Quantity", price = "UnitPrice",
-  order = "InvoiceNo", product = "StockCode", country = "Country", cancel_prefix = "C",
-}
+--- Column names of the Online Retail export, the defaults everywhere
+-- (custan.data.transactions owns them; kept here for rule files that read them).
+M.defaults = transactions.defaults
 
-local function merged(options)
-  local o = {}
-  for k, v in pairs(M.defaults) do o[k] = v end
-  for k, v in pairs(options or {}) do o[k] = v end
-  return o
-end
-
---- The transaction columns a summary needs, with the default rules:
--- a row is cancelled when its order id starts with `cancel_prefix` (Online
--- Retail's "C536379") or its quantity (without quantity, its amount) is
--- negative; it is a purchase when it is not cancelled and its quantity,
--- if known, is positive.  Replace `options.cancelled(t, o)` or
--- `options.purchase(t, o, cancelled)` to change that.
--- @return a table with customer, date, amount, order, product, cancelled, purchase
+--- The transaction columns a summary needs, by the one purchase rule
+-- (see custan.data.transactions.columns).
 function M.transaction_columns(t, o)
-  local function col(name, what, required)
-    if name and t:has(name) then return t:col(name) end
-    if required then
-      error(string.format("no %s column '%s' (columns: %s)", what, tostring(name),
-        table.concat(t:names(), ", ")), 0)
-    end
-  end
-  local c = {
-    customer = col(o.customer, "customer", true),
-    date = col(o.date, "date", true),
-    order = col(o.order, "order"),
-    product = col(o.product, "product"),
-  }
-  local quantity = o.quantity and t:has(o.quantity) and t:col(o.quantity) or nil
-  if o.amount then
-    c.amount = col(o.amount, "amount", true)
-  elseif quantity and o.price and t:has(o.price) then
-    c.amount = quantity * t:col(o.price)
-  else
-    error(string.format("give --amount, or --quantity and --price (columns: %s)",
-      table.concat(t:names(), ", ")), 0)
-  end
-  if c.date:type() ~= "timestamp" then
-    error(string.format("the date column '%s' holds %s values, not dates (give --date-format)",
-      o.date, c.date:type()), 0)
-  end
-  if o.cancelled then
-    c.cancelled = o.cancelled(t, o)
-  else
-    local sign = quantity or c.amount
-    c.cancelled = sign:lt(0)
-    if c.order and c.order:type() == "string" and o.cancel_prefix and o.cancel_prefix ~= "" then
-      c.cancelled = c.cancelled | c.order:startswith(o.cancel_prefix)
-    end
-    c.cancelled = c.cancelled:fill(false)
-  end
-  if o.purchase then
-    c.purchase = o.purchase(t, o, c.cancelled)
-  elseif quantity then
-    c.purchase = ~c.cancelled & quantity:gt(0):fill(false)
-  end
-  return c
+  return transactions.columns(t, transactions.options(o))
 end
 
 local function new_accumulator(o)
@@ -81,8 +27,7 @@ local function new_accumulator(o)
                   memory_mb = o.memory_mb, activity_days = o.activity_days}
 end
 
-local function add(acc, t, o)
-  local c = M.transaction_columns(t, o)
+local function add(acc, c)
   acc:add(c.customer, c.date, c.amount, c.order, c.product, c.cancelled, c.purchase)
 end
 
@@ -100,75 +45,27 @@ end
 -- @return customers frame, info (`rows`, `skipped`, `excluded`, `ignored`,
 --   `purchase_rows`, `end`)
 function M.summary(tx, options)
-  local o = merged(options)
+  local o = transactions.options(options)
   local acc <close> = new_accumulator(o)
-  add(acc, tx, o)
+  add(acc, transactions.columns(tx, o))
   return acc:result()
 end
 
---- The reading options a summary of a file needs: only the columns it
--- uses, with the types it relies on declared.
-function M.read_options(options, base)
-  local o = merged(options)
-  local r = {}
-  for k, v in pairs(base or {}) do r[k] = v end
-  local types = {}
-  for k, v in pairs(r.types or {}) do types[k] = v end
-  types[o.date] = types[o.date] or "timestamp"
-  if o.order then types[o.order] = types[o.order] or "string" end
-  if o.product then types[o.product] = types[o.product] or "string" end
-  types[o.customer] = types[o.customer] or "string"
-  for _, k in ipairs{"amount", "quantity", "price"} do
-    if o[k] then types[o[k]] = types[o[k]] or "float64" end
-  end
-  r.types = types
-  return r
-end
-
 --- Summarises a file while it streams from disk: memory grows with the
--- customers, not the rows.  Columns the options do not name are skipped.
+-- customers, not the rows.  Only the columns the summary uses are read
+-- (custan.data.transactions).
 -- @tparam string path
--- @tparam[opt] table options as summary, plus `read` (read_csv options)
---   and `encoding` ("latin-1", "cp1252")
--- @return customers frame, info (with `read`, the reader's info)
+-- @tparam[opt] table options as summary, plus the reader's (`preset`,
+--   `date_format`, `encoding`, `skip_bad_rows`, `delimiter`, `header`,
+--   `names`, `read`)
+-- @return customers frame, info (with `read`, the reader's info:
+--   rows, skipped_bad_rows, skipped_lines)
 function M.summary_file(path, options)
-  local o = merged(options)
-  local read = M.read_options(o, o.read)
-  -- read only the columns the summary uses (order, product and quantity
-  -- are used when the file has them)
-  local have = {}
-  for _, name in ipairs(custan.csv_columns(path, read)) do have[name] = true end
-  local wanted = {o.customer, o.date}
-  if o.amount then wanted[#wanted + 1] = o.amount else wanted[#wanted + 1] = o.price end
-  for _, k in ipairs{"quantity", "order", "product"} do
-    if o[k] and have[o[k]] then wanted[#wanted + 1] = o[k] end
-  end
-  for _, name in ipairs(wanted) do
-    if not have[name] then
-      error(string.format("%s: no column named '%s' (columns: %s)", path, name,
-        table.concat(custan.csv_columns(path, read), ", ")), 0)
-    end
-  end
-  local keep = {}
-  for _, name in ipairs(wanted) do keep[name] = true end
-  for name in pairs(read.types) do
-    if not keep[name] then read.types[name] = nil end
-  end
-  read.columns = wanted
-  if not have[o.order or ""] then o.order = nil end
-  if not have[o.product or ""] then o.product = nil end
-  if not have[o.quantity or ""] then o.quantity = nil end
+  local o = transactions.options(options)
   local acc <close> = new_accumulator(o)
-  local info = custan.read_csv_chunks(path, read, function(chunk)
-    if o.encoding then
-      for _, name in ipairs(chunk:names()) do
-        if chunk:col(name):type() == "string" then chunk[name] = chunk:col(name):transcode(o.encoding) end
-      end
-    end
-    add(acc, chunk, o)
-  end)
+  local rinfo = transactions.each_chunk(path, o, function(c) add(acc, c) end)
   local customers, sinfo = acc:result()
-  sinfo.read = info
+  sinfo.read = rinfo
   return customers, sinfo
 end
 

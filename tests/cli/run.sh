@@ -146,7 +146,7 @@ expect "summary empty file" 1 "empty.csv: the file is empty" -- "$custan" run su
 expect "summary ragged" 1 "custan: $fx/ragged.csv:3: expected 3 fields, found 2" -- "$custan" run summary.lua --input "$fx/ragged.csv"
 expect "summary unterminated quote" 1 "unterminated.csv:3: unterminated quoted field" -- "$custan" run summary.lua --input "$fx/unterminated.csv"
 expect "summary binary" 1 "binary.csv:3: binary data" -- "$custan" run summary.lua --input "$fx/binary.csv"
-expect "summary skip bad rows" 0 "skipped 1 bad rows (first at line 3)" -- "$custan" run summary.lua --input "$fx/ragged.csv" --skip-bad-rows
+expect "summary skip bad rows" 0 "skipped 1 bad row (first at line 3)" -- "$custan" run summary.lua --input "$fx/ragged.csv" --skip-bad-rows
 expect "summary orders" 0 "4 rows x 4 columns" -- "$custan" run summary.lua --input "$fx/orders.csv" --date date --amount amount --order order --customer customer
 (cd "$work" && "$custan" run summary.lua --input "$fx/orders.csv" --json > a.json 2>&1; "$custan" run summary.lua --input "$fx/orders.csv" --json > b.json 2>&1)
 check "summary --json is valid JSON" "$custan" -e "require(\"cjson\").decode(io.open(\"$work/a.json\"):read(\"a\"))"
@@ -172,7 +172,7 @@ expect "rfm bad rules file" 1 "custan: rules $fx/syntax_error.lua:3:" -- "$custa
 expect "rfm bad period" 2 "error: argument for option '--period' must be one of" -- "$custan" run rfm.lua --input "$retail" --period year
 expect "rfm bad end date" 2 "--end expects a date as YYYY-MM-DD, got 'soon'" -- "$custan" run rfm.lua --input "$retail" --end soon
 expect "rfm --no-header without --columns" 2 "--no-header needs --columns" -- "$custan" run rfm.lua --input "$fx/orders.csv" --no-header
-expect "rfm missing column" 1 "no column named 'client'" -- "$custan" run rfm.lua --input "$fx/orders.csv" --customer client --date date --amount amount
+expect "rfm missing column" 1 "orders.csv: no customer column 'client' (columns: " -- "$custan" run rfm.lua --input "$fx/orders.csv" --customer client --date date --amount amount
 expect "rfm small file" 0 "3 customers from 4 purchase rows" -- "$custan" run rfm.lua --input "$fx/orders.csv" --customer customer --date date --amount amount --order order
 expect "rfm CDNOW flags" 0 "2,357 customers" -- "$custan" run rfm.lua --input "$root/examples/data/cdnow_sample.txt" --delimiter whitespace --no-header --columns master,id,date,cds,amount --customer id --date date --amount amount --date-format %Y%m%d --unit week --end 1997-09-30
 (cd "$work" && "$custan" run rfm.lua --input "$retail" --json > r1.json 2>&1; "$custan" run rfm.lua --input "$retail" --json > r2.json 2>&1)
@@ -181,7 +181,7 @@ check "rfm --json is valid" "$custan" -e "assert(require('cjson').decode(io.open
 
 # --- prepared script: cohort.lua -------------------------------------------
 expect "cohort --help" 0 "Usage: cohort.lua" -- "$custan" run cohort.lua --help
-expect "cohort on Online Retail" 0 "2010-12     885   37%   32%   38%" -- "$custan" run cohort.lua --input "$retail"
+expect "cohort on Online Retail" 0 "2010-12   885  37%  32%  38%" -- "$custan" run cohort.lua --input "$retail"
 expect "cohort --output" 0 "wrote cohorts.csv" -- "$custan" run cohort.lua --input "$retail" --output "$work/cohort"
 check "cohort files" test -s "$work/cohort/cohorts.csv" -a -s "$work/cohort/lorenz.csv" -a -s "$work/cohort/abc.csv" -a -s "$work/cohort/monthly.csv" -a -s "$work/cohort/summary.json"
 expect "cohort bad --abc" 2 "--abc needs two limits" -- "$custan" run cohort.lua --input "$retail" --abc 0.9,0.5

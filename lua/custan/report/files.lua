@@ -1,0 +1,166 @@
+--- A result's files, written as one set: all of them or none.
+--
+-- The set is written into a new folder beside the output folder, then
+-- swapped in (one renameat2 exchange where the file system allows it,
+-- else two renames), and the old set is removed.  A run that is
+-- interrupted or fails leaves the old folder as it was.  A manifest
+-- (`.custan-manifest.json`) names the files custan wrote; a folder holding
+-- anything else is refused unless `force` (then the files are written one
+-- by one into it, each whole, and nothing else there is touched).
+-- @module custan.report.files
+
+local lfs = require "lfs"
+local host = require "custan.core.host"
+local json = require "custan.json"
+local util = require "custan.util"
+
+local M = {}
+
+M.MANIFEST = ".custan-manifest.json"
+
+local function entries(dir)
+  local out = {}
+  for name in lfs.dir(dir) do
+    if name ~= "." and name ~= ".." then out[#out + 1] = name end
+  end
+  table.sort(out)
+  return out
+end
+
+--- Removes a folder custan made and everything in it.
+local function remove_tree(path)
+  if lfs.attributes(path, "mode") ~= "directory" then
+    os.remove(path)
+    return
+  end
+  for _, name in ipairs(entries(path)) do remove_tree(path .. "/" .. name) end
+  lfs.rmdir(path)
+end
+M.remove_tree = remove_tree
+
+--- The files in `dir` that its manifest does not name (all of them when
+-- it has none); nil when `dir` does not exist.
+function M.foreign_files(dir)
+  if lfs.attributes(dir, "mode") == nil then return nil end
+  local known = {[M.MANIFEST] = true}
+  local text = util.read_file(dir .. "/" .. M.MANIFEST)
+  if text then
+    local ok, manifest = pcall(json.decode, text)
+    if ok and type(manifest) == "table" then
+      for _, name in ipairs(manifest.files or {}) do known[name] = true end
+    end
+  end
+  local foreign = {}
+  for _, name in ipairs(entries(dir)) do
+    if not known[name] then foreign[#foreign + 1] = name end
+  end
+  return foreign
+end
+
+local function split_path(dir)
+  local trimmed = dir:gsub("/+$", "")
+  if trimmed == "" then trimmed = "/" end
+  local parent, base = trimmed:match("^(.*)/([^/]+)$")
+  if not parent then parent, base = ".", trimmed end
+  if parent == "" then parent = "/" end
+  return trimmed, parent, base
+end
+
+--- A new empty folder beside `dir`, named after it.
+local function new_sibling(parent, base, what)
+  for _ = 1, 100 do
+    local name = string.format("%s/.%s.%s-%d-%06d", parent, base, what, host.pid(),
+      math.random(0, 999999))
+    if lfs.mkdir(name) then return name end
+  end
+  error(string.format("%s: cannot create a temporary folder beside it", parent), 0)
+end
+
+-- Writes the tables, summary.json (when given) and extra files into dir.
+local function write_set(dir, tables, summary, extra)
+  local names = {}
+  for _, t in ipairs(tables) do
+    if t[2] then
+      t[2]:write_csv(dir .. "/" .. t[1])
+      names[#names + 1] = t[1]
+    end
+  end
+  for _, f in ipairs(extra or {}) do
+    local ok, err = util.write_file_atomic(dir .. "/" .. f[1], f[2])
+    if not ok then error(err, 0) end
+    names[#names + 1] = f[1]
+  end
+  if summary then
+    local ok, err = json.write(dir .. "/summary.json", summary)
+    if not ok then error(err, 0) end
+    names[#names + 1] = "summary.json"
+  end
+  local manifest = {files = setmetatable(names, json.array_mt), written_by = "custan " .. host.version}
+  local ok, err = json.write(dir .. "/" .. M.MANIFEST, manifest)
+  if not ok then error(err, 0) end
+  return names
+end
+
+--- Writes a result's files into `dir` as one set.
+-- @tparam string dir the output folder (created with its parents)
+-- @tparam table tables array of {file name, frame or nil}
+-- @tparam[opt] table summary written as summary.json
+-- @tparam[opt] table options `force` (write into a folder that holds other
+--   files), `extra` (array of {file name, text})
+-- @return array of the names written
+-- @raise "DIR: ..." when the folder cannot be written or holds other files
+function M.write(dir, tables, summary, options)
+  local o = options or {}
+  if type(dir) ~= "string" or dir == "" then error("report: files need a folder", 2) end
+  local path, parent, base = split_path(dir)
+  local ok, err = util.mkdir_p(parent)
+  if not ok then error(err, 0) end
+  local mode = lfs.attributes(path, "mode")
+  if mode and mode ~= "directory" then error(string.format("%s: exists and is not a folder", path), 0) end
+  local foreign = M.foreign_files(path)
+  if foreign and #foreign > 0 then
+    if not o.force then
+      local shown = {}
+      for i = 1, math.min(#foreign, 5) do shown[i] = foreign[i] end
+      error(string.format("%s: the folder holds files custan did not write (%s%s); " ..
+        "choose another folder, or give --force to write beside them", path,
+        table.concat(shown, ", "), #foreign > 5 and ", ..." or ""), 0)
+    end
+    return write_set(path, tables, summary, o.extra)
+  end
+  local fresh = new_sibling(parent, base, "new")
+  local written_ok, names = pcall(write_set, fresh, tables, summary, o.extra)
+  if not written_ok then
+    remove_tree(fresh)
+    error(names, 0)
+  end
+  if not mode then
+    local renamed, rerr = os.rename(fresh, path)
+    if not renamed then
+      remove_tree(fresh)
+      error(string.format("%s: cannot create: %s", path, rerr), 0)
+    end
+    return names
+  end
+  -- swap the new set in; the old one ends at `fresh` and is removed
+  if not host.exchange(fresh, path) then
+    local old = new_sibling(parent, base, "old")
+    lfs.rmdir(old)
+    local moved, merr = os.rename(path, old)
+    if not moved then
+      remove_tree(fresh)
+      error(string.format("%s: cannot replace: %s", path, merr), 0)
+    end
+    local renamed, rerr = os.rename(fresh, path)
+    if not renamed then
+      os.rename(old, path)
+      remove_tree(fresh)
+      error(string.format("%s: cannot replace: %s", path, rerr), 0)
+    end
+    fresh = old
+  end
+  remove_tree(fresh)
+  return names
+end
+
+return M
