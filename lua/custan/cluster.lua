@@ -1,7 +1,7 @@
 --- custan.cluster: segment customers with k-means or Gaussian mixtures.
 --
 --   local cluster = require "custan.cluster"
---   local m = cluster.fit(customers, {features = {"recency", "frequency", "monetary"},
+--   local m = cluster.fit(customers, {features = {"recency_days", "orders", "revenue"},
 --                                     method = "kmeans", k = 4, seed = 1})
 --   customers.cluster = m.labels
 --   print(m.inertia, m:metrics().silhouette)
@@ -14,6 +14,7 @@
 local core = require "custan.core.cluster"
 local custan = require "custan"
 local util = require "custan.util"
+local select = require "custan.models.select"
 
 local M = {}
 
@@ -151,7 +152,7 @@ function Model:centers_original()
 end
 
 local function features_of(o)
-  local f = o.features or {"recency", "frequency", "monetary"}
+  local f = o.features or {"recency_days", "orders", "revenue"}
   if type(f) == "string" then
     local list = {}
     for name in f:gmatch("[^,]+") do list[#list + 1] = name:match("^%s*(.-)%s*$") end
@@ -260,14 +261,12 @@ function M.sweep(frame, options)
     rows[#rows + 1] = row
     models[k] = m
   end
-  local best, reason = rows[1], nil
+  local best, reason
   if (o.method or "kmeans") == "gmm" then
-    for _, r in ipairs(rows) do if r.bic < best.bic then best = r end end
+    best = select.best(rows, {score = function(r) return r.bic end})
     reason = string.format("lowest BIC (%.1f) of k = %d..%d", best.bic, kmin, kmax)
   else
-    for _, r in ipairs(rows) do
-      if (r.silhouette or -2) > (best.silhouette or -2) then best = r end
-    end
+    best = select.best(rows, {score = function(r) return r.silhouette end, higher = true}) or rows[1]
     reason = string.format("highest silhouette (%.3f) of k = %d..%d", best.silhouette or 0 / 0,
       kmin, kmax)
   end
@@ -288,7 +287,7 @@ function M.profile(frame, options)
   local o = options or {}
   local features = features_of(o)
   local ccol = o.cluster or "cluster"
-  local revenue = o.revenue or (frame:has("monetary") and "monetary") or nil
+  local revenue = o.revenue or (frame:has("revenue") and "revenue") or nil
   local clv = o.clv or (frame:has("clv") and "clv") or nil
   local aggs = {{ccol, "size", as = "customers"}}
   for _, f in ipairs(features) do aggs[#aggs + 1] = {f, "mean", as = "mean_" .. f} end
@@ -313,12 +312,20 @@ function M.name_clusters(profile, rules, options)
   end
   local rows = profile:to_rows()
   local named = rules.name(rows, options or {})
-  local names, strategies, map = {}, {}, {}
+  if type(named) ~= "table" then
+    error(string.format("cluster rules: name() returned %s, not a table of names", type(named)), 0)
+  end
+  local names, strategies, map, seen = {}, {}, {}, {}
   for i, r in ipairs(rows) do
     local n = named[i]
     if type(n) ~= "table" or type(n.segment) ~= "string" then
-      error(string.format("cluster rules: no segment name for cluster %s", tostring(r.cluster)), 2)
+      error(string.format("cluster rules: no segment name for cluster %s", tostring(r.cluster)), 0)
     end
+    if seen[n.segment] then
+      error(string.format("cluster rules: clusters %s and %s are both named '%s'; names must " ..
+        "be distinct", tostring(seen[n.segment]), tostring(r.cluster), n.segment), 0)
+    end
+    seen[n.segment] = r.cluster
     names[i], strategies[i] = n.segment, n.strategy or ""
     map[r.cluster] = n.segment
   end

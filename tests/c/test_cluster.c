@@ -28,7 +28,7 @@ static double *load_rfm(size_t *pn) {
   CHECK(cu_csv_read(&f, CUSTAN_FIXTURES "/online_retail_rfm.csv", NULL, NULL, &e) == 0);
   if (!f) return NULL;
   size_t n = f->nrows, d = 3;
-  const char *names[3] = {"recency", "frequency", "monetary"};
+  const char *names[3] = {"recency_days", "orders", "revenue"};
   double *X = malloc(n * d * sizeof *X);
   for (size_t j = 0; j < d; j++) {
     const cu_column *c = f->cols[cu_frame_find(f, names[j])];

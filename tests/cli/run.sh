@@ -210,7 +210,7 @@ retail="$root/examples/data/online_retail.csv.gz"
 expect "segment --help" 0 "Usage: segment.lua" -- "$custan" run segment.lua --help
 expect "segment transactions" 0 "High-Value Loyal" -- "$custan" run segment.lua --input "$retail" --output "$work/seg"
 check "segment files" test -s "$work/seg/customers.csv" -a -s "$work/seg/segments.csv" -a -s "$work/seg/summary.json"
-check "segment customers.csv columns" grep -q "^customer,recency,frequency,monetary,cluster,segment,pc1,pc2$" "$work/seg/customers.csv"
+check "segment customers.csv columns" grep -q "^customer,recency_days,orders,revenue,cluster,cluster_segment,pc1,pc2$" "$work/seg/customers.csv"
 check "segment customers.csv has every customer" test "$(wc -l < "$work/seg/customers.csv")" -eq 4340
 expect "segment customer table" 0 "customer table" -- "$custan" run segment.lua --input "$fx/online_retail_rfm.csv" --k 3
 expect "segment k range" 0 "highest silhouette" -- "$custan" run segment.lua --input "$fx/online_retail_rfm.csv" --k-range 2..5
@@ -221,7 +221,7 @@ check "segment --json names the metrics" "$custan" -e "local d = require('cjson'
 expect "segment kmeans json has inertia" 0 '"inertia"' -- "$custan" run segment.lua --input "$fx/online_retail_rfm.csv" --json --quiet
 expect "segment bad k range" 2 "--k-range must look like 2..10" -- "$custan" run segment.lua --input "$fx/online_retail_rfm.csv" --k-range 5..2
 expect "segment k and range" 2 "give --k or --k-range, not both" -- "$custan" run segment.lua --input "$fx/online_retail_rfm.csv" --k 3 --k-range 2..4
-expect "segment unknown feature" 1 "no column nope to cluster on" -- "$custan" run segment.lua --input "$fx/online_retail_rfm.csv" --features recency,nope
+expect "segment unknown feature" 1 "no column nope to cluster on" -- "$custan" run segment.lua --input "$fx/online_retail_rfm.csv" --features recency_days,nope
 expect "segment too many segments" 1 "customers cannot make 9 segments" -- "$custan" run segment.lua --input "$fx/orders.csv" --customer customer --date date --amount amount --k 9
 printf 'id,a,b\n1,1,2\n2,,3\n3,4,5\n4,5,5\n' > "$work/gap.csv"
 expect "segment missing value" 1 "feature 'a', row 2: missing value" -- "$custan" run segment.lua --input "$work/gap.csv" --features a,b --k 2
@@ -231,6 +231,38 @@ expect "segment negative without log" 0 "k = 2" -- "$custan" run segment.lua --i
 expect "segment missing rules" 1 "no_such_rules.lua" -- "$custan" run segment.lua --input "$fx/online_retail_rfm.csv" --rules "$fx/no_such_rules.lua"
 printf 'return {name = function(rows) local out = {} for i = 1, #rows do out[i] = {segment = "Group " .. i, strategy = "x"} end return out end}\n' > "$work/rules.lua"
 expect "segment custom rules" 0 "Group 1" -- "$custan" run segment.lua --input "$fx/online_retail_rfm.csv" --rules "$work/rules.lua"
+
+# --- seams: one script's customers.csv is the next one's input ----------------
+# segment.lua wrote frequency = orders and recency = days since the last
+# purchase, where rfm.lua and clv.lua mean lifetimes' fields (frequency
+# differed for all 4,339 customers).  A column name means one thing in
+# every output: where two files share a column, they agree on every row.
+same_columns() { # same_columns A.csv B.csv: shared columns hold the same values
+  "$custan" -e "
+local custan = require 'custan'
+local a, b = custan.read_csv('$1'), custan.read_csv('$2')
+assert(a:nrows() == b:nrows(), 'row counts differ')
+local shared = 0
+for _, n in ipairs(a:names()) do
+  if b:has(n) then
+    shared = shared + 1
+    local x, y = a:col(n):to_table(), b:col(n):to_table()
+    for i = 1, a:nrows() do
+      assert(x[i] == y[i] or math.abs(x[i] - y[i]) < 1e-9 * math.max(1, math.abs(x[i])),
+        n .. ' differs at row ' .. i)
+    end
+  end
+end
+assert(shared >= 2, 'only ' .. shared .. ' shared columns')"
+}
+"$custan" run rfm.lua --input "$retail" --output "$work/seam_rfm" --quiet
+"$custan" run clv.lua --input "$retail" --period day --unit day --draws 0 --output "$work/seam_clv" --quiet
+check "seam: segment.lua and rfm.lua customers.csv agree" same_columns "$work/seg/customers.csv" "$work/seam_rfm/customers.csv"
+check "seam: clv.lua and rfm.lua customers.csv agree (frequency, recency, T)" same_columns "$work/seam_clv/customers.csv" "$work/seam_rfm/customers.csv"
+expect "seam: rfm.lua's customers.csv is segment.lua's input" 0 "customer table" -- \
+  "$custan" run segment.lua --input "$work/seam_rfm/customers.csv" --id customer --k 3
+expect "seam: rfm.lua's customers.csv is clv.lua's summary" 0 "bgnbd" -- \
+  "$custan" run clv.lua --summary "$work/seam_rfm/customers.csv" --customer customer --unit day --draws 0
 
 # --- prepared script: churn.lua --------------------------------------------
 # Peer AUCs on the same features and split (tests/reference/churn.py with

@@ -19,7 +19,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 
 t = pd.read_csv("tests/fixtures/online_retail_rfm.csv")
-X = StandardScaler().fit_transform(np.log1p(t[["recency", "frequency", "monetary"]].to_numpy(float)))
+X = StandardScaler().fit_transform(np.log1p(t[["recency_days", "orders", "revenue"]].to_numpy(float)))
 print("scikit-learn", sklearn.__version__, "rows", X.shape[0])
 for k in (2, 3, 4, 5, 6):
     km = KMeans(n_clusters=k, n_init=10, random_state=0).fit(X)

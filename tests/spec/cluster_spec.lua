@@ -38,7 +38,7 @@ describe("custan.cluster", function()
     end)
 
     it("should name a missing feature", function()
-      assert.has_error(function() cluster.fit(t, {features = {"recency", "nope"}}) end,
+      assert.has_error(function() cluster.fit(t, {features = {"recency_days", "nope"}}) end,
         "no column 'nope' to cluster on")
     end)
   end)
@@ -125,7 +125,7 @@ describe("custan.cluster", function()
       -- purchases is High-Value Loyal
       local top = names["High-Value Loyal"]
       assert.is_truthy(top)
-      assert.are.equal(p.mean_monetary:max(), top.mean_monetary)
+      assert.are.equal(p.mean_revenue:max(), top.mean_revenue)
       for _, r in ipairs(p:to_rows()) do assert.is_true(#r.strategy > 0) end
     end)
   end)

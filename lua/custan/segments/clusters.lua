@@ -25,10 +25,13 @@ M.strategies = {
     "Low-cost reactivation only (email, seasonal campaigns); do not spend on paid channels.",
 }
 
--- The first of these present is the cluster's value measure.
-local value_columns = {"mean_clv", "mean_monetary", "mean_revenue", "mean_monetary_value"}
-local recency_columns = {"mean_recency", "mean_recency_days"}
-local frequency_columns = {"mean_frequency", "mean_orders"}
+-- The first of these present is the cluster's value measure.  Names are
+-- custan's one vocabulary (docs/models.md): recency_days is days since the
+-- last purchase; lifetimes' recency (first to last purchase) is no
+-- measure of lapse, so it is not used here.
+local value_columns = {"mean_clv", "mean_revenue", "mean_monetary_value", "mean_monetary"}
+local recency_columns = {"mean_recency_days"}
+local frequency_columns = {"mean_orders", "mean_frequency"}
 
 local function first_present(rows, names)
   for _, n in ipairs(names) do
@@ -61,10 +64,39 @@ local function pick(value, recent, frequent)
   return "Lapsed Low Value"
 end
 
+-- Without a value or a recency measure among the features, the clusters
+-- are named by what sets each apart (its feature furthest above the
+-- clusters' average, in relative terms), not given RFM names they do not
+-- earn.
+local function plain_names(rows)
+  local features = {}
+  for k in pairs(rows[1]) do
+    if k:match("^mean_") then features[#features + 1] = k end
+  end
+  table.sort(features)
+  local out = {}
+  for i, r in ipairs(rows) do
+    local best, best_gap = nil, -math.huge
+    for _, f in ipairs(features) do
+      local sum = 0
+      for _, q in ipairs(rows) do sum = sum + q[f] end
+      local mean = sum / #rows
+      local gap = (r[f] - mean) / (math.abs(mean) > 0 and math.abs(mean) or 1)
+      if gap > best_gap then best, best_gap = f, gap end
+    end
+    local what = best and (best_gap > 0 and "high " or "low ") .. best:sub(6) or "all features"
+    out[i] = {segment = string.format("Cluster %d: %s", r.cluster, what),
+              strategy = "No value or recency measure among the features: name this segment " ..
+                "and its strategy in a rules file (--rules)."}
+  end
+  return out
+end
+
 function M.name(rows, options)
   local value = (options and options.value) or first_present(rows, value_columns)
   local recency = first_present(rows, recency_columns)
   local frequency = first_present(rows, frequency_columns)
+  if not value and not recency then return plain_names(rows) end
   local v = value and ranks(rows, value, false) or {}
   local r = recency and ranks(rows, recency, true) or {}
   local f = frequency and ranks(rows, frequency, false) or {}
