@@ -8,6 +8,7 @@
 local custan = require "custan"
 local rfm = require "custan.rfm"
 local dates = require "custan.date"
+local transactions = require "custan.data.transactions"
 local clv = require "custan.clv"
 local util = require "custan.util"
 
@@ -99,6 +100,11 @@ function M.table_features(customers, id, label)
   return {spec = spec, source = table.concat(lines, "\n") .. "\n", name = "(table columns)"}
 end
 
+--- A grid of hyperparameters to search (default lua/custan/churn/grid.lua).
+function M.load_grid(path)
+  return util.load_lua(path or M.default_path("grid"), "grid")
+end
+
 --- Risk tiers from a file (default: the shipped one), checked.
 function M.load_tiers(path)
   path = path or M.default_path("tiers")
@@ -137,58 +143,54 @@ local add_days = dates.add_days
 -- summary up to `cutoff` (with the activity columns), and, when `window`
 -- days are given, `churned` = no purchase in the window after the cutoff.
 -- Only customers with a calibration purchase are kept.
--- @tparam frame tx transactions
--- @tparam table options custan.rfm's column options, `cutoff`
---   ("YYYY-MM-DD"; default the last purchase day less the window),
---   `window` (days), `activity_days` (90), `country` (column name)
--- @return customers frame, info {cutoff, window_end, rows, ...}
+-- @tparam frame tx transactions, as custan.data.transactions.read gives them
+-- @tparam[opt] table options `cutoff` ("YYYY-MM-DD"; default the last
+--   purchase day less the window), `window` (days), `activity_days` (90)
+-- @return customers frame (with `country`, the last one, when tx has it),
+--   info {cutoff, window_end, rows, ...}
 function M.customers(tx, options)
   local o = options or {}
-  local date = o.date or rfm.defaults.date
-  if not tx:has(date) then
-    error(string.format("no date column '%s' (columns: %s)", date,
-      table.concat(tx:names(), ", ")), 0)
+  if not transactions.is_standard(tx) then
+    error("churn.customers: expected the frame of custan.data.transactions.read", 2)
   end
   local cutoff = o.cutoff
   if not cutoff then
-    local last = tx:col(date):max()
+    local last = tx.date:max()
     if not last then error("the transaction log has no dates", 0) end
     if type(last) == "number" then last = dates.format(last) end
     cutoff = add_days(tostring(last):sub(1, 10), -(o.window or 0))
   end
-  local so = {}
-  for k, v in pairs(o) do so[k] = v end
-  so.period, so.unit = "day", "day"
-  so.activity_days = o.activity_days or 90
+  local so = {period = "day", unit = "day", activity_days = o.activity_days or 90,
+              memory_mb = o.memory_mb}
   if o.window then
     so.calibration_end = cutoff
     so["end"] = add_days(cutoff, o.window)
   else
     so["end"] = cutoff
   end
-  so.window, so.cutoff, so.country = nil, nil, nil
   local s, info = rfm.summary(tx, so)
   if s:nrows() == 0 then
     error(string.format("no customer has a purchase on or before the cutoff %s", cutoff), 0)
   end
   if o.window then s.churned = s:col("frequency_holdout"):eq(0) end
-  local country = o.country or rfm.defaults.country
-  if country and tx:has(country) then s.country = M.last_value(tx, s, so, country) end
+  if tx:has("country") then s.country = M.last_value(tx, s, cutoff, "country") end
   info.cutoff = cutoff
   info.window_end = o.window and so["end"] or nil
   return s, info
 end
 
 --- Each summary customer's last value of a text column (in row order among
--- rows up to the cutoff): country, channel, plan.
-function M.last_value(tx, s, o, column)
-  local cust = o.customer or rfm.defaults.customer
-  local cut = o.calibration_end or o["end"]
-  local rows = tx:filter(tx:col(o.date or rfm.defaults.date):lt(custan.column({add_days(cut, 1)},
-    "string"):cast("timestamp"):get(1)))
-  local g = rows:group_by(cust):agg{{column, "last", as = "value"}}
+-- rows up to the cutoff day): country, channel, plan.
+-- @tparam frame tx transactions (custan.data.transactions.read)
+-- @tparam frame s the customer summary
+-- @tparam string cutoff "YYYY-MM-DD"
+-- @tparam string column
+function M.last_value(tx, s, cutoff, column)
+  local until_ = custan.column({add_days(cutoff, 1)}, "string"):cast("timestamp"):get(1)
+  local rows = tx:filter(tx.date:lt(until_))
+  local g = rows:group_by("customer"):agg{{column, "last", as = "value"}}
   local lookup = {}
-  local ids, values = g:col(cust), g:col("value")
+  local ids, values = g:col("customer"), g:col("value")
   for i = 1, g:nrows() do
     local id = ids:get(i)
     if id ~= nil then lookup[math.tointeger(tonumber(id)) or id] = values:get(i) end

@@ -128,7 +128,8 @@ function M.finish(args, doc)
   local report = require "custan.report"
   if not args.quiet and not args.json then M.try(report.render, doc, "terminal") end
   if args.output then
-    local names = M.try(report.render, doc, "files", {dir = args.output, force = args.force})
+    local names = M.try(report.render, doc, "files", {dir = args.output, force = args.force,
+                                                      extra = doc.extra})
     if not args.quiet and not args.json then
       M.try(report.render, {kind = "lines", lines = {"", string.format("wrote %s in %s",
         M.and_list(names), args.output)}}, "terminal")

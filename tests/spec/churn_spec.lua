@@ -3,6 +3,7 @@
 -- below is worked by hand in the comments.
 local custan = require "custan"
 local churn = require "custan.churn"
+local transactions = require "custan.data.transactions"
 
 local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
 local examples = here .. "/../../examples/data"
@@ -18,12 +19,12 @@ local function log()
     country = {"UK", "UK", "UK", "UK", "France", "UK"},
   }, {"customer", "date", "amount", "country"})
   t.date = t.date:cast("timestamp")
-  return t
+  return transactions.standardize(t, {customer = "customer", date = "date", amount = "amount",
+                                      country = "country", order = false, product = false,
+                                      quantity = false})
 end
 
-local options = {customer = "customer", date = "date", amount = "amount", order = false,
-                 product = false, quantity = false, cutoff = "2024-01-31", window = 30,
-                 activity_days = 15, country = "country"}
+local options = {cutoff = "2024-01-31", window = 30, activity_days = 15}
 
 describe("custan.churn", function()
   it("should label calibration customers by the window", function()
@@ -69,8 +70,7 @@ describe("custan.churn", function()
   end)
 
   it("should give the Online Retail labels of the issue", function()
-    local tx = custan.read_csv(examples .. "/online_retail.csv.gz",
-      require("custan.rfm").read_options({}))
+    local tx = require("custan.data.transactions").read(examples .. "/online_retail.csv.gz")
     local s, info = churn.customers(tx, {cutoff = "2011-09-09", window = 91})
     assert.are.equal(3370, s:nrows())
     assert.are.equal(1449, s:col("churned"):sum())

@@ -143,13 +143,29 @@ function M.present(o, header)
   return p
 end
 
+local STANDARD = {"customer", "date", "amount", "quantity", "order", "product", "country"}
+
+--- True when t is a frame M.read made (custan's column names, with the
+-- cancelled and purchase masks): every analysis takes one as its input.
+function M.is_standard(t)
+  return t:has("customer") and t:has("date") and t:has("amount") and t:has("cancelled")
+    and t:has("purchase")
+end
+
 --- The purchase rule on a frame of raw columns: a table with customer,
 -- date, amount, and (where present) quantity, order, product, country,
 -- and the masks cancelled and purchase.  `options.cancelled(t, o)` and
 -- `options.purchase(t, o, cancelled)` replace the rule.
--- @tparam frame t a frame with the file's column names
+-- A frame from M.read is taken as it is.
+-- @tparam frame t a frame with the file's column names, or one from M.read
 -- @tparam table o options whose roles name t's columns (M.options)
 function M.columns(t, o)
+  if M.is_standard(t) and not (o.cancelled or o.purchase) then
+    -- a frame from M.read: its columns are the roles, its rule applied
+    local c = {cancelled = t.cancelled, purchase = t.purchase}
+    for _, role in ipairs(STANDARD) do c[role] = t:has(role) and t:col(role) or nil end
+    return c
+  end
   local function col(role, required)
     local name = o[role]
     if name and t:has(name) then return t:col(name) end
@@ -242,8 +258,6 @@ local function open(path, options)
   return o, M.read_options(o, header, path), M.present(o, header)
 end
 
-local STANDARD = {"customer", "date", "amount", "quantity", "order", "product", "country"}
-
 --- Reads a whole transaction log into a frame with custan's column names:
 -- customer, date, amount, and where the file has them quantity, order,
 -- product and country; then cancelled and purchase (booleans) by the one
@@ -257,7 +271,16 @@ function M.read(path, options)
   local o, read, p = open(path, options)
   local raw, rinfo = custan.read_csv(path, read)
   M.transcode(raw, o)
-  local c = M.columns(raw, p)
+  return M.standardize(raw, p), M.info(path, rinfo, raw:nrows())
+end
+
+--- A frame of raw transaction columns (the file's names) as M.read returns
+-- it: custan's names, the cancelled and purchase masks, rows up to `end`.
+-- @tparam frame raw
+-- @tparam[opt] table options roles naming raw's columns (M.options)
+function M.standardize(raw, options)
+  local o = M.options(options)
+  local c = M.columns(raw, o)
   local cols, order = {}, {}
   for _, role in ipairs(STANDARD) do
     if c[role] then cols[role], order[#order + 1] = c[role], role end
@@ -267,7 +290,7 @@ function M.read(path, options)
   order[#order + 1] = "purchase"
   local t = custan.frame(cols, order)
   if o["end"] then t = t:filter(t.date:le(o["end"]:sub(1, 10) .. " 23:59:59")) end
-  return t, M.info(path, rinfo, raw:nrows())
+  return t
 end
 
 --- Streams a log in chunks: `fn(c, chunk)` gets M.columns of each chunk
