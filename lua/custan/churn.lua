@@ -59,6 +59,9 @@ function M.check_features(spec, where)
       error(at .. ": clip must be {lo, hi} with lo <= hi", 0)
     end
     if f.fill ~= nil and type(f.fill) ~= "number" then error(at .. ": fill must be a number", 0) end
+    if f.optional ~= nil and type(f.optional) ~= "boolean" then
+      error(at .. ": optional must be true or false", 0)
+    end
   end
   return spec
 end
@@ -241,7 +244,19 @@ function M.build(customers, definition, state, options)
   local bgnbd
   for _, f in ipairs(definition.spec) do
     local at = "feature " .. f.name
-    if f.clv then
+    -- an optional feature whose column this log lacks (no product or
+    -- country column) is left out when learning; a trained model keeps
+    -- exactly the features it learned (state.skipped)
+    local source = f.column or f.name
+    local skip = f.optional and not f.clv and not f.value and not customers:has(source)
+    if learn and skip then
+      state.skipped = state.skipped or {}
+      state.skipped[#state.skipped + 1] = f.name
+    end
+    local skipped_before = false
+    for _, name in ipairs(state.skipped or {}) do skipped_before = skipped_before or name == f.name end
+    if skipped_before then -- luacheck: ignore 542 (an optional feature left out adds nothing)
+    elseif f.clv then
       if not bgnbd then
         for _, k in ipairs{"frequency", "recency", "T"} do
           if not customers:has(k) then

@@ -22,6 +22,9 @@
 --               "frequency" (the level's share of the training rows)
 --     levels    the one-hot levels; default the `top` most frequent
 --     top       how many levels when not listed (10)
+--   optional    true: leave the feature out when its column is missing (a
+--               log with no product or country column); the model then
+--               learns and keeps the others
 --   clv         "p_alive" or "expected_purchases": from a BG/NBD model fitted
 --               on the training customers (frequency, recency, T in days);
 --               expected purchases are over the label window
@@ -34,13 +37,14 @@ return {
   {name = "monetary", column = "revenue", clip = {0, math.huge}, transform = "log1p"},
   {name = "mean_order_value", clip = {0, math.huge}, transform = "log1p"},
   {name = "tenure", column = "tenure_days"},
-  {name = "products", transform = "log1p"},
+  {name = "products", transform = "log1p", optional = true},
   {name = "cancel_share", fill = 0},
   {name = "ipt_mean", column = "ipt_mean_days", fill = 0},
   {name = "ipt_std", column = "ipt_std_days", fill = 0},
   {name = "recent_periods", transform = "log1p"},
   {name = "activity_trend"},
-  {name = "country", categorical = true, encoding = "onehot", levels = {"United Kingdom"}},
+  {name = "country", categorical = true, encoding = "onehot", levels = {"United Kingdom"},
+   optional = true},
   {name = "p_alive", clv = "p_alive"},
   {name = "expected_purchases", clv = "expected_purchases", transform = "log1p"},
 }
