@@ -41,7 +41,7 @@ p:option("--penalizer", "L2 penalty on the parameters (as lifetimes' penalizer_c
   :convert(tonumber)
 p:option("--draws", "Parameter draws for the CLV interval (0: no interval).", "100")
   :convert(math.tointeger)
-p:option("--top", "Customers listed by CLV.", "10"):convert(math.tointeger)
+p:option("--top", "Customers listed by CLV.", "10"):convert(cli.whole(0))
 local args = cli.parse(p, arg)
 if not args.input and not args.summary then cli.usage_error("give --input (transactions) or --summary") end
 if args.input and args.summary then cli.usage_error("give --input or --summary, not both") end

@@ -17,7 +17,7 @@ local p = cli.parser("summary.lua",
   "Example:\n  custan run summary.lua --input examples/data/online_retail.csv.gz --output out/")
 cli.add_common(p)
 cli.add_transaction_columns(p)
-p:option("--top", "Countries listed.", "5"):convert(math.tointeger)
+p:option("--top", "Countries listed.", "5"):convert(cli.whole(0))
 local args = cli.parse(p, arg)
 
 local options = cli.transaction_options(args)

@@ -149,10 +149,33 @@ function M.print_json(args, result)
   if args.json then print(json.encode(result, {indent = "  "})) end
 end
 
+--- An argparse converter for a whole number of at least `min`.
+-- @usage p:option("--top", "Rows listed.", "5"):convert(cli.whole(0))
+function M.whole(min)
+  return function(text)
+    local n = math.tointeger(tonumber(text))
+    if not n or n < min then
+      return nil, string.format("expected a whole number of at least %d, got '%s'", min, text)
+    end
+    return n
+  end
+end
+
 --- Parses the arguments; on bad usage prints the usage and the error to
 -- stderr and exits with status 2.
 function M.parse(p, args)
-  local ok, result = p:pparse(args)
+  -- argparse reads "-0.03" as an option; a negative number right after an
+  -- option that takes a value is that value ("--mde -0.03" = "--mde=-0.03")
+  local joined = {}
+  for i, a in ipairs(args) do
+    local prev = joined[#joined]
+    if i > 1 and a:match("^%-%.?%d") and tonumber(a) and prev and prev:match("^%-%-[%w-]+$") then
+      joined[#joined] = prev .. "=" .. a
+    else
+      joined[#joined + 1] = a
+    end
+  end
+  local ok, result = p:pparse(joined)
   if not ok then
     io.stderr:write(p:get_usage(), "\n\nerror: ", result, "\n")
     os.exit(2)

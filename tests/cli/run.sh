@@ -111,6 +111,46 @@ expect "custan.sim alone: columns have their metatable" 0 "true" -- "$custan" ru
 expect "describe: no leak on a bad argument" 0 "false" -- \
   "$custan" -e 'print((pcall(require("custan.core.sim").describe, require("custan.sim").discrete({1, 2, 3}), "x")))'
 
+# --- output (report layer; hardening issue) ---------------------------------
+orders=(--input "$fx/orders.csv" --customer customer --date date --amount amount)
+# the set of files is replaced whole: a second run with other files leaves none of the first
+"$custan" run rfm.lua "${orders[@]}" --output "$work/set" --quiet
+"$custan" run cohort.lua "${orders[@]}" --output "$work/set" --quiet
+check "a second run replaces the whole set" bash -c "[ ! -e '$work/set/customers.csv' ] && [ -s '$work/set/cohorts.csv' ]"
+check "no temporary folders are left beside the output" bash -c "! ls -a '$work' | grep -q '^\.set\.'"
+mkdir -p "$work/mine" && echo keep > "$work/mine/notes.txt"
+expect "a folder with other files is refused" 1 "holds files custan did not write (notes.txt)" -- \
+  "$custan" run rfm.lua "${orders[@]}" --output "$work/mine"
+check "the refused folder is untouched" bash -c "[ \"\$(ls '$work/mine')\" = notes.txt ]"
+expect "--force writes beside other files" 0 "wrote customers.csv" -- \
+  "$custan" run rfm.lua "${orders[@]}" --output "$work/mine" --force
+check "--force keeps the other files" test -s "$work/mine/notes.txt" -a -s "$work/mine/customers.csv"
+# CSV files were created 0600 while JSON files were 0644; both follow the umask now
+check "CSV and JSON files get the same mode" bash -c "umask 022; '$custan' run rfm.lua ${orders[*]} --output '$work/modes' --quiet &&
+  [ \"\$(stat -c %a '$work/modes/customers.csv')\" = 644 ] && [ \"\$(stat -c %a '$work/modes/summary.json')\" = 644 ]"
+# a failed write to stdout exited 0 with an empty file
+expect "a full stdout is an error (--json)" 1 "stdout: cannot write" -- \
+  bash -c "'$custan' run rfm.lua ${orders[*]} --json > /dev/full"
+expect "a full stdout is an error (tables)" 1 "stdout: cannot write" -- \
+  bash -c "'$custan' run experiment.lua design --baseline 0.1 --mde 0.02 > /dev/full"
+# negative values were read as options ("unknown option '-0'")
+expect "a negative value after an option" 0 "an effect of -3.00%" -- \
+  "$custan" run experiment.lua design --baseline 0.1 --mde -0.03
+expect "a negative count is a usage error" 2 "expected a whole number of at least 0, got '-5'" -- \
+  "$custan" run rfm.lua "${orders[@]}" --top -5
+expect "design: zero eligible a day" 2 "--eligible-per-day must be a positive number" -- \
+  "$custan" run experiment.lua design --baseline 0.1 --mde 0.02 --eligible-per-day 0
+expect "experiment: an unknown segment column" 1 "no segment column 'nope'" -- \
+  "$custan" run experiment.lua --customers "$root/examples/data/customers.csv.gz" \
+  --policy "$root/examples/policies/vip_perks.lua" --segment nope --draws 100
+
+printf 'arm,x\ncontrol,5\ncontrol,5\ntreatment,5\ntreatment,5\n' > "$work/constant.csv"
+expect "analyze: a constant outcome is a warning, not a NaN" 0 '"warnings"' -- \
+  "$custan" run experiment.lua analyze --input "$work/constant.csv" --group arm --outcome x --json
+zcat "$root/examples/data/customers.csv.gz" | head -1 > "$work/header_only.csv"
+expect "experiment: a header-only customer table" 1 "header_only.csv: the customer table has no rows" -- \
+  "$custan" run experiment.lua --customers "$work/header_only.csv" --policy "$root/examples/policies/vip_perks.lua"
+
 # --- time zones (architecture issue) ---------------------------------------
 # clv.lua turned the holdout start into a calibration end through local
 # os.time: under Pacific/Kiritimati r was 0.2390, under UTC 0.2426.  Dates

@@ -39,10 +39,33 @@ local function renderer_of(kind)
   return renderers[kind]
 end
 
+-- Replaces numbers that are not finite (NaN, infinities) by nothing, and
+-- says where: a result never presents a NaN as a number.
+local function drop_nonfinite(t, path, found, seen)
+  if seen[t] then return end
+  seen[t] = true
+  for k, v in pairs(t) do
+    if type(v) == "number" and (v ~= v or v == math.huge or v == -math.huge) then
+      t[k] = nil
+      found[#found + 1] = path .. tostring(k)
+    elseif type(v) == "table" and getmetatable(v) == nil or type(v) == "table" and
+        getmetatable(v).__jsontype then
+      drop_nonfinite(v, path .. tostring(k) .. ".", found, seen)
+    end
+  end
+end
+
 --- The JSON document of a result: its summary, with the warnings.
 function M.json_document(doc)
   local s = doc.summary or {}
-  if doc.warnings and #doc.warnings > 0 and s.warnings == nil then s.warnings = doc.warnings end
+  local found = {}
+  drop_nonfinite(s, "", found, {})
+  doc.warnings = doc.warnings or {}
+  if #found > 0 then
+    table.sort(found)
+    doc.warnings[#doc.warnings + 1] = "not a number, left out: " .. table.concat(found, ", ")
+  end
+  if #doc.warnings > 0 then s.warnings = doc.warnings end
   return s
 end
 
