@@ -8,6 +8,7 @@
 -- The work is custan.analysis.clv; the report is custan.report.clv.
 
 local analysis = require "custan.analysis.clv"
+local clv = require "custan.clv"
 local cli = require "custan.cli"
 
 local p = cli.parser("clv.lua",
@@ -24,9 +25,15 @@ p:option("--summary", "A ready customer summary (frequency, recency, T [, moneta
   "instead of transactions.")
 cli.add_transaction_columns(p)
 p:option("--weight", "With --summary: a column counting the customers a row stands for.")
-p:option("--model", "Purchase model: bgnbd, mbgnbd, pareto, all (those three), or bgbb " ..
-  "(discrete opportunities: --summary with frequency, recency and n_periods).", "bgnbd")
-  :choices{"bgnbd", "mbgnbd", "pareto", "all", "bgbb"}
+-- the purchase models come from the C registry: a model added there is a choice here
+local counts, discrete = clv.model_names("counts"), clv.model_names("opportunities")
+local choices = {table.unpack(counts)}
+choices[#choices + 1] = "all"
+for _, name in ipairs(discrete) do choices[#choices + 1] = name end
+p:option("--model", "Purchase model: " .. table.concat(counts, ", ") .. ", all (those), or " ..
+  table.concat(discrete, ", ") .. " (discrete opportunities: --summary with frequency, recency " ..
+  "and n_periods).", "bgnbd")
+  :choices(choices)
 p:option("--period", "Purchases in one period count once: day, week or month.", "day")
   :choices{"day", "week", "month"}
 p:option("--unit", "Unit of recency and T: day, week or month.", "week")
@@ -47,8 +54,10 @@ if not args.input and not args.summary then cli.usage_error("give --input (trans
 if args.input and args.summary then cli.usage_error("give --input or --summary, not both") end
 if not (args.horizon and args.horizon > 0) then cli.usage_error("--horizon must be a positive number of months") end
 if not (args.discount and args.discount >= 0) then cli.usage_error("--discount must be >= 0") end
-if args.model == "bgbb" and not args.summary then
-  cli.usage_error("--model bgbb needs --summary with frequency, recency and n_periods")
+for _, name in ipairs(discrete) do
+  if args.model == name and not args.summary then
+    cli.usage_error("--model " .. name .. " needs --summary with frequency, recency and n_periods")
+  end
 end
 
 local options = cli.transaction_options(args)

@@ -1,38 +1,63 @@
 /* l_clv.c: Lua binding of the CLV kernels (module custan.core.clv).
- * fit() returns a plain table of estimates and diagnostics; the
- * prediction functions take columns and return a column. */
+ * Every function looks its model up in the registry (clv_model.h), so a
+ * model added there is here too.  fit() returns a plain table of estimates
+ * and diagnostics; the prediction functions take columns and return a
+ * column. */
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bindings.h"
-#include "clv.h"
+#include "clv_model.h"
 
-typedef struct model_info {
-  const char *name;
-  size_t k;
-  const char *params[CU_MAX_PARAMS];
-  int needs_m;
-  int (*fit)(cu_fit *, const cu_clv_data *, const cu_fit_options *, cu_err *);
-} model_info;
+static const char *const shape_names[] = {"counts", "opportunities", "spend", "survival"};
 
-static const model_info models[] = {
-    {"bgnbd", 4, {"r", "alpha", "a", "b"}, 0, cu_bgnbd_fit},
-    {"gamma_gamma", 3, {"p", "q", "gamma"}, 1, cu_gg_fit},
-    {"mbgnbd", 4, {"r", "alpha", "a", "b"}, 0, cu_mbgnbd_fit},
-    {"pareto", 4, {"r", "alpha", "s", "beta"}, 0, cu_pareto_fit},
-    {"bgbb", 4, {"alpha", "beta", "gamma", "delta"}, 0, cu_bgbb_fit},
-};
-
-static const model_info *check_model(lua_State *L, int i) {
+/* The registered model named at i; the error lists the registry. */
+static const cu_clv_model *check_model(lua_State *L, int i) {
   const char *name = luaL_checkstring(L, i);
-  for (size_t k = 0; k < sizeof models / sizeof models[0]; k++)
-    if (!strcmp(models[k].name, name)) return &models[k];
-  luaL_argerror(
-      L, i,
-      lua_pushfstring(L, "unknown model '%s' (bgnbd, mbgnbd, pareto, bgbb, gamma_gamma)", name));
-  return NULL;
+  const cu_clv_model *m = cu_clv_model_find(name);
+  if (m) return m;
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  lua_pushfstring(L, "unknown model '%s' (", name);
+  luaL_addvalue(&b);
+  for (size_t k = 0; cu_clv_model_at(k); k++) {
+    if (k) luaL_addstring(&b, ", ");
+    luaL_addstring(&b, cu_clv_model_at(k)->name);
+  }
+  luaL_addstring(&b, ")");
+  luaL_pushresult(&b);
+  return luaL_argerror(L, i, lua_tostring(L, -1)), NULL;
+}
+
+/* models() -> {{name, title, params = {...}, shape, predicts = {...}}, ...} */
+static int l_models(lua_State *L) {
+  lua_newtable(L);
+  for (size_t k = 0; cu_clv_model_at(k); k++) {
+    const cu_clv_model *m = cu_clv_model_at(k);
+    lua_createtable(L, 0, 6);
+    l_setstr(L, "name", m->name);
+    l_setstr(L, "title", m->title);
+    l_setstr(L, "shape", shape_names[m->shape]);
+    lua_createtable(L, (int)m->k, 0);
+    for (size_t j = 0; j < m->k; j++) {
+      lua_pushstring(L, m->params[j]);
+      lua_rawseti(L, -2, (lua_Integer)j + 1);
+    }
+    lua_setfield(L, -2, "params");
+    lua_createtable(L, 0, 8);
+    l_setbool(L, "expected", m->expected != NULL);
+    l_setbool(L, "conditional", m->conditional != NULL);
+    l_setbool(L, "p_alive", m->p_alive != NULL);
+    l_setbool(L, "pmf", m->pmf != NULL);
+    l_setbool(L, "spend", m->spend != NULL);
+    l_setbool(L, "survival", m->survival != NULL);
+    l_setbool(L, "simulate", m->simulate != NULL);
+    lua_setfield(L, -2, "predicts");
+    lua_rawseti(L, -2, (lua_Integer)k + 1);
+  }
+  return 1;
 }
 
 /* Column i as doubles in a scratch userdata (missing values are an error). */
@@ -49,7 +74,8 @@ static double *doubles(lua_State *L, int i, size_t n, const char *what) {
   return v;
 }
 
-static void read_params(lua_State *L, int i, const model_info *mi, double *p) {
+/* The model's k parameters from a table {name = value}, into p. */
+static void read_params(lua_State *L, int i, const cu_clv_model *mi, double *p) {
   luaL_checktype(L, i, LUA_TTABLE);
   for (size_t j = 0; j < mi->k; j++) {
     lua_getfield(L, i, mi->params[j]);
@@ -61,19 +87,35 @@ static void read_params(lua_State *L, int i, const model_info *mi, double *p) {
   }
 }
 
-/* fit(model, x, tx, T, m|nil, w|nil, {penalizer, max_iter, tol, start}) */
+/* A scratch array of k doubles that the GC frees. */
+static double *params_box(lua_State *L, size_t k) {
+  return lua_newuserdatauv(L, (k ? k : 1) * sizeof(double), 0);
+}
+
+/* Pushes {name = values[j]} for the model's parameters. */
+static void push_named(lua_State *L, const cu_clv_model *mi, const double *values) {
+  lua_createtable(L, 0, (int)mi->k);
+  for (size_t j = 0; j < mi->k; j++) {
+    lua_pushnumber(L, values[j]);
+    lua_setfield(L, -2, mi->params[j]);
+  }
+}
+
+/* fit(model, x, tx, T, m|nil, w|nil, {penalizer, max_iter, tol, start}):
+ * survival models take x = the period and tx = 1 (lost in it) or 0 (still
+ * there at its end), with w the customers of each row. */
 static int l_fit(lua_State *L) {
   lua_settop(L, 7); /* scratch arrays go above the arguments */
-  const model_info *mi = check_model(L, 1);
+  const cu_clv_model *mi = check_model(L, 1);
   size_t n = l_checkcolumn(L, 2)->n;
   double *x = doubles(L, 2, n, "frequency");
   double *tx = lua_isnoneornil(L, 3) ? x : doubles(L, 3, n, "recency");
   double *T = lua_isnoneornil(L, 4) ? x : doubles(L, 4, n, "T");
   double *m = lua_isnoneornil(L, 5) ? NULL : doubles(L, 5, n, "monetary value");
   double *w = lua_isnoneornil(L, 6) ? NULL : doubles(L, 6, n, "weight");
-  if (mi->needs_m && !m) return luaL_error(L, "%s needs monetary values", mi->name);
+  if (mi->shape == CU_CLV_DATA_SPEND && !m) return luaL_error(L, "%s needs monetary values", mi->name);
   cu_fit_options o = {0};
-  double start[CU_MAX_PARAMS];
+  double *start = params_box(L, mi->k);
   if (lua_istable(L, 7)) {
     lua_getfield(L, 7, "penalizer");
     o.penalizer = luaL_optnumber(L, -1, 0);
@@ -85,39 +127,45 @@ static int l_fit(lua_State *L) {
       read_params(L, lua_gettop(L), mi, start);
       o.start = start;
     }
-    lua_settop(L, 7);
+    lua_pop(L, 4);
     luaL_argcheck(L, o.penalizer >= 0, 7, "penalizer must be >= 0");
   }
-  cu_clv_data d;
-  cu_err e = {0};
-  if (mi->needs_m) { /* recency and T do not matter to a spend model */
+  if (mi->shape == CU_CLV_DATA_SPEND) { /* recency and T do not matter to a spend model */
     tx = x;
     T = x;
+  } else if (mi->shape == CU_CLV_DATA_SURVIVAL) {
+    T = x; /* a row's period is its age */
   }
+  lua_createtable(L, 0, 16); /* the result, made before C owns memory */
+  cu_clv_data d;
+  cu_err e = {0};
   if (cu_clv_data_make(&d, x, tx, T, m, w, n, &e)) return l_raise(L, &e);
-  cu_fit f;
+  cu_fit f = {0}; /* a fit that fails early leaves it untouched: freeing it is safe */
   int st = mi->fit(&f, &d, &o, &e);
   size_t rows = d.n;
   cu_clv_data_free(&d);
-  if (st) return l_raise(L, &e);
-  lua_createtable(L, 0, 16);
-  l_setstr(L, "model", mi->name);
-  lua_createtable(L, 0, (int)mi->k);
-  for (size_t j = 0; j < mi->k; j++) {
-    lua_pushnumber(L, f.p[j]);
-    lua_setfield(L, -2, mi->params[j]);
+  if (st) {
+    cu_fit_free(&f);
+    return l_raise(L, &e);
   }
+  /* copy the fit into scratch the GC owns, then free C's before any push can raise */
+  double *est = params_box(L, mi->k), *se = params_box(L, mi->k);
+  double *cov = lua_newuserdatauv(L, mi->k * mi->k * sizeof(double), 0);
+  memcpy(est, f.p, mi->k * sizeof *est);
+  memcpy(se, f.se, mi->k * sizeof *se);
+  memcpy(cov, f.cov, mi->k * mi->k * sizeof *cov);
+  cu_fit cf = f;
+  cu_fit_free(&f);
+  lua_pop(L, 3);
+  l_setstr(L, "model", mi->name);
+  push_named(L, mi, est);
   lua_setfield(L, -2, "params");
-  if (f.has_se) {
-    lua_createtable(L, 0, (int)mi->k);
-    for (size_t j = 0; j < mi->k; j++) {
-      lua_pushnumber(L, f.se[j]);
-      lua_setfield(L, -2, mi->params[j]);
-    }
+  if (cf.has_se) {
+    push_named(L, mi, se);
     lua_setfield(L, -2, "se");
-    lua_createtable(L, (int)mi->k, 0); /* covariance, row-major, in param order */
+    lua_createtable(L, (int)(mi->k * mi->k), 0); /* covariance, row-major, in param order */
     for (size_t j = 0; j < mi->k * mi->k; j++) {
-      lua_pushnumber(L, f.cov[j]);
+      lua_pushnumber(L, cov[j]);
       lua_rawseti(L, -2, (lua_Integer)j + 1);
     }
     lua_setfield(L, -2, "cov");
@@ -128,19 +176,17 @@ static int l_fit(lua_State *L) {
     lua_rawseti(L, -2, (lua_Integer)j + 1);
   }
   lua_setfield(L, -2, "param_names");
-  l_setnum(L, "loglik", f.loglik);
-  l_setnum(L, "aic", f.aic);
-  l_setnum(L, "bic", f.bic);
-  l_setnum(L, "customers", f.n_obs);
+  l_setnum(L, "loglik", cf.loglik);
+  l_setnum(L, "aic", cf.aic);
+  l_setnum(L, "bic", cf.bic);
+  l_setnum(L, "customers", cf.n_obs);
   l_setint(L, "distinct_rows", (lua_Integer)rows);
-  l_setnum(L, "gradient_norm", f.grad_norm);
-  l_setint(L, "iterations", f.iterations);
-  l_setint(L, "starts", f.starts);
-  l_setbool(L, "converged", f.converged);
-  l_setstr(L, "method", f.method);
-  if (f.message[0]) {
-    l_setstr(L, "message", f.message);
-  }
+  l_setnum(L, "gradient_norm", cf.grad_norm);
+  l_setint(L, "iterations", cf.iterations);
+  l_setint(L, "starts", cf.starts);
+  l_setbool(L, "converged", cf.converged);
+  l_setstr(L, "method", cf.method);
+  if (cf.message[0]) l_setstr(L, "message", cf.message);
   return 1;
 }
 
@@ -159,50 +205,47 @@ static void finish(cu_column *c) {
   cu_column_compact_mask(c);
 }
 
-/* predict(model, what, params, ...) */
+/* predict(model, what, params, ...):
+ *   "expected", t | "pmf", t, n | "survival", t | "retention", t -> number
+ *   "conditional", t, x, tx, T | "p_alive", x, tx, T | "spend", x, m -> column */
 static int l_predict(lua_State *L) {
   lua_settop(L, 7);
-  const model_info *mi = check_model(L, 1);
-  static const char *const whats[] = {"expected", "conditional", "p_alive", "pmf", "spend", NULL};
+  const cu_clv_model *mi = check_model(L, 1);
+  static const char *const whats[] = {"expected", "conditional", "p_alive", "pmf",
+                                      "spend",    "survival",    "retention", NULL};
   int what = luaL_checkoption(L, 2, NULL, whats);
-  double p[CU_MAX_PARAMS];
+  double *p = params_box(L, mi->k); /* at 8 */
   read_params(L, 3, mi, p);
-  if (mi->fit == cu_gg_fit) {
-    luaL_argcheck(L, what == 4, 2, "gamma_gamma predicts spend");
-    size_t n = l_checkcolumn(L, 4)->n;
-    double *x = doubles(L, 4, n, "frequency"), *m = doubles(L, 5, n, "monetary value");
-    cu_column *c = result_column(L, n);
-    for (size_t r = 0; r < n; r++) {
-      /* no repeat purchase: the population mean spend, p gamma / (q - 1) */
-      ((double *)c->data)[r] =
-          x[r] > 0 ? cu_gg_expected_spend(p, x[r], m[r]) : p[0] * p[2] / (p[1] - 1);
-    }
-    finish(c);
+  double (*scalar)(const double *, double) = what == 0   ? mi->expected
+                                             : what == 5 ? mi->survival
+                                             : what == 6 ? mi->retention
+                                                         : NULL;
+  if (what == 0 || what == 5 || what == 6) {
+    if (!scalar) return luaL_argerror(L, 2, lua_pushfstring(L, "%s does not predict that", mi->name));
+    lua_pushnumber(L, scalar(p, luaL_checknumber(L, 4)));
     return 1;
   }
-  int mbg = mi->fit == cu_mbgnbd_fit, par = mi->fit == cu_pareto_fit, bb = mi->fit == cu_bgbb_fit;
-  switch (what) {
-  case 0:
-    lua_pushnumber(L, (mbg   ? cu_mbgnbd_expected
-                       : par ? cu_pareto_expected
-                       : bb  ? cu_bgbb_expected
-                             : cu_bgnbd_expected)(p, luaL_checknumber(L, 4)));
-    return 1;
-  case 3: {
+  if (what == 3) {
+    if (!mi->pmf) return luaL_argerror(L, 2, lua_pushfstring(L, "%s has no pmf", mi->name));
     double t = luaL_checknumber(L, 4);
     lua_Integer n = luaL_checkinteger(L, 5);
     luaL_argcheck(L, t >= 0, 4, "the time must not be negative");
     luaL_argcheck(L, n >= 0 && n <= INT_MAX, 5, "the number of purchases must be 0 or more");
-    double v = (mbg   ? cu_mbgnbd_pmf
-                : par ? cu_pareto_pmf
-                : bb  ? cu_bgbb_pmf
-                      : cu_bgnbd_pmf)(p, t, (int)n);
+    double v = mi->pmf(p, t, (int)n);
     if (!isfinite(v)) return luaL_error(L, "P(X(%g) = %d) could not be computed", t, (int)n);
     lua_pushnumber(L, v);
     return 1;
   }
-  case 4: return luaL_argerror(L, 2, "purchase models do not predict spend");
-  default: break;
+  cu_err e = {0};
+  if (what == 4) {
+    if (!mi->spend) return luaL_argerror(L, 2, "purchase models do not predict spend");
+    size_t n = l_checkcolumn(L, 4)->n;
+    double *x = doubles(L, 4, n, "frequency"), *m = doubles(L, 5, n, "monetary value");
+    cu_column *c = result_column(L, n);
+    if (cu_clv_predict(c->data, mi, CU_CLV_SPEND, p, 0, x, NULL, NULL, m, n, &e))
+      return l_raise(L, &e);
+    finish(c);
+    return 1;
   }
   double t = what == 1 ? luaL_checknumber(L, 4) : 0;
   int base = what == 1 ? 5 : 4;
@@ -210,32 +253,19 @@ static int l_predict(lua_State *L) {
   double *x = doubles(L, base, n, "frequency"), *tx = doubles(L, base + 1, n, "recency");
   double *T = doubles(L, base + 2, n, "T");
   cu_column *c = result_column(L, n);
-  double *v = c->data;
-  for (size_t r = 0; r < n; r++) {
-    if (bb)
-      v[r] = what == 1 ? cu_bgbb_conditional(p, t, x[r], tx[r], T[r])
-                       : cu_bgbb_p_alive(p, x[r], tx[r], T[r]);
-    else if (par)
-      v[r] = what == 1 ? cu_pareto_conditional(p, t, x[r], tx[r], T[r])
-                       : cu_pareto_p_alive(p, x[r], tx[r], T[r]);
-    else if (mbg)
-      v[r] = what == 1 ? cu_mbgnbd_conditional(p, t, x[r], tx[r], T[r])
-                       : cu_mbgnbd_p_alive(p, x[r], tx[r], T[r]);
-    else
-      v[r] = what == 1 ? cu_bgnbd_conditional(p, t, x[r], tx[r], T[r])
-                       : cu_bgnbd_p_alive(p, x[r], tx[r], T[r]);
-  }
+  if (cu_clv_predict(c->data, mi, what == 1 ? CU_CLV_CONDITIONAL : CU_CLV_P_ALIVE, p, t, x, tx, T,
+                     NULL, n, &e))
+    return l_raise(L, &e);
   finish(c);
   return 1;
 }
 
-/* simulate(model, params, T, seed, holdout) -> x, tx, xh columns */
+/* simulate(model, params, T, seed, holdout, resolution) -> x, tx, xh columns */
 static int l_simulate(lua_State *L) {
   lua_settop(L, 7);
-  const model_info *mi = check_model(L, 1);
-  luaL_argcheck(L, mi->fit == cu_bgnbd_fit || mi->fit == cu_mbgnbd_fit || mi->fit == cu_pareto_fit,
-                1, "simulation is for bgnbd, mbgnbd and pareto");
-  double p[CU_MAX_PARAMS];
+  const cu_clv_model *mi = check_model(L, 1);
+  luaL_argcheck(L, mi->simulate != NULL, 1, "this model has no simulator");
+  double *p = params_box(L, mi->k);
   read_params(L, 2, mi, p);
   size_t n = l_checkcolumn(L, 3)->n;
   lua_Integer seed = luaL_checkinteger(L, 4);
@@ -243,12 +273,9 @@ static int l_simulate(lua_State *L) {
   double *T = doubles(L, 3, n, "T");
   cu_column *x = result_column(L, n), *tx = result_column(L, n), *xh = result_column(L, n);
   cu_err e = {0};
-  int st = mi->fit == cu_pareto_fit
-               ? cu_pareto_simulate(x->data, tx->data, xh->data, T, n, p, holdout,
-                                    (unsigned long)seed, &e)
-               : cu_bgnbd_simulate(x->data, tx->data, xh->data, T, n, p, mi->fit == cu_mbgnbd_fit,
-                                   holdout, resolution, (unsigned long)seed, &e);
-  if (st) return l_raise(L, &e);
+  if (mi->simulate(x->data, tx->data, xh->data, T, n, p, holdout, resolution, (unsigned long)seed,
+                   &e))
+    return l_raise(L, &e);
   finish(x);
   finish(tx);
   finish(xh);
@@ -258,10 +285,8 @@ static int l_simulate(lua_State *L) {
 /* simulate_bgbb(params, count, n, seed, holdout) -> x, tx, xh */
 static int l_simulate_bgbb(lua_State *L) {
   lua_settop(L, 5);
-  const model_info *mi = NULL;
-  for (size_t k = 0; k < sizeof models / sizeof models[0]; k++)
-    if (!strcmp(models[k].name, "bgbb")) mi = &models[k];
-  double p[CU_MAX_PARAMS];
+  const cu_clv_model *mi = cu_clv_model_find("bgbb");
+  double *p = params_box(L, mi->k);
   read_params(L, 1, mi, p);
   lua_Integer count = luaL_checkinteger(L, 2), n = luaL_checkinteger(L, 3);
   lua_Integer seed = luaL_checkinteger(L, 4), holdout = luaL_optinteger(L, 5, 0);
@@ -278,7 +303,8 @@ static int l_simulate_bgbb(lua_State *L) {
   return 3;
 }
 
-static const luaL_Reg clv_fns[] = {{"simulate_bgbb", l_simulate_bgbb},
+static const luaL_Reg clv_fns[] = {{"models", l_models},
+                                   {"simulate_bgbb", l_simulate_bgbb},
                                    {"fit", l_fit},
                                    {"predict", l_predict},
                                    {"simulate", l_simulate},

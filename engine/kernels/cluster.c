@@ -700,7 +700,6 @@ int cu_gmm_fit(cu_gmm *out, const double *X, size_t n, size_t d, const cu_gmm_op
     st = nomem(e);
     goto done;
   }
-  gsl_error_handler_t *handler = gsl_set_error_handler_off(); /* statuses are checked */
   out->k = k;
   out->d = d;
   out->cov = o->cov;
@@ -751,7 +750,6 @@ int cu_gmm_fit(cu_gmm *out, const double *X, size_t n, size_t d, const cu_gmm_op
       memcpy(out->labels, g.labels, n * sizeof *g.labels);
     }
   }
-  gsl_set_error_handler(handler);
   if (!st) {
     size_t cov_params = o->cov == CU_COV_FULL   ? k * d * (d + 1) / 2
                         : o->cov == CU_COV_DIAG ? k * d

@@ -220,9 +220,7 @@ static double nbd_log_pmf(double r, double al, double t, double n) {
 static double nbd_tail(double r, double al, double t, double n) {
   if (n <= 0) return 1;
   gsl_sf_result res;
-  gsl_error_handler_t *handler = gsl_set_error_handler_off(); /* the status is checked */
   int st = gsl_sf_beta_inc_e(n, r, t / (al + t), &res);
-  gsl_set_error_handler(handler);
   return st == GSL_SUCCESS ? res.val : st == GSL_EUNDRFLW ? 0 : NAN;
 }
 
@@ -679,9 +677,7 @@ double cu_pareto_pmf(const double *p, double t, int n) {
   if (!w) return NAN;
   gsl_function F = {pareto_pmf_integrand, &c};
   double died, err;
-  gsl_error_handler_t *handler = gsl_set_error_handler_off();
   int st = gsl_integration_qag(&F, 0, t, 1e-15, 1e-10, 200, GSL_INTEG_GAUSS31, w, &died, &err);
-  gsl_set_error_handler(handler);
   gsl_integration_workspace_free(w);
   return st == GSL_SUCCESS ? alive + died : NAN;
 }
@@ -899,12 +895,13 @@ typedef struct objctx {
   cu_loglik_fn fn;
   void *ud;
   double n_obs, pen;
+  double *p, *g; /* scratch [k] each: parameters and gradient of one evaluation */
 } objctx;
 
 /* f and gradient in log parameters; NaN where the model cannot say */
 static void objective(const gsl_vector *v, void *params, double *f, gsl_vector *df) {
   objctx *c = params;
-  double p[CU_MAX_PARAMS], g[CU_MAX_PARAMS], ll;
+  double *p = c->p, *g = c->g, ll;
   for (size_t j = 0; j < c->k; j++) {
     double th = gsl_vector_get(v, j);
     if (!(fabs(th) < 700)) {
@@ -1046,9 +1043,13 @@ static void run_simplex(objctx *c, gsl_vector *theta, int max_iter, int *iters) 
 
 static void standard_errors(cu_fit *out, objctx *c) {
   size_t k = c->k;
-  double H[CU_MAX_PARAMS * CU_MAX_PARAMS], gp[CU_MAX_PARAMS], gm[CU_MAX_PARAMS], ll;
+  double ll, *H = malloc((k * k + 3 * k) * sizeof *H);
+  if (!H) {
+    snprintf(out->message, sizeof out->message, "out of memory for the Hessian");
+    return;
+  }
+  double *gp = H + k * k, *gm = gp + k, *p = gm + k;
   for (size_t j = 0; j < k; j++) {
-    double p[CU_MAX_PARAMS];
     memcpy(p, out->p, k * sizeof *p);
     double h = 1e-5 * out->p[j];
     p[j] = out->p[j] + h;
@@ -1057,14 +1058,19 @@ static void standard_errors(cu_fit *out, objctx *c) {
     bad |= c->fn(p, &ll, gm, c->ud);
     if (bad) {
       snprintf(out->message, sizeof out->message, "the Hessian could not be computed");
+      free(H);
       return;
     }
     for (size_t i = 0; i < k; i++) H[i * k + j] = -(gp[i] - gm[i]) / (2 * h); /* of -LL */
   }
   gsl_matrix *M = gsl_matrix_alloc(k, k);
-  if (!M) return;
+  if (!M) {
+    free(H);
+    return;
+  }
   for (size_t i = 0; i < k; i++)
     for (size_t j = 0; j < k; j++) gsl_matrix_set(M, i, j, 0.5 * (H[i * k + j] + H[j * k + i]));
+  free(H);
   if (gsl_linalg_cholesky_decomp1(M) == GSL_SUCCESS &&
       gsl_linalg_cholesky_invert(M) == GSL_SUCCESS) {
     int ok = 1;
@@ -1088,18 +1094,19 @@ int cu_fit_mle(cu_fit *out, size_t k, cu_loglik_fn fn, void *ud, double n_obs,
   memset(out, 0, sizeof *out);
   out->k = k;
   out->n_obs = n_obs;
-  if (k == 0 || k > CU_MAX_PARAMS || !(n_obs > 0))
-    return cu_err_set(e, CU_EARG, "nothing to fit (%g customers)", n_obs);
-  /* every GSL status is checked here; GSL's default handler would abort */
-  gsl_error_handler_t *handler = gsl_set_error_handler_off();
+  if (k == 0 || !(n_obs > 0)) return cu_err_set(e, CU_EARG, "nothing to fit (%g customers)", n_obs);
+  out->p = calloc(k, sizeof *out->p);
+  out->se = calloc(k, sizeof *out->se);
+  out->cov = calloc(k * k, sizeof *out->cov);
+  double *scratch = malloc(2 * k * sizeof *scratch);
   int max_iter = o->max_iter > 0 ? o->max_iter : 500;
   double tol = o->tol > 0 ? o->tol : 1e-7;
-  objctx c = {k, fn, ud, n_obs, o->penalizer};
+  objctx c = {k, fn, ud, n_obs, o->penalizer, scratch, scratch ? scratch + k : NULL};
   gsl_vector *theta = gsl_vector_alloc(k), *best = gsl_vector_alloc(k);
-  if (!theta || !best) {
+  if (!theta || !best || !out->p || !out->se || !out->cov || !scratch) {
     gsl_vector_free(theta);
     gsl_vector_free(best);
-    gsl_set_error_handler(handler);
+    free(scratch);
     return cu_err_set(e, CU_ENOMEM, "out of memory");
   }
   static const double scales[] = {1, 0.5, 2, 0.1, 10};
@@ -1132,8 +1139,8 @@ int cu_fit_mle(cu_fit *out, size_t k, cu_loglik_fn fn, void *ud, double n_obs,
     st = cu_err_set(e, CU_ERANGE, "the likelihood could not be evaluated from any start");
   } else {
     for (size_t j = 0; j < k; j++) out->p[j] = exp(gsl_vector_get(best, j));
-    double ll, g[CU_MAX_PARAMS];
-    fn(out->p, &ll, g, ud);
+    double ll;
+    fn(out->p, &ll, c.g, ud);
     out->loglik = ll;
     out->grad_norm = best_g;
     out->converged = best_g < tol;
@@ -1147,8 +1154,16 @@ int cu_fit_mle(cu_fit *out, size_t k, cu_loglik_fn fn, void *ud, double n_obs,
   }
   gsl_vector_free(theta);
   gsl_vector_free(best);
-  gsl_set_error_handler(handler);
+  free(scratch);
   return st;
+}
+
+void cu_fit_free(cu_fit *f) {
+  if (!f) return;
+  free(f->p);
+  free(f->se);
+  free(f->cov);
+  f->p = f->se = f->cov = NULL;
 }
 
 int cu_bgnbd_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu_err *e) {

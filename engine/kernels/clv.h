@@ -14,8 +14,6 @@
 
 #include "status.h"
 
-#define CU_MAX_PARAMS 4
-
 /* Customers with their weights (how many customers a row stands for). */
 typedef struct cu_clv_data {
   size_t n;
@@ -40,11 +38,14 @@ typedef struct cu_fit_options {
   const double *start; /* first start, natural parameters (NULL: all 1) */
 } cu_fit_options;
 
+/* A fit's result.  Its arrays are allocated by cu_fit_mle for any number
+ * of parameters; cu_fit_free releases them (after any return, success or
+ * not). */
 typedef struct cu_fit {
   size_t k;
-  double p[CU_MAX_PARAMS];  /* estimates */
-  double se[CU_MAX_PARAMS]; /* standard errors (0 when has_se is 0) */
-  double cov[CU_MAX_PARAMS * CU_MAX_PARAMS];
+  double *p;   /* estimates [k] */
+  double *se;  /* standard errors [k] (0 when has_se is 0) */
+  double *cov; /* covariance [k * k], row-major */
   int has_se;
   double loglik; /* total, unpenalised */
   double aic, bic;
@@ -57,6 +58,7 @@ typedef struct cu_fit {
 
 int cu_fit_mle(cu_fit *out, size_t k, cu_loglik_fn fn, void *ud, double n_obs,
                const cu_fit_options *o, cu_err *e);
+void cu_fit_free(cu_fit *f);
 
 /* ---- BG/NBD (Fader, Hardie & Lee 2005); p = {r, alpha, a, b} ---- */
 int cu_bgnbd_loglik(const double *p, double *ll, double *grad, void *data);

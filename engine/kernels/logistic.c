@@ -240,7 +240,6 @@ int cu_logit_fit(cu_logit *m, const double *const *X, size_t n, size_t d, const 
   double f = loss + penalty_value(b, D, lam, o->penalty);
   int max_iter = o->max_iter > 0 ? o->max_iter : 100;
   double tol = o->tol > 0 ? o->tol : 1e-10;
-  gsl_error_handler_t *old = gsl_set_error_handler_off();
   int it = 0, stalled = 0;
   for (; it < max_iter; it++) {
     m->violation = violation(g, b, D, lam, o->penalty, fi) / W;
@@ -335,7 +334,6 @@ int cu_logit_fit(cu_logit *m, const double *const *X, size_t n, size_t d, const 
     }
   }
 restore:
-  gsl_set_error_handler(old);
 done:
   free(inv);
   free(b);

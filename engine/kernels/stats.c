@@ -40,7 +40,6 @@ static double gap(double x, void *p) {
 static int brent(solve_ctx *c, double lo, double hi, double *x, cu_err *e) {
   gsl_function F = {gap, c};
   if (gap(lo, c) * gap(hi, c) > 0) return cu_err_set(e, CU_EARG, "no solution in range");
-  gsl_error_handler_t *old = gsl_set_error_handler_off();
   gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
   int st = CU_OK;
   if (!s || gsl_root_fsolver_set(s, &F, lo, hi)) {
@@ -54,7 +53,6 @@ static int brent(solve_ctx *c, double lo, double hi, double *x, cu_err *e) {
     *x = gsl_root_fsolver_root(s);
   }
   if (s) gsl_root_fsolver_free(s);
-  gsl_set_error_handler(old);
   return st;
 }
 
@@ -108,10 +106,8 @@ int cu_beta_compare(double at, double bt, double ac, double bc, double *p_better
                     double *loss_treatment, double *loss_control, cu_err *e) {
   if (!(at > 0 && bt > 0 && ac > 0 && bc > 0))
     return cu_err_set(e, CU_EARG, "beta parameters must be > 0");
-  gsl_error_handler_t *old = gsl_set_error_handler_off();
   gsl_integration_workspace *w = gsl_integration_workspace_alloc(1000);
   if (!w) {
-    gsl_set_error_handler(old);
     return cu_err_set(e, CU_ENOMEM, "out of memory");
   }
   /* where T's density lives */
@@ -130,6 +126,5 @@ int cu_beta_compare(double at, double bt, double ac, double bc, double *p_better
     *outs[k] = v;
   }
   gsl_integration_workspace_free(w);
-  gsl_set_error_handler(old);
   return st;
 }

@@ -3,7 +3,13 @@
  * A kernel returns 0 on success or one of the CU_E* codes below, and fills a
  * cu_err with a message (and, for data errors, the line and column) that the
  * binding turns into `nil, message` or a Lua error.  Kernels never print,
- * exit or longjmp. */
+ * exit or longjmp.
+ *
+ * GSL: the program that links the kernels turns GSL's error handler off
+ * once, before any kernel runs (gsl_set_error_handler_off(); the host's
+ * main and the C tests' check.h do), and kernels check every GSL status.
+ * Kernels never touch the handler: it is process-wide state, and a kernel
+ * switching it off and back would race with another thread's kernel. */
 #ifndef CU_STATUS_H
 #define CU_STATUS_H
 

@@ -2,7 +2,8 @@
 -- CLV with an interval.  The likelihoods, fits and predictions are C
 -- kernels (custan.core.clv); this module names columns, holds fitted
 -- models, and composes CLV the way lifetimes' customer_lifetime_value does.
--- Models: BG/NBD, MBG/NBD, Pareto/NBD, BG/BB and Gamma-Gamma (docs/models.md).
+-- Models: whatever the C registry holds (clv.models()): BG/NBD, MBG/NBD,
+-- Pareto/NBD, BG/BB, Gamma-Gamma and sBG (docs/models.md).
 -- @module custan.clv
 
 local core = require "custan.core.clv"
@@ -12,6 +13,23 @@ local M = {}
 
 local Model = {}
 Model.__index = Model
+
+--- The registered models (the C registry, clv_model.h): an array of
+-- {name, title, params, shape ("counts", "opportunities", "spend",
+-- "survival"), predicts = {expected, conditional, p_alive, pmf, spend,
+-- survival, simulate}}.  A model added in C appears here.
+function M.models()
+  return core.models()
+end
+
+--- The names of the registered models of one data shape, in table order.
+function M.model_names(shape)
+  local out = {}
+  for _, m in ipairs(core.models()) do
+    if shape == nil or m.shape == shape then out[#out + 1] = m.name end
+  end
+  return out
+end
 
 -- The summary columns a model reads: frequency, recency and T, or for
 -- BG/BB n_periods (the opportunities) where the summary has it.
@@ -69,6 +87,49 @@ function M.fit_spend(summary, options)
   local fit = core.fit("gamma_gamma", x, nil, nil, rep:col(mcol),
     o.weight and rep:col(o.weight) or nil, o)
   return setmetatable(fit, Model)
+end
+
+--- Fits a retention model (sBG by default) to cohort survivor counts.
+-- @tparam table cohorts one array of survivor counts per cohort: the
+--   customers at the start, then still there after each period, e.g.
+--   {{1000, 631, 468, 382}} (cohorts may be observed for different lengths)
+-- @tparam[opt] table options `model` ("sbg"), `penalizer`, `start`
+-- @return a model with `params`, `se`, `loglik`, and :survival(t), :retention(t)
+-- @raise when a cohort's count grows or nothing is lost
+-- @usage clv.fit_retention({{1000, 631, 468, 382, 326, 289, 262, 241}}).params.alpha --> 0.704
+function M.fit_retention(cohorts, options)
+  local o = options or {}
+  local period, lost, weight = {}, {}, {}
+  local function row(t, was_lost, w)
+    if w > 0 then
+      period[#period + 1], lost[#lost + 1], weight[#weight + 1] = t, was_lost, w
+    end
+  end
+  for c, survivors in ipairs(cohorts) do
+    for t = 2, #survivors do
+      local drop = survivors[t - 1] - survivors[t]
+      if drop < 0 then
+        error(string.format("cohort %d: survivors grow from %s to %s in period %d", c,
+          tostring(survivors[t - 1]), tostring(survivors[t]), t - 1), 2)
+      end
+      row(t - 1, 1, drop)
+    end
+    if #survivors >= 2 then row(#survivors - 1, 0, survivors[#survivors]) end
+  end
+  if #period == 0 then error("fit_retention: no cohort was observed for a period", 2) end
+  local fit = core.fit(o.model or "sbg", custan.column(period, "float64"),
+    custan.column(lost, "float64"), nil, nil, custan.column(weight, "float64"), o)
+  return setmetatable(fit, Model)
+end
+
+--- Survival models: the share of a cohort still there after t periods.
+function Model:survival(t)
+  return core.predict(self.model, "survival", self.params, t)
+end
+
+--- Survival models: the retention rate of period t, S(t) / S(t - 1).
+function Model:retention(t)
+  return core.predict(self.model, "retention", self.params, t)
 end
 
 --- Expected purchases in (0, t] of a new customer.

@@ -56,6 +56,54 @@ function M.cohorts(p)
   return t:select{"cohort", "age", "active", "size", "retention", "revenue"}
 end
 
+--- Cohort survival for a retention model: per monthly cohort and age k,
+-- the customers who buy again at age k or later.  In a non-contractual log
+-- nobody says they left, so a customer counts as lost at age k when they
+-- never buy at k or later, and only ages with `grace` more months of data
+-- after them are used (a customer quiet for the last few months may still
+-- come back).
+-- @tparam frame p purchases (M.purchases)
+-- @tparam[opt] table options `grace` (months, 3)
+-- @return frame cohort, age, survivors, survival (survivors / size);
+--   and an array of survivor arrays, one per cohort, for clv.fit_retention
+function M.survival(p, options)
+  local grace = (options or {}).grace or 3
+  local known = p:filter(~p.customer:is_missing())
+  local month = month_index(known.date:floor("month"))
+  known.m = month
+  local per = known:group_by("customer"):agg{{"m", "min", as = "first"}, {"m", "max", as = "last"}}
+  local last_month = month:max()
+  local by_cohort, order = {}, {}
+  for _, r in ipairs(per:to_rows()) do
+    local c = by_cohort[r.first]
+    if not c then
+      c = {first = r.first, lasts = {}}
+      by_cohort[r.first] = c
+      order[#order + 1] = r.first
+    end
+    c.lasts[#c.lasts + 1] = r.last - r.first -- the last age at which this customer bought
+  end
+  table.sort(order)
+  local rows, cohorts = {}, {}
+  for _, first in ipairs(order) do
+    local c = by_cohort[first]
+    local horizon = last_month - first - grace -- ages judged with `grace` months after them
+    if horizon >= 1 then
+      local survivors = {}
+      for k = 0, horizon do
+        local n = 0
+        for _, age in ipairs(c.lasts) do if age >= k then n = n + 1 end end
+        survivors[k + 1] = n
+        local y, mth = (first - 1) // 12, (first - 1) % 12 + 1
+        rows[#rows + 1] = {cohort = string.format("%04d-%02d", y, mth), age = k, survivors = n,
+                           survival = n / #c.lasts}
+      end
+      cohorts[#cohorts + 1] = survivors
+    end
+  end
+  return custan.from_rows(rows, {"cohort", "age", "survivors", "survival"}), cohorts
+end
+
 --- Revenue concentration over customers.
 -- @tparam frame p purchases
 -- @tparam[opt] number top the share of customers called the top (0.2)

@@ -227,6 +227,11 @@ check "cohort files" test -s "$work/cohort/cohorts.csv" -a -s "$work/cohort/lore
 expect "cohort bad --abc" 2 "--abc needs two limits" -- "$custan" run cohort.lua --input "$retail" --abc 0.9,0.5
 expect "cohort small file" 0 "3 customers" -- "$custan" run cohort.lua --input "$fx/orders.csv" --customer customer --date date --amount amount --order order
 
+expect "cohort: an sBG retention model on the cohorts' survival" 0 "retention model: sbg" -- \
+  "$custan" run cohort.lua --input "$retail" --output "$work/cohort_sbg"
+check "cohort: survival.csv and retention_projection.csv" test -s "$work/cohort_sbg/survival.csv" \
+  -a -s "$work/cohort_sbg/retention_projection.csv"
+
 # --- prepared script: clv.lua ----------------------------------------------
 cdnow_flags=(--input "$root/examples/data/cdnow_sample.txt" --delimiter whitespace --no-header --columns master,id,date,cds,amount --customer id --date date --amount amount --date-format %Y%m%d)
 expect "clv --help" 0 "Usage: clv.lua" -- "$custan" run clv.lua --help

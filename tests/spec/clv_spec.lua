@@ -341,4 +341,56 @@ describe("custan.clv", function()
       assert.is_true(inside >= 45) -- the point estimate sits inside its 90% range
     end)
   end)
+
+  describe("the model registry", function()
+    it("should list every model of the C registry with its parameters and shape", function()
+      local by_name = {}
+      for _, m in ipairs(clv.models()) do by_name[m.name] = m end
+      assert.same({"r", "alpha", "a", "b"}, by_name.bgnbd.params)
+      assert.are.equal("survival", by_name.sbg.shape)
+      assert.is_true(by_name.sbg.predicts.survival)
+      assert.same({"bgnbd", "mbgnbd", "pareto"}, clv.model_names("counts"))
+    end)
+  end)
+
+  describe("fit_retention (sBG)", function()
+    -- Fader & Hardie (2007), "How to project customer retention": survivors
+    -- per 1,000 over years 0..7 and the paper's fits on them.
+    local regular = {1000, 631, 468, 382, 326, 289, 262, 241}
+    local high_end = {1000, 869, 743, 653, 593, 551, 517, 491}
+
+    it("should reproduce the published parameters and log-likelihoods", function()
+      local r = clv.fit_retention({regular})
+      assert.are.near(0.704, r.params.alpha, 5e-4)
+      assert.are.near(1.182, r.params.beta, 5e-4)
+      assert.are.near(-1680.3, r.loglik, 0.05)
+      local h = clv.fit_retention({high_end})
+      assert.are.near(0.668, h.params.alpha, 5e-4)
+      assert.are.near(3.806, h.params.beta, 5e-4)
+      assert.are.near(-1611.2, h.loglik, 0.05)
+      assert.is_true(r.converged and h.converged)
+    end)
+
+    it("should project survival and retention rising with tenure", function()
+      local r = clv.fit_retention({regular})
+      local a, b = r.params.alpha, r.params.beta
+      assert.are.near((b + 7) / (a + b + 7), r:retention(8), 1e-12)
+      -- the fitted curve stays close to the data it was fitted on
+      for t = 1, 7 do assert.are.near(regular[t + 1] / 1000, r:survival(t), 0.02) end
+      assert.is_true(r:retention(12) > r:retention(8))
+    end)
+
+    it("should pool cohorts observed for different lengths", function()
+      local one = clv.fit_retention({regular})
+      local two = clv.fit_retention({regular, {1000, 631, 468}})
+      assert.are.near(-1680.3, one.loglik, 0.05)
+      assert.is_true(two.loglik < one.loglik) -- more customers, lower total LL
+      assert.is_true(math.abs(two.params.alpha - one.params.alpha) < 0.1)
+    end)
+
+    it("should refuse a cohort that grows", function()
+      assert.has_error(function() clv.fit_retention({{100, 90, 95}}) end,
+        "cohort 1: survivors grow from 90 to 95 in period 2")
+    end)
+  end)
 end)

@@ -17,8 +17,9 @@ local M = {}
 M.defaults = {model = "bgnbd", period = "day", unit = "week", horizon = 12, discount = 0.01,
               margin = 1, penalizer = 0, draws = 100, seed = 1, top = 10}
 
---- The purchase models `all` stands for.
-M.all = {"bgnbd", "mbgnbd", "pareto"}
+--- The purchase models `all` stands for: every registered model of
+-- purchase counts (custan.clv.models()).
+M.all = clv.model_names("counts")
 
 local function describe(m)
   return {params = m:parameters(), se = m.se, loglik = m.loglik, aic = m.aic, bic = m.bic,
@@ -26,11 +27,19 @@ local function describe(m)
     customers = m.customers, message = m.message}
 end
 
+-- The data shape of a registered model ("counts", "opportunities", ...).
+local function shape_of(name)
+  for _, m in ipairs(clv.models()) do
+    if m.name == name then return m.shape end
+  end
+end
+
 -- The summary of a ready table (path or frame), checked.
 local function ready_summary(s, o)
   local name = type(s) == "string" and s or "summary"
   if type(s) == "string" then s = custan.read_csv(s, transactions.file_options(o)) end
-  local needed = o.model == "bgbb" and {"frequency", "recency", "n_periods"} or {"frequency", "recency", "T"}
+  local needed = shape_of(o.model) == "opportunities" and {"frequency", "recency", "n_periods"}
+    or {"frequency", "recency", "T"}
   for _, c in ipairs(needed) do
     if not s:has(c) then error(name .. ": no column '" .. c .. "'", 0) end
   end
@@ -74,8 +83,8 @@ function M.run(input, options)
   local summary, name, info
   if o.summary then
     summary, name = ready_summary(o.summary, o)
-  elseif o.model == "bgbb" then
-    error("BG/BB needs a ready summary with frequency, recency and n_periods", 0)
+  elseif shape_of(o.model) == "opportunities" then
+    error(o.model .. " needs a ready summary with frequency, recency and n_periods", 0)
   else
     local so = {}
     for k, v in pairs(o) do so[k] = v end

@@ -3,18 +3,59 @@
 -- view with new and returning customers; returns a result document.
 -- @module custan.analysis.cohort
 
+local custan = require "custan"
+local clv = require "custan.clv"
 local cohort = require "custan.cohort"
 local transactions = require "custan.data.transactions"
 
 local M = {}
 
-M.defaults = {top_share = 0.2, abc = {0.8, 0.95}, months = 12}
+M.defaults = {top_share = 0.2, abc = {0.8, 0.95}, months = 12, retention_model = "sbg",
+              grace = 3}
+
+-- The retention model fitted to the pooled cohorts' survival, with its
+-- projection: survival and retention by age, observed and fitted.
+local function retention_model(purchases, o, warnings)
+  local survival, cohorts = cohort.survival(purchases, {grace = o.grace})
+  if #cohorts == 0 then
+    warnings[#warnings + 1] = "too few months of data for a retention model"
+    return survival, nil
+  end
+  local ok, m = pcall(clv.fit_retention, cohorts, {model = o.retention_model})
+  if not ok then
+    warnings[#warnings + 1] = "no retention model: " .. tostring(m)
+    return survival, nil
+  end
+  local observed, size = {}, {}
+  for _, r in ipairs(survival:to_rows()) do
+    observed[r.age] = (observed[r.age] or 0) + r.survivors
+    if r.age == 0 then size[r.cohort] = r.survivors end
+  end
+  local projection = {}
+  for k = 1, o.months + 12 do
+    -- the observed pooled share: survivors at k over the starts of the
+    -- cohorts observed that long
+    local starts = 0
+    for _, r in ipairs(survival:to_rows()) do
+      if r.age == k then starts = starts + size[r.cohort] end
+    end
+    projection[k] = {age = k, survival = m:survival(k), retention = m:retention(k),
+                     observed_survival = starts > 0 and observed[k] / starts or nil}
+  end
+  if not m.converged then
+    warnings[#warnings + 1] = "the retention model did not converge: " .. tostring(m.message)
+  end
+  return survival, {model = m.model, params = m:parameters(), se = m.se, loglik = m.loglik,
+                    converged = m.converged, grace_months = o.grace, projection = projection}
+end
 
 --- Runs the analysis.
 -- @tparam string|frame input a transaction file, or a frame read by
 --   custan.data.transactions.read
 -- @tparam[opt] table options the reader's, `end`, `top_share` (0.2), `abc`
---   ({A, B} cumulative revenue limits, {0.8, 0.95}), `months` (12, shown)
+--   ({A, B} cumulative revenue limits, {0.8, 0.95}), `months` (12, shown),
+--   `retention_model` ("sbg", or "none"), `grace` (months of data needed
+--   after an age before a customer counts as lost at it, 3)
 -- @return result document {kind = "cohort", summary, tables, ...}
 function M.run(input, options)
   local o = transactions.options(options)
@@ -44,6 +85,10 @@ function M.run(input, options)
   local hours = cohort.weekday_hour(purchases)
   local countries = purchases:has("country") and revenue > 0 and cohort.by_country(purchases) or nil
   local monthly = cohort.monthly(purchases)
+  local survival, retention
+  if o.retention_model and o.retention_model ~= "none" then
+    survival, retention = retention_model(purchases, o, warnings)
+  end
   local abc_classes = abc and abc:group_by("class"):agg{{"class", "size", as = "products"},
     {"revenue", "sum", as = "revenue"}} or nil
   local finite = function(x) return x == x and x or nil end
@@ -61,12 +106,16 @@ function M.run(input, options)
     weekday_hour = hours:to_rows(),
     countries = countries and countries:to_rows() or nil,
     abc = abc_classes and abc_classes:to_rows() or nil,
+    retention_model = retention,
   }
   return {
     kind = "cohort", summary = summary, warnings = warnings, info = info, months = o.months,
     cohorts = cohorts, abc = abc, hours = hours, countries = countries, monthly = monthly,
     tables = {{"cohorts.csv", cohorts}, {"lorenz.csv", conc.lorenz}, {"abc.csv", abc},
-      {"weekday_hour.csv", hours}, {"countries.csv", countries}, {"monthly.csv", monthly}},
+      {"weekday_hour.csv", hours}, {"countries.csv", countries}, {"monthly.csv", monthly},
+      {"survival.csv", survival},
+      {"retention_projection.csv", retention and custan.from_rows(retention.projection,
+        {"age", "survival", "retention", "observed_survival"}) or nil}},
   }
 end
 

@@ -67,6 +67,19 @@ function M.terminal(doc, w)
       {"country", left = true}, {"revenue", fmt = "money"}, {"revenue_share", title = "share", fmt = "pct"},
       {"customers", fmt = "count"}}, "top countries by revenue", "  ")
   end
+  local rm = s.retention_model
+  if rm then
+    w:blank()
+    w:line("retention model: %s, alpha %.4g, beta %.4g (log-likelihood %.1f), on survival with %d " ..
+      "months of grace", rm.model, rm.params.alpha, rm.params.beta, rm.loglik, rm.grace_months)
+    local rows = {}
+    for _, k in ipairs{1, 3, 6, 12, 18, 24} do
+      if rm.projection[k] then rows[#rows + 1] = rm.projection[k] end
+    end
+    w:table(rows, {{"age", title = "month", fmt = "%d"}, {"observed_survival", title = "observed", fmt = "pct"},
+      {"survival", title = "sBG survival", fmt = "pct"}, {"retention", title = "retention", fmt = "pct"}},
+      nil, "  ")
+  end
   w:blank()
   local months = doc.monthly:to_rows()
   for _, r in ipairs(months) do r.month = r.month:sub(1, 7) end
