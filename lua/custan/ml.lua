@@ -15,19 +15,42 @@ local util = require "custan.util"
 
 local M = {}
 
+local trees = require "custan.models.xgboost"
+
+--- The model kinds, by name: each a table of train, predict, save, claims
+-- and load (custan.models.logistic, custan.models.xgboost).  Add one with
+-- M.register; `M.kinds` lists the names in the order "all" trains them.
+M.registry = {logistic = require "custan.models.logistic", xgboost = trees.xgboost,
+              forest = trees.forest}
 M.kinds = {"logistic", "xgboost", "forest"}
+
+--- Adds a model kind (see docs/architecture.md, "Add an ML kind").
+-- @tparam string name
+-- @tparam table kind with train(m, cols, y, w, o), predict(m, cols),
+--   save(m, info, json) -> text, claims(doc, text) -> bool,
+--   load(doc, text, where) -> fields, and optionally describe(m) -> fields
+--   for reports and needs_complete_rows (true: no missing feature values)
+function M.register(name, kind)
+  for _, f in ipairs{"train", "predict", "save", "claims", "load"} do
+    if type(kind[f]) ~= "function" then
+      error(string.format("ml.register: kind '%s' needs a %s function", name, f), 2)
+    end
+  end
+  if not M.registry[name] then M.kinds[#M.kinds + 1] = name end
+  M.registry[name] = kind
+end
+
+--- The kind table of a name (raises listing the known kinds).
+function M.kind(name)
+  return M.registry[name] or error(string.format("unknown model '%s' (%s)", tostring(name),
+    table.concat(M.kinds, ", ")), 0)
+end
+
+local kind_of = M.kind
 
 --- XGBoost parameters of each tree model when none are given (see
 -- docs/models.md; XGBoost's own defaults except where noted).
-M.defaults = {
-  xgboost = {rounds = 200, eta = 0.05, max_depth = 4, subsample = 0.8, colsample_bytree = 0.8,
-             min_child_weight = 1, lambda = 1, tree_method = "hist"},
-  -- XGBoost's random forest recipe: one round of many parallel trees,
-  -- learning rate 1, rows and columns sampled per tree and per node
-  forest = {rounds = 1, num_parallel_tree = 100, eta = 1, max_depth = 6, subsample = 0.632,
-            colsample_bynode = 0.6, min_child_weight = 1, lambda = 1e-5, max_bin = 64,
-            tree_method = "hist"},
-}
+M.defaults = {xgboost = trees.xgboost.defaults, forest = trees.forest.defaults}
 
 local Model = {}
 Model.__index = Model
@@ -99,11 +122,6 @@ local function weights_for(y, o)
   return M.balanced_weights(y)
 end
 
-local function param_string(v)
-  if math.type(v) == "float" then return string.format("%.17g", v) end
-  return tostring(v)
-end
-
 --- Trains a model.
 -- @tparam string kind "logistic", "xgboost" or "forest"
 -- @tparam frame frame training rows
@@ -126,54 +144,29 @@ function M.train(kind, frame, features, y, options)
   -- trained on re-weighted classes, a model's odds are off by w1 / w0:
   -- predictions are corrected back (King and Zeng 2001's prior correction)
   local offset = cw and math.log(cw[1] / cw[2]) or 0
+  local k = kind_of(kind)
   local m = setmetatable({kind = kind, features = features, logit_offset = offset,
                           class_weight = cw and "balanced" or "none"}, Model)
-  if kind == "logistic" then
-    local fit = core.logistic_fit(cols, features, y, w, {penalty = o.penalty or "l2", C = o.C or 1,
-      standardize = o.standardize ~= false, max_iter = o.max_iter, tol = o.tol,
-      threads = o.threads})
-    for k, v in pairs(fit) do m[k] = v end
-    m.penalty, m.C = o.penalty or "l2", o.C or 1
-  elseif kind == "xgboost" or kind == "forest" then
-    local params = {}
-    for k, v in pairs(M.defaults[kind]) do params[k] = v end
-    for k, v in pairs(o) do
-      if not ({class_weight = true, weights = true, threads = true, seed = true})[k] then
-        params[k] = v
-      end
-    end
-    params.seed = o.seed or params.seed or 1
-    params.nthread = o.threads or params.nthread or tonumber(os.getenv("CUSTAN_THREADS") or "") or 2
-    local rounds = math.tointeger(params.rounds)
-    if not rounds or rounds < 1 then error("rounds must be a whole number >= 1", 0) end
-    params.rounds = nil
-    local keys, vals = {}, {}
-    for k in pairs(params) do keys[#keys + 1] = k end
-    table.sort(keys) -- the same order every run
-    for i, k in ipairs(keys) do vals[i] = param_string(params[k]) end
-    m.booster = core.xgb_train(cols, features, y, w, keys, vals, rounds)
-    params.rounds = rounds
-    m.params = params
-  else
-    error(string.format("unknown model '%s' (logistic, xgboost or forest)", tostring(kind)), 0)
-  end
+  k.train(m, cols, y, w, o)
   return m
 end
 
 --- P(label = 1) of each row of a frame with the model's feature columns.
 function Model:predict(frame)
   local cols = columns(frame, self.features)
-  local p
-  if self.kind == "logistic" then
-    p = core.logistic_predict(cols, self.features, self.coef, self.intercept)
-  else
-    p = self.booster:predict(cols, self.features)
-  end
+  local p = kind_of(self.kind).predict(self, cols)
   if self.logit_offset ~= 0 then
     local k = math.exp(self.logit_offset)
     p = p * k / (1 - p + p * k)
   end
   return p
+end
+
+--- What a report says of the model (its kind's describe: coefficients,
+-- parameters, importance), or {}.
+function Model:describe()
+  local k = kind_of(self.kind)
+  return k.describe and k.describe(self) or {}
 end
 
 --- Coefficients and odds ratios of a logistic model, one row per feature:
@@ -443,16 +436,7 @@ function Model:to_json(meta)
                 features = setmetatable(self.features, json.array_mt),
                 logit_offset = self.logit_offset, class_weight = self.class_weight,
                 meta = meta or self.meta}
-  if self.kind == "logistic" then
-    for _, k in ipairs{"coef", "coef_std", "intercept", "intercept_std", "mean", "scale",
-                       "penalty", "C", "iterations", "converged"} do
-      info[k] = self[k]
-    end
-    return json.encode(info, {indent = "  "}) .. "\n"
-  end
-  info.params = self.params
-  self.booster:set_attr("custan", json.encode(info))
-  return self.booster:save()
+  return kind_of(self.kind).save(self, info, json)
 end
 
 --- Writes the model (to_json) to a file, atomically.
@@ -470,28 +454,15 @@ function M.from_json(text, where)
   if not ok or type(doc) ~= "table" then
     error(string.format("%s: not a JSON model file", where), 0)
   end
-  if doc.learner then
-    local booster = core.xgb_load(text)
-    local info_text = booster:attr("custan")
-    local info = info_text and json.decode(info_text) or {}
-    local features = info.features or doc.learner.feature_names
-    if not features or #features == 0 then
-      error(string.format("%s: the XGBoost model does not name its features", where), 0)
+  for _, name in ipairs(M.kinds) do
+    local k = M.registry[name]
+    if k.claims(doc, text) then
+      local fields = k.load(doc, text, where)
+      fields.kind = fields.kind or name
+      return setmetatable(fields, Model)
     end
-    local m = setmetatable({kind = info.kind or "xgboost", features = features, booster = booster,
-                            logit_offset = info.logit_offset or 0, params = info.params,
-                            class_weight = info.class_weight, meta = info.meta}, Model)
-    return m
   end
-  if doc.format ~= "custan-model" or doc.kind ~= "logistic" then
-    error(string.format("%s: neither a custan model nor an XGBoost model", where), 0)
-  end
-  local m = setmetatable({}, Model)
-  for k, v in pairs(doc) do m[k] = v end
-  if type(m.coef) ~= "table" or #m.coef ~= #m.features or type(m.intercept) ~= "number" then
-    error(string.format("%s: the logistic model's coefficients do not match its features", where), 0)
-  end
-  return m
+  error(string.format("%s: neither a custan model nor an XGBoost model", where), 0)
 end
 
 --- Reads a model file written by Model:save.

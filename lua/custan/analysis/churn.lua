@@ -75,7 +75,7 @@ function M.score(input, options)
     ids = customers:col(id_name)
   end
   local X, names = featurize(customers, definition, meta.state, meta.state and meta.state.window, name)
-  check_values(X, names, ids, name, model.kind ~= "logistic")
+  check_values(X, names, ids, name, not ml.kind(model.kind).needs_complete_rows)
   local prob = model:predict(X)
   local out = custan.frame({[id_name] = ids, churn_probability = prob,
                             risk_tier = churn.tiers(prob, tiers)}, {id_name, "churn_probability", "risk_tier"})
@@ -115,13 +115,7 @@ local function train_one(kind, o, options, grid, fit_X, names, fit_y, X_test, y_
   entry.test = ml.evaluate(y_test, prob, {threshold = o.threshold})
   entry.permutation_importance = ml.permutation_importance(model, X_test, y_test,
     {repeats = o.importance_repeats, seed = o.seed})
-  if model.booster then entry.gain_importance = model:gain_importance("total_gain") end
-  if kind == "logistic" then
-    entry.coefficients = model:coefficients()
-    entry.intercept, entry.converged, entry.iterations = model.intercept, model.converged, model.iterations
-  else
-    entry.params = model.params
-  end
+  for k, v in pairs(model:describe()) do entry[k] = v end
   return model, entry
 end
 
@@ -205,7 +199,7 @@ function M.train(input, options)
 
   local kinds = o.model == "all" and ml.kinds or {o.model}
   local needs_complete = false
-  for _, k in ipairs(kinds) do needs_complete = needs_complete or k == "logistic" end
+  for _, k in ipairs(kinds) do needs_complete = needs_complete or ml.kind(k).needs_complete_rows end
   check_values(X_all, names, ids, name, not needs_complete)
 
   local per_kind = {
