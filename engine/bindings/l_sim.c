@@ -154,12 +154,6 @@ static void read_draws(lua_State *L, int t, cu_policy_draws *a) {
   size_t n = 0;
   a->uptake = col_field(L, t, "uptake", &n);
   a->save = col_field(L, t, "save", &n);
-  a->lift = col_field(L, t, "lift", &n);
-  a->value_change = col_field(L, t, "value_change", &n);
-  a->margin = col_field(L, t, "margin", &n);
-  a->contact = col_field(L, t, "contact", &n);
-  a->redemption = col_field(L, t, "redemption", &n);
-  a->discount = col_field(L, t, "discount", &n);
   a->n = n;
   lua_getfield(L, t, "save_absolute");
   a->save_absolute = lua_toboolean(L, -1);
@@ -167,10 +161,11 @@ static void read_draws(lua_State *L, int t, cu_policy_draws *a) {
 }
 
 static const char *const out_names[CU_POLICY_NOUT] = {
-    "contacted", "conversions", "retained", "orders", "revenue", "cost", "net"};
+    "contacted",     "conversions",     "stayed",       "baseline_stayed",
+    "stayed_orders", "baseline_orders", "stayed_value", "baseline_value"};
 
-/* simulate(groups, draws, seed, [threads]) -> array per segment of
- * {contacted = column, conversions, retained, orders, revenue, cost, net} */
+/* simulate(groups, {uptake, save, save_absolute}, seed, [threads]) -> array
+ * per segment of the sums {contacted = column, conversions, stayed, ...} */
 static int l_simulate(lua_State *L) {
   lua_settop(L, 4);
   cu_policy_groups g;
@@ -198,7 +193,7 @@ static int l_simulate(lua_State *L) {
   return 1;
 }
 
-/* expect(groups, draws, d) -> array per segment of {contacted = number, ...} */
+/* expect(groups, draws, d) -> array per segment of the sums {contacted = number, ...} */
 static int l_expect(lua_State *L) {
   lua_settop(L, 3);
   cu_policy_groups g;

@@ -27,9 +27,7 @@ static int check(const cu_policy_groups *g, const cu_policy_draws *a, cu_err *e)
     if (!(a->uptake[d] >= 0 && a->uptake[d] <= 1))
       return cu_err_set(e, CU_EARG, "draw %zu: uptake %g is not a probability", d + 1,
                         a->uptake[d]);
-    if (!isfinite(a->save[d]) || !isfinite(a->lift[d]) || !isfinite(a->value_change[d]) ||
-        !isfinite(a->margin[d]) || !isfinite(a->contact[d]) || !isfinite(a->redemption[d]) ||
-        !isfinite(a->discount[d]))
+    if (!isfinite(a->save[d]))
       return cu_err_set(e, CU_EARG, "draw %zu: an assumption is not a finite number", d + 1);
   }
   return CU_OK;
@@ -41,18 +39,15 @@ static inline double treated(double r, double s, int absolute) {
   return t < 0 ? 0 : t > 1 ? 1 : t;
 }
 
-static void add(double *o, const cu_policy_draws *a, size_t d, double n, double k, double m,
-                double r, double orders, double ov) {
-  double grow = (1 + a->lift[d]) * (1 + a->value_change[d]);
-  double revenue = m * ov * grow - k * r * ov;
-  double cost = a->contact[d] * n + a->redemption[d] * k + a->discount[d] * m * ov * grow;
+static void add(double *o, double n, double k, double m, double r, double orders, double ov) {
   o[CU_POLICY_CONTACTED] += n;
   o[CU_POLICY_CONVERSIONS] += k;
-  o[CU_POLICY_RETAINED] += m - k * r;
-  o[CU_POLICY_ORDERS] += m * orders * (1 + a->lift[d]) - k * r * orders;
-  o[CU_POLICY_REVENUE] += revenue;
-  o[CU_POLICY_COST] += cost;
-  o[CU_POLICY_NET] += a->margin[d] * revenue - cost;
+  o[CU_POLICY_STAYED] += m;
+  o[CU_POLICY_BASE_STAYED] += k * r;
+  o[CU_POLICY_STAYED_ORDERS] += m * orders;
+  o[CU_POLICY_BASE_ORDERS] += k * r * orders;
+  o[CU_POLICY_STAYED_VALUE] += m * ov;
+  o[CU_POLICY_BASE_VALUE] += k * r * ov;
 }
 
 typedef struct sim {
@@ -82,7 +77,7 @@ static void sim_block(void *ctx, size_t blk, int thread) {
       unsigned k = a->uptake[d] > 0 ? gsl_ran_binomial(r, a->uptake[d], n) : 0;
       double rt = treated(g->retain[i], a->save[d], a->save_absolute);
       unsigned m = k ? gsl_ran_binomial(r, rt, k) : 0;
-      add(o + (size_t)g->segment[i] * CU_POLICY_NOUT, a, d, n, k, m, g->retain[i], g->orders[i],
+      add(o + (size_t)g->segment[i] * CU_POLICY_NOUT, n, k, m, g->retain[i], g->orders[i],
           g->ovalue[i]);
     }
   }
@@ -104,7 +99,7 @@ void cu_policy_expect(const cu_policy_groups *g, const cu_policy_draws *a, size_
   for (size_t i = 0; i < g->n; i++) {
     double n = g->count[i], k = n * a->uptake[d];
     double m = k * treated(g->retain[i], a->save[d], a->save_absolute);
-    add(out + (size_t)g->segment[i] * CU_POLICY_NOUT, a, d, n, k, m, g->retain[i], g->orders[i],
+    add(out + (size_t)g->segment[i] * CU_POLICY_NOUT, n, k, m, g->retain[i], g->orders[i],
         g->ovalue[i]);
   }
 }

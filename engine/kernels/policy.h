@@ -6,21 +6,18 @@
  * group instead of one Bernoulli per customer: the cost grows with draws x
  * groups, not draws x customers.
  *
- * Per draw d the caller supplies the sampled assumptions; per group g with
- * n contacted customers, baseline retention r, mean expected orders o of a
- * retained customer over the horizon and mean o x order value ov:
+ * Per draw d the caller supplies the two assumptions that decide who is
+ * drawn: the uptake and the save effect s.  Per group with n contacted
+ * customers, baseline retention r, mean expected orders o of a retained
+ * customer over the horizon and mean o x order value ov:
  *   responders   k ~ Binomial(n, uptake)
  *   retained     m ~ Binomial(k, r')   r' = r + (1 - r) s      (relative s)
  *                                      r' = min(1, r + s)       (absolute s)
- *   incremental retained   m - k r
- *   incremental orders     m o (1 + lift) - k r o
- *   incremental revenue    m ov (1 + lift)(1 + dv) - k r ov
- *   cost   contact n + redemption k + discount m ov (1 + lift)(1 + dv)
- *   net    margin x incremental revenue - cost
- * with lift the relative change in purchases of responders who stay and dv
- * the relative change in their order value.  Non-responders behave as
- * without the policy.  Counts k and m are drawn; orders and revenue are
- * their expectations given who responds and stays. */
+ * and the kernel returns, per draw and segment, the sums the economics
+ * need: n, k, m, k r, m o, k r o, m ov, k r ov.  Revenue, cost and net are
+ * linear in these sums, so they are computed once, in Lua, from the sums
+ * and the other assumptions (custan.policy.economics): a new assumption is
+ * one entry of its registry, and the formula lives in one place. */
 #ifndef CU_POLICY_H
 #define CU_POLICY_H
 
@@ -42,20 +39,20 @@ typedef struct cu_policy_groups {
 /* Sampled assumptions, one value per draw each. */
 typedef struct cu_policy_draws {
   size_t n;
-  const double *uptake, *save, *lift, *value_change, *margin;
-  const double *contact, *redemption, *discount;
+  const double *uptake, *save;
   int save_absolute; /* s is an absolute change in retention probability */
 } cu_policy_draws;
 
-/* Outputs per draw and segment: out[(d * nsegments + s) * CU_POLICY_NOUT + k]. */
+/* Sums per draw and segment: out[(d * nsegments + s) * CU_POLICY_NOUT + k]. */
 enum {
-  CU_POLICY_CONTACTED,
-  CU_POLICY_CONVERSIONS,
-  CU_POLICY_RETAINED,
-  CU_POLICY_ORDERS,
-  CU_POLICY_REVENUE,
-  CU_POLICY_COST,
-  CU_POLICY_NET,
+  CU_POLICY_CONTACTED,       /* n */
+  CU_POLICY_CONVERSIONS,     /* k */
+  CU_POLICY_STAYED,          /* m */
+  CU_POLICY_BASE_STAYED,     /* k r: responders who would have stayed anyway */
+  CU_POLICY_STAYED_ORDERS,   /* m o */
+  CU_POLICY_BASE_ORDERS,     /* k r o */
+  CU_POLICY_STAYED_VALUE,    /* m ov */
+  CU_POLICY_BASE_VALUE,      /* k r ov */
   CU_POLICY_NOUT
 };
 
@@ -64,7 +61,7 @@ enum {
 int cu_policy_simulate(const cu_policy_groups *g, const cu_policy_draws *a, uint64_t seed,
                        int threads, double *out, cu_err *e);
 
-/* The expectation of the outputs of one draw given its assumption values
+/* The expectation of the sums of one draw given its assumption values
  * (index d of a), per segment, without sampling customers: out[s *
  * CU_POLICY_NOUT + k]. */
 void cu_policy_expect(const cu_policy_groups *g, const cu_policy_draws *a, size_t d, double *out);

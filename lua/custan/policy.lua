@@ -27,24 +27,75 @@ local util = require "custan.util"
 
 local M = {}
 
--- Every assumption and cost: its default, whether it is a share in [0, 1],
--- whether it must be >= 0, and its stream number (fixed, so adding a field
--- never changes another's draws).
+--- The assumption registry: every assumption and cost a policy file may
+-- give, with its default, whether it is a share in [0, 1] or must be >= 0,
+-- its random stream (fixed, so adding an entry never changes another's
+-- draws), whether the C draws need it (`draws`: who responds and who
+-- stays), and, for an effect beyond the base economics below, its
+-- `revenue(s, a)` or `cost(s, a)` term (s: the draw's sums, a: the
+-- assumption values).  A new assumption is one entry here.
 M.fields = {
-  {key = "uptake", group = "assumptions", default = nil, share = true, stream = 1},
-  {key = "churn_reduction", group = "assumptions", default = 0, share = true, stream = 2},
-  {key = "churn_reduction_abs", group = "assumptions", default = nil, stream = 3},
+  {key = "uptake", group = "assumptions", default = nil, share = true, stream = 1, draws = "uptake"},
+  {key = "churn_reduction", group = "assumptions", default = 0, share = true, stream = 2,
+   draws = "save"},
+  {key = "churn_reduction_abs", group = "assumptions", default = nil, stream = 3, draws = "save"},
   {key = "purchase_lift", group = "assumptions", default = 0, stream = 4},
   {key = "order_value_change", group = "assumptions", default = 0, stream = 5},
   {key = "margin", group = "assumptions", default = 1, share = true, stream = 6},
   {key = "contact", group = "costs", default = 0, nonneg = true, stream = 7},
   {key = "redemption", group = "costs", default = 0, nonneg = true, stream = 8},
   {key = "discount", group = "costs", default = 0, share = true, stream = 9},
+  -- each responder brings referral_rate new customers on average, each
+  -- worth referral_value (revenue over the horizon, before the margin)
+  {key = "referral_rate", group = "assumptions", default = 0, nonneg = true, stream = 10,
+   revenue = function(s, a) return s.conversions * a.referral_rate * a.referral_value end},
+  {key = "referral_value", group = "assumptions", default = 0, nonneg = true, stream = 11},
 }
 
-local kernel_name = {uptake = "uptake", churn_reduction = "save", churn_reduction_abs = "save",
-  purchase_lift = "lift", order_value_change = "value_change", margin = "margin",
-  contact = "contact", redemption = "redemption", discount = "discount"}
+--- The economics of a policy, written once.  From the sums of who was
+-- contacted, responded and stayed (the C draws, their expectations, or one
+-- customer's expected share of them) and the assumption values (numbers,
+-- or columns with one value per draw), the incremental outcomes against
+-- doing nothing:
+--   retained = m - k r;  orders = m o (1 + lift) - k r o
+--   revenue  = m ov (1 + lift)(1 + dv) - k r ov  (+ registry revenue terms)
+--   cost     = contact n + redemption k + discount m ov (1 + lift)(1 + dv)
+--              (+ registry cost terms)
+--   net      = margin revenue - cost
+-- (docs/models.md, "Policies").
+-- @tparam table s sums: contacted, conversions, stayed, baseline_stayed,
+--   stayed_orders, baseline_orders, stayed_value, baseline_value
+-- @tparam table a assumption values by key (every field; defaults filled)
+-- @return table contacted, conversions, retained, orders, revenue, cost, net
+function M.economics(s, a)
+  local grow = (a.purchase_lift + 1) * (a.order_value_change + 1)
+  local spend = s.stayed_value * grow
+  local out = {
+    contacted = s.contacted,
+    conversions = s.conversions,
+    retained = s.stayed - s.baseline_stayed,
+    orders = s.stayed_orders * (a.purchase_lift + 1) - s.baseline_orders,
+    revenue = spend - s.baseline_value,
+    cost = s.contacted * a.contact + s.conversions * a.redemption + spend * a.discount,
+  }
+  for _, f in ipairs(M.fields) do
+    if f.revenue then out.revenue = out.revenue + f.revenue(s, a) end
+    if f.cost then out.cost = out.cost + f.cost(s, a) end
+  end
+  out.net = out.revenue * a.margin - out.cost
+  return out
+end
+
+-- Every field's value, defaults filled in (0 where none: an effect absent).
+local function with_defaults(values)
+  local a = {}
+  for _, f in ipairs(M.fields) do
+    local v = values[f.key]
+    if v == nil then v = f.default or 0 end
+    a[f.key] = v
+  end
+  return a
+end
 
 -- ------------------------------------------------------------- loading --
 
@@ -166,16 +217,20 @@ local function means(s)
   return m
 end
 
---- Each targeted customer's expected incremental net value over the
--- horizon with the assumptions at their means (the ranking used for
+--- Each targeted customer's expected incremental net value and cost over
+-- the horizon with the assumptions at their means: the economics applied
+-- to one customer's expected share of the sums (the ranking used for
 -- budgets and for the best targeting).
 local function expected_value(r, o, ov, m, absolute)
-  local s = m.churn_reduction_abs or m.churn_reduction or 0
-  local rt = absolute and (r + s):clip(0, 1) or (r + (1 - r) * s):clip(0, 1)
-  local u, grow = m.uptake, (1 + (m.purchase_lift or 0)) * (1 + (m.order_value_change or 0))
-  local revenue = (rt * ov * grow - r * ov) * u
-  local cost = (rt * ov * grow * (m.discount or 0) + (m.redemption or 0)) * u + (m.contact or 0)
-  return (m.margin or 1) * revenue - cost, cost
+  local a = with_defaults(m)
+  local save = m.churn_reduction_abs or m.churn_reduction or 0
+  local rt = absolute and (r + save):clip(0, 1) or (r + (1 - r) * save):clip(0, 1)
+  local u = a.uptake
+  local s = {contacted = r * 0 + 1, conversions = r * 0 + u, stayed = rt * u,
+             baseline_stayed = r * u, stayed_orders = rt * o * u, baseline_orders = r * o * u,
+             stayed_value = rt * ov * u, baseline_value = r * ov * u}
+  local e = M.economics(s, a)
+  return e.net, e.cost
 end
 
 --- Prepares a scenario's customers: targeted rows, baselines, the ranking
@@ -264,24 +319,26 @@ end
 
 -- -------------------------------------------------------- simulation --
 
--- The kernel's assumption columns: draws of every distribution.
+-- Draws of every assumption (columns), and the two the kernel needs.
 local function draw_columns(s, draws, seed)
-  local cols = {save_absolute = s.save_absolute}
+  local a = {}
   for _, f in ipairs(M.fields) do
-    local d = s.resolved[f.key] -- at most one of the two churn effects
-    local name = kernel_name[f.key]
-    if d then cols[name] = sim.draw(d, draws, seed, f.stream) end
+    local d = s.resolved[f.key]
+    a[f.key] = d and sim.draw(d, draws, seed, f.stream) or (f.default or 0)
   end
-  return cols
+  local save = a.churn_reduction_abs
+  if s.resolved.churn_reduction_abs == nil then save = a.churn_reduction end
+  local zeros = sim.draw(sim.constant(0), draws, 1)
+  local function col(v) return type(v) == "number" and zeros + v or v end
+  return a, {uptake = col(a.uptake), save = col(save), save_absolute = s.save_absolute}
 end
 
+-- Fixed assumption values, and the kernel's one-draw columns.
 local function fixed_columns(s, values)
-  local cols = {save_absolute = s.save_absolute}
-  for _, f in ipairs(M.fields) do
-    local v = values[f.key]
-    if v ~= nil then cols[kernel_name[f.key]] = custan.column({v}, "float64") end
-  end
-  return cols
+  local a = with_defaults(values)
+  local save = s.save_absolute and a.churn_reduction_abs or a.churn_reduction
+  return a, {uptake = custan.column({a.uptake}, "float64"), save = custan.column({save}, "float64"),
+             save_absolute = s.save_absolute}
 end
 
 local metrics = {"contacted", "conversions", "retained", "orders", "revenue", "cost", "net"}
@@ -324,8 +381,9 @@ function M.simulate(plan, options)
   local o = options or {}
   local draws, seed = o.draws or 10000, o.seed or 1
   local s = plan.scenario
-  local a = draw_columns(s, draws, seed)
-  local per = core.simulate(plan.groups, a, seed, o.threads)
+  local a, kernel = draw_columns(s, draws, seed)
+  local per = core.simulate(plan.groups, kernel, seed, o.threads)
+  for i = 1, #per do per[i] = M.economics(per[i], a) end
   local total = {}
   for _, k in ipairs(metrics) do
     local sum
@@ -343,11 +401,13 @@ end
 
 --- Expected outputs (no sampling) with the assumptions at given values.
 function M.expected(plan, values)
-  local e = core.expect(plan.groups, fixed_columns(plan.scenario, values), 1)
+  local a, kernel = fixed_columns(plan.scenario, values)
+  local e = core.expect(plan.groups, kernel, 1)
   local total = {}
-  for _, k in ipairs(metrics) do
-    total[k] = 0
-    for i = 1, #e do total[k] = total[k] + e[i][k] end
+  for _, k in ipairs(metrics) do total[k] = 0 end
+  for i = 1, #e do
+    local out = M.economics(e[i], a)
+    for _, k in ipairs(metrics) do total[k] = total[k] + out[k] end
   end
   return total
 end

@@ -67,27 +67,30 @@ static void test_policy(void) {
   int32_t seg[3] = {0, 0, 1};
   cu_policy_groups g = {3, count, retain, orders, ov, seg, 2};
   enum { D = 4000 };
-  static double up[D], sv[D], lf[D], dv[D], mg[D], ct[D], rd[D], dc[D], out[D * 2 * CU_POLICY_NOUT],
-      out2[D * 2 * CU_POLICY_NOUT];
-  for (int d = 0; d < D; d++)
-    up[d] = 0.3, sv[d] = 0.25, lf[d] = 0.1, dv[d] = -0.05, mg[d] = 0.4, ct[d] = 0.5, rd[d] = 1,
-    dc[d] = 0.1;
-  cu_policy_draws a = {D, up, sv, lf, dv, mg, ct, rd, dc, 0};
+  static double up[D], sv[D], out[D * 2 * CU_POLICY_NOUT], out2[D * 2 * CU_POLICY_NOUT];
+  for (int d = 0; d < D; d++) up[d] = 0.3, sv[d] = 0.25;
+  cu_policy_draws a = {D, up, sv, 0};
   cu_err e = {0};
   CHECK(cu_policy_simulate(&g, &a, 5, 1, out, &e) == 0);
   CHECK(cu_policy_simulate(&g, &a, 5, 2, out2, &e) == 0);
   CHECK(memcmp(out, out2, sizeof out) == 0);
   double ex[2 * CU_POLICY_NOUT];
   cu_policy_expect(&g, &a, 0, ex);
-  /* closed form of segment 0's net: per group n u [margin (r' grow - r) ov - discount r' ov grow
-   * - redemption] - n contact, r' = r + (1 - r) s, grow = 1.1 x 0.95 */
-  double grow = 1.1 * 0.95, net0 = 0;
+  /* closed forms of segment 0's sums: k = n u, m = k r', r' = r + (1 - r) s */
+  double k0 = 0, m0 = 0, kr0 = 0, mov0 = 0, krov0 = 0, mo0 = 0;
   for (int i = 0; i < 2; i++) {
     double rt = retain[i] + (1 - retain[i]) * 0.25, k = count[i] * 0.3;
-    net0 += 0.4 * k * (rt * grow - retain[i]) * ov[i] - 0.1 * k * rt * ov[i] * grow - k -
-            0.5 * count[i];
+    k0 += k, m0 += k * rt, kr0 += k * retain[i];
+    mov0 += k * rt * ov[i], krov0 += k * retain[i] * ov[i], mo0 += k * rt * orders[i];
   }
-  CHECK_NEAR(ex[CU_POLICY_NET], net0, 1e-8);
+  CHECK_NEAR(ex[CU_POLICY_CONTACTED], 1500, 1e-9);
+  CHECK_NEAR(ex[CU_POLICY_CONVERSIONS], k0, 1e-9);
+  CHECK_NEAR(ex[CU_POLICY_STAYED], m0, 1e-9);
+  CHECK_NEAR(ex[CU_POLICY_BASE_STAYED], kr0, 1e-9);
+  CHECK_NEAR(ex[CU_POLICY_STAYED_VALUE], mov0, 1e-8);
+  CHECK_NEAR(ex[CU_POLICY_BASE_VALUE], krov0, 1e-8);
+  CHECK_NEAR(ex[CU_POLICY_STAYED_ORDERS], mo0, 1e-9);
+  /* every simulated sum's mean is its expectation within 4 standard errors */
   for (int s = 0; s < 2; s++)
     for (int k = 0; k < CU_POLICY_NOUT; k++) {
       double m = 0, m2 = 0;

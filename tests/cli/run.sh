@@ -144,6 +144,9 @@ expect "experiment: an unknown segment column" 1 "no segment column 'nope'" -- \
   "$custan" run experiment.lua --customers "$root/examples/data/customers.csv.gz" \
   --policy "$root/examples/policies/vip_perks.lua" --segment nope --draws 100
 
+expect "a policy with referral_rate (the assumption registry)" 0 "assumptions.referral_rate" -- \
+  "$custan" run experiment.lua --customers "$root/examples/data/customers.csv.gz" \
+  --policy "$root/examples/policies/referral_bonus.lua" --draws 1000
 printf 'arm,x\ncontrol,5\ncontrol,5\ntreatment,5\ntreatment,5\n' > "$work/constant.csv"
 expect "analyze: a constant outcome is a warning, not a NaN" 0 '"warnings"' -- \
   "$custan" run experiment.lua analyze --input "$work/constant.csv" --group arm --outcome x --json

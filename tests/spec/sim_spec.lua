@@ -183,6 +183,42 @@ describe("custan.policy", function()
     assert.is_true(best.customers <= 100)
   end)
 
+  -- the assumption registry: referral_rate is one entry; responders bring
+  -- rate new customers each, worth referral_value before the margin
+  it("should add referrals' value to revenue, in expectation and in the draws", function()
+    local a = {uptake = 0.3, churn_reduction = 0.25, margin = 0.4}
+    local plain = policy.simulate(policy.plan(scenario(a, {contact = 0.5}), customers(),
+      {precision = 0}), {draws = 2000, seed = 3})
+    local b = {uptake = 0.3, churn_reduction = 0.25, margin = 0.4, referral_rate = 0.1,
+               referral_value = sim.gamma(4, 10)}
+    local refer = policy.simulate(policy.plan(scenario(b, {contact = 0.5}), customers(),
+      {precision = 0}), {draws = 2000, seed = 3})
+    -- 2,000 targeted x 0.3 respond x 0.1 referrals x 40 (the gamma's mean) = 2,400 of revenue
+    assert.are.near(2400, refer.expected.revenue - plain.expected.revenue, 1e-6)
+    assert.are.near(0.4 * 2400, refer.expected.net - plain.expected.net, 1e-6)
+    -- the draws of who responds are the same (fixed streams): the gain per
+    -- draw is conversions x 0.1 x that draw's value
+    local gain = refer.per_draw.revenue - plain.per_draw.revenue
+    assert.are.near(refer.per_draw.conversions:mean() * 0.1 * 40, gain:mean(),
+      0.05 * gain:mean())
+    assert.is_true(#refer.sensitivity == 1 and refer.sensitivity[1].assumption ==
+      "assumptions.referral_value")
+  end)
+
+  it("should write the economics once: the kernel's sums give the closed form", function()
+    local s = {contacted = 10, conversions = 4, stayed = 3, baseline_stayed = 2,
+               stayed_orders = 6, baseline_orders = 4, stayed_value = 300, baseline_value = 200}
+    local a = {purchase_lift = 0.1, order_value_change = -0.05, margin = 0.4, contact = 0.5,
+               redemption = 1, discount = 0.1, referral_rate = 0, referral_value = 0}
+    local e = policy.economics(s, a)
+    local grow = 1.1 * 0.95
+    assert.are.near(1, e.retained, 1e-12)
+    assert.are.near(6 * 1.1 - 4, e.orders, 1e-12)
+    assert.are.near(300 * grow - 200, e.revenue, 1e-12)
+    assert.are.near(0.5 * 10 + 4 + 0.1 * 300 * grow, e.cost, 1e-12)
+    assert.are.near(0.4 * e.revenue - e.cost, e.net, 1e-12)
+  end)
+
   it("should report impossible assumptions with the file and field", function()
     assert.has_error(function() scenario({uptake = 1.2}, {}) end,
       "policy test.lua: assumptions.uptake: uptake is a share and must stay within [0, 1] (constant(1.2) reaches 1.2)")

@@ -39,7 +39,7 @@ function M.terminal(doc, w)
         local x = r.sensitivity[k]
         parts[k] = string.format("%s %s..%s", x.assumption, money(x.net_at_low), money(x.net_at_high))
       end
-      w:line("  sensitivity of net value (5%%..95%% of each assumption): " .. table.concat(parts, "; "))
+      w:line("  sensitivity of net value (5%%..95%% of each assumption): %s", table.concat(parts, "; "))
     end
     local b = r.best_targeting
     w:line("  best targeting: %s customers with positive expected value, expected net %s " ..
