@@ -179,12 +179,12 @@ int32_t cu_dict_intern(cu_dict *d, const char *s, size_t len) {
   return cu_dict_intern_h(d, s, len, cu_hash_bytes(s, len));
 }
 
-static const cu_dict *rank_dict; /* qsort has no context argument */
-static int cmp_codes(const void *a, const void *b) {
+/* codes by their strings, bytewise (qsort_r: the dictionary is the context) */
+static int cmp_codes(const void *a, const void *b, void *ctx) {
+  const cu_dict *d = ctx;
   int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-  size_t lx = rank_dict->len[x], ly = rank_dict->len[y];
-  int r = memcmp(rank_dict->arena + rank_dict->off[x], rank_dict->arena + rank_dict->off[y],
-                 lx < ly ? lx : ly);
+  size_t lx = d->len[x], ly = d->len[y];
+  int r = memcmp(d->arena + d->off[x], d->arena + d->off[y], lx < ly ? lx : ly);
   if (r) return r;
   return (lx > ly) - (lx < ly);
 }
@@ -199,9 +199,7 @@ int cu_dict_ranks(cu_dict *d) {
     return -1;
   }
   for (int32_t i = 0; i < d->n; i++) order[i] = i;
-  rank_dict = d;
-  qsort(order, (size_t)d->n, sizeof *order, cmp_codes);
-  rank_dict = NULL;
+  qsort_r(order, (size_t)d->n, sizeof *order, cmp_codes, d);
   for (int32_t i = 0; i < d->n; i++) rank[order[i]] = i;
   free(order);
   d->rank = rank;

@@ -174,9 +174,10 @@ static int cmp_prec(const void *x, const void *y) {
   return (p->b > q->b) - (p->b < q->b);
 }
 
-static const pslot *sort_slots; /* qsort has no context argument */
-static int cmp_index(const void *x, const void *y) {
-  const pslot *p = &sort_slots[*(const uint32_t *)x], *q = &sort_slots[*(const uint32_t *)y];
+/* slot indices by their pairs (qsort_r: the slots are the context) */
+static int cmp_index(const void *x, const void *y, void *ctx) {
+  const pslot *slots = ctx;
+  const pslot *p = &slots[*(const uint32_t *)x], *q = &slots[*(const uint32_t *)y];
   if (p->a != q->a) return p->a < q->a ? -1 : 1;
   return (p->b > q->b) - (p->b < q->b);
 }
@@ -203,9 +204,7 @@ static int pmap_spill(pmap *m) {
   int st = idx ? 0 : -1;
   for (size_t i = 0; i < k && idx; i++) idx[i] = (uint32_t)i;
   if (idx) {
-    sort_slots = m->s;
-    qsort(idx, k, sizeof *idx, cmp_index);
-    sort_slots = NULL;
+    qsort_r(idx, k, sizeof *idx, cmp_index, m->s);
   }
   if (!st && !m->spill && !(m->spill = tmpfile())) st = -1;
   if (!st && m->nruns == m->run_cap) {
@@ -707,8 +706,12 @@ out:
 
 /* ---------------------------------------------------------------- result -- */
 
-static const cu_rfm *order_acc; /* qsort has no context argument */
-static int order_text;          /* the ids are written as text: sort as text */
+/* How customers are ordered in the result: by id, as text when any id is
+ * text (the context of qsort_r). */
+typedef struct order_ctx {
+  const cu_rfm *acc;
+  int text;
+} order_ctx;
 
 static const char *key_text(const cu_rfm *a, uint64_t k, char *buf, size_t *len) {
   if (k & STR_TAG) return cu_dict_str(a->strs, (int32_t)(k & ~STR_TAG), len);
@@ -716,12 +719,13 @@ static const char *key_text(const cu_rfm *a, uint64_t k, char *buf, size_t *len)
   return buf;
 }
 
-static int cmp_customers(const void *x, const void *y) {
-  uint64_t a = order_acc->key[*(const uint32_t *)x], b = order_acc->key[*(const uint32_t *)y];
-  if (!order_text) return (a > b) - (a < b);
+static int cmp_customers(const void *x, const void *y, void *ctx) {
+  const order_ctx *oc = ctx;
+  uint64_t a = oc->acc->key[*(const uint32_t *)x], b = oc->acc->key[*(const uint32_t *)y];
+  if (!oc->text) return (a > b) - (a < b);
   char ba[32], bb[32];
   size_t la, lb;
-  const char *pa = key_text(order_acc, a, ba, &la), *pb = key_text(order_acc, b, bb, &lb);
+  const char *pa = key_text(oc->acc, a, ba, &la), *pb = key_text(oc->acc, b, bb, &lb);
   int r = memcmp(pa, pb, la < lb ? la : lb);
   return r ? r : (la > lb) - (la < lb);
 }
@@ -889,10 +893,8 @@ int cu_rfm_result(cu_rfm *a, cu_frame **out, cu_rfm_info *info, cu_err *e) {
       order[m++] = (uint32_t)c;
       any_str |= (a->key[c] & STR_TAG) != 0;
     }
-  order_acc = a;
-  order_text = any_str;
-  qsort(order, m, sizeof *order, cmp_customers);
-  order_acc = NULL;
+  order_ctx octx = {a, any_str};
+  qsort_r(order, m, sizeof *order, cmp_customers, &octx);
 
   out_cols oc = {f, e, 0};
   f->nrows = m;
