@@ -31,6 +31,39 @@ local function add(acc, c)
   acc:add(c.customer, c.date, c.amount, c.order, c.product, c.cancelled, c.purchase)
 end
 
+-- An id as the summary writes it: 17850, "17850" and "17850.0" are one customer.
+local function id_key(id)
+  local n = tonumber(id)
+  if n and n == math.floor(n) and math.abs(n) < 2^53 then return math.tointeger(n) end
+  return id
+end
+
+-- With returns = "net": each customer's cancelled amounts, summed chunk by
+-- chunk (memory grows with customers, not rows), then `returned` (the
+-- amount given back, >= 0 for refunds) and `net_revenue` = revenue -
+-- returned on the summary.  The lifetimes fields stay gross.
+local function returns_accumulator()
+  local sums = {}
+  local r = {}
+  function r.add(c)
+    local rows = custan.frame({customer = c.customer, amount = c.amount}, {"customer", "amount"})
+      :filter(c.cancelled & ~c.customer:is_missing())
+    if rows:nrows() == 0 then return end
+    local g = rows:group_by("customer"):agg{{"amount", "sum", as = "amount"}}
+    local ids, amounts = g.customer:to_table(), g.amount:to_table()
+    for i, id in ipairs(ids) do
+      local k = id_key(id)
+      sums[k] = (sums[k] or 0) + amounts[i]
+    end
+  end
+  function r.apply(customers)
+    customers.returned = customers.customer:map(function(id) return -(sums[id_key(id)] or 0) end,
+      "float64")
+    customers.net_revenue = customers.revenue - customers.returned
+  end
+  return r
+end
+
 --- One row per customer from a transaction frame.
 -- @tparam frame tx transactions
 -- @tparam[opt] table options column names (`customer`, `date`, `amount` or
@@ -41,14 +74,22 @@ end
 --   `memory_mb`, the budget of the tables of distinct customer periods,
 --   orders and products before they go to a temporary file (256), and
 --   `activity_days` (adds ipt_mean_days, ipt_std_days, recent_periods and
---   activity_trend over a recent window of that many days)
+--   activity_trend over a recent window of that many days), `returns`
+--   ("gross", the default, or "net": adds returned and net_revenue)
 -- @return customers frame, info (`rows`, `skipped`, `excluded`, `ignored`,
 --   `purchase_rows`, `end`)
 function M.summary(tx, options)
   local o = transactions.options(options)
   local acc <close> = new_accumulator(o)
-  add(acc, transactions.columns(tx, o))
-  return acc:result()
+  local c = transactions.columns(tx, o)
+  add(acc, c)
+  local customers, info = acc:result()
+  if o.returns == "net" then
+    local r = returns_accumulator()
+    r.add(c)
+    r.apply(customers)
+  end
+  return customers, info
 end
 
 --- Summarises a file while it streams from disk: memory grows with the
@@ -63,8 +104,13 @@ end
 function M.summary_file(path, options)
   local o = transactions.options(options)
   local acc <close> = new_accumulator(o)
-  local rinfo = transactions.each_chunk(path, o, function(c) add(acc, c) end)
+  local net = o.returns == "net" and returns_accumulator() or nil
+  local rinfo = transactions.each_chunk(path, o, function(c)
+    add(acc, c)
+    if net then net.add(c) end
+  end)
   local customers, sinfo = acc:result()
+  if net then net.apply(customers) end
   sinfo.read = rinfo
   return customers, sinfo
 end

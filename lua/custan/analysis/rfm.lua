@@ -60,6 +60,8 @@ function M.run(input, options)
     customers = customers:nrows(),
     total_frequency = customers.frequency:sum(),
     revenue = revenue,
+    returns = o.returns,
+    net_revenue = customers:has("net_revenue") and customers.net_revenue:sum() or nil,
     rules = type(o.rules) == "string" and o.rules or "custan.segments.rfm",
     segments = segments:to_rows(),
     notes = notes,

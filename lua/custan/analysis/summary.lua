@@ -36,6 +36,7 @@ local function transaction_facts(tx, o, top)
     revenue = purchases.amount:sum(),
     cancelled_amount = cancelled.amount:sum(),
   }
+  if o.returns == "net" then f.net_revenue = f.revenue + f.cancelled_amount end
   if c.order then f.orders = purchases.order:n_unique() end
   if c.customer then
     f.customers = purchases.customer:n_unique() -- n_unique leaves missing ids out

@@ -33,6 +33,7 @@ function M.terminal(doc, w)
   end
   rows[#rows + 1] = {what = "revenue", money = t.revenue}
   rows[#rows + 1] = {what = "cancelled rows", n = t.cancelled_rows, money = t.cancelled_amount}
+  if t.net_revenue then rows[#rows + 1] = {what = "revenue net of returns", money = t.net_revenue} end
   w:table(rows, {{"what", title = "", left = true}, {"n", title = "", fmt = "count"},
     {"money", title = "", fmt = "money"}}, nil, " ")
   if t.top_countries then
