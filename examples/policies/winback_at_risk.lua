@@ -7,7 +7,7 @@ local sim = require "custan.sim"
 return {
   name = "Win-back coupon for At Risk",
   description = "15% coupon by email to At Risk customers with more than 100 spent",
-  target = function(c) return c.segment:eq("At Risk") & c.monetary:gt(100) end,
+  target = function(c) return c.segment:eq("At Risk") & c.revenue:gt(100) end,
   horizon_days = 90,
   baseline = {
     retention = function(c) return 1 - c.churn_probability end,
