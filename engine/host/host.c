@@ -160,20 +160,13 @@ static void preload(lua_State *L, const char *name, lua_CFunction f, void *up) {
 /* Lua does not check precompiled chunks: crafted bytecode can crash the
  * host or worse.  custan never needs it, so load, loadfile and dofile read
  * text only, for every chunk, trusted or not. */
-static int text_load(lua_State *L) { /* load(chunk [, name [, mode [, env]]]) */
-  if (lua_gettop(L) < 3) lua_settop(L, 3); /* no env given stays no env */
+/* load(chunk [, name [, mode [, env]]]) and loadfile([filename [, mode [,
+ * env]]]) with their mode argument (at upvalue 2's position) forced to "t" */
+static int text_only(lua_State *L) {
+  int mode_at = (int)lua_tointeger(L, lua_upvalueindex(2));
+  if (lua_gettop(L) < mode_at) lua_settop(L, mode_at); /* no env given stays no env */
   lua_pushliteral(L, "t");
-  lua_replace(L, 3);
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-  return lua_gettop(L);
-}
-
-static int text_loadfile(lua_State *L) { /* loadfile([filename [, mode [, env]]]) */
-  if (lua_gettop(L) < 2) lua_settop(L, 2);
-  lua_pushliteral(L, "t");
-  lua_replace(L, 2);
+  lua_replace(L, mode_at);
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);
   lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
@@ -190,10 +183,12 @@ static int text_dofile(lua_State *L) { /* dofile([filename]) */
 
 static void text_only_loaders(lua_State *L) {
   lua_getglobal(L, "load");
-  lua_pushcclosure(L, text_load, 1);
+  lua_pushinteger(L, 3);
+  lua_pushcclosure(L, text_only, 2);
   lua_setglobal(L, "load");
   lua_getglobal(L, "loadfile");
-  lua_pushcclosure(L, text_loadfile, 1);
+  lua_pushinteger(L, 2);
+  lua_pushcclosure(L, text_only, 2);
   lua_setglobal(L, "loadfile");
   lua_pushcfunction(L, text_dofile);
   lua_setglobal(L, "dofile");

@@ -89,11 +89,20 @@ function M.survival(p, options)
     local c = by_cohort[first]
     local horizon = last_month - first - grace -- ages judged with `grace` months after them
     if horizon >= 1 then
-      local survivors = {}
+      -- survivors at k: customers whose last purchase age is k or more (a
+      -- histogram of last ages, summed from the oldest age down)
+      local at, survivors = {}, {}
+      for _, age in ipairs(c.lasts) do
+        local k = math.min(age, horizon)
+        at[k] = (at[k] or 0) + 1
+      end
+      local acc = 0
+      for k = horizon, 0, -1 do
+        acc = acc + (at[k] or 0)
+        survivors[k + 1] = acc
+      end
       for k = 0, horizon do
-        local n = 0
-        for _, age in ipairs(c.lasts) do if age >= k then n = n + 1 end end
-        survivors[k + 1] = n
+        local n = survivors[k + 1]
         local y, mth = (first - 1) // 12, (first - 1) % 12 + 1
         rows[#rows + 1] = {cohort = string.format("%04d-%02d", y, mth), age = k, survivors = n,
                            survival = n / #c.lasts}

@@ -33,7 +33,7 @@ local M = {}
 -- draws), whether the C draws need it (`draws`: who responds and who
 -- stays), and, for an effect beyond the base economics below, its
 -- `revenue(s, a)` or `cost(s, a)` term (s: the draw's sums, a: the
--- assumption values).  A new assumption is one entry here.
+-- assumption values; nil adds nothing).  A new assumption is one entry here.
 M.fields = {
   {key = "uptake", group = "assumptions", default = nil, share = true, stream = 1, draws = "uptake"},
   {key = "churn_reduction", group = "assumptions", default = 0, share = true, stream = 2,
@@ -48,7 +48,10 @@ M.fields = {
   -- each responder brings referral_rate new customers on average, each
   -- worth referral_value (revenue over the horizon, before the margin)
   {key = "referral_rate", group = "assumptions", default = 0, nonneg = true, stream = 10,
-   revenue = function(s, a) return s.conversions * a.referral_rate * a.referral_value end},
+   revenue = function(s, a)
+     if a.referral_rate == 0 or a.referral_value == 0 then return nil end -- no referrals
+     return s.conversions * (a.referral_rate * a.referral_value)
+   end},
   {key = "referral_value", group = "assumptions", default = 0, nonneg = true, stream = 11},
 }
 
@@ -78,9 +81,10 @@ function M.economics(s, a)
     revenue = spend - s.baseline_value,
     cost = s.contacted * a.contact + s.conversions * a.redemption + spend * a.discount,
   }
-  for _, f in ipairs(M.fields) do
-    if f.revenue then out.revenue = out.revenue + f.revenue(s, a) end
-    if f.cost then out.cost = out.cost + f.cost(s, a) end
+  for _, f in ipairs(M.fields) do -- the registry's terms (nil: nothing to add)
+    local r, c = f.revenue and f.revenue(s, a), f.cost and f.cost(s, a)
+    if r then out.revenue = out.revenue + r end
+    if c then out.cost = out.cost + c end
   end
   out.net = out.revenue * a.margin - out.cost
   return out
@@ -324,7 +328,13 @@ local function draw_columns(s, draws, seed)
   local a = {}
   for _, f in ipairs(M.fields) do
     local d = s.resolved[f.key]
-    a[f.key] = d and sim.draw(d, draws, seed, f.stream) or (f.default or 0)
+    if d == nil then
+      a[f.key] = f.default or 0
+    elseif d.kind == "constant" then
+      a[f.key] = d.a -- a number: the economics then works on numbers, not columns
+    else
+      a[f.key] = sim.draw(d, draws, seed, f.stream)
+    end
   end
   local save = a.churn_reduction_abs
   if s.resolved.churn_reduction_abs == nil then save = a.churn_reduction end
