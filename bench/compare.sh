@@ -19,22 +19,26 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
 
-# The jobs: a name and a command run from the tree's folder ($T is the
-# tree, $F the plain Online Retail CSV, $O a scratch folder).  Each job
-# takes the same flags in both versions.
+# The jobs: a name and a command run from the tree's folder ($F is the
+# plain Online Retail CSV, $O a scratch folder, $X flags given to the new
+# tree only: a feature the old one lacks, switched off to compare the
+# same work).
 jobs=(
   "read_csv, Online Retail (bench/load_csv.lua)|build/custan run bench/load_csv.lua \$F 2"
   "summary.lua, Online Retail|build/custan run summary.lua --input \$F --quiet"
   "rfm.lua, Online Retail to files|build/custan run rfm.lua --input \$F --output \$O/rfm --quiet"
-  "cohort.lua, Online Retail|build/custan run cohort.lua --input \$F --quiet"
+  "cohort.lua, Online Retail (new: --retention-model none)|build/custan run cohort.lua --input \$F --quiet \$X|--retention-model none"
+  "cohort.lua, Online Retail (new: with the sBG model)|build/custan run cohort.lua --input \$F --quiet"
   "clv.lua, CDNOW holdout, all models|build/custan run clv.lua --input examples/data/cdnow_sample.txt --no-header --columns master,customer,date,cds,amount --delimiter whitespace --customer customer --date date --amount amount --date-format %Y%m%d --holdout-start 1997-10-01 --model all --draws 0 --quiet"
   "segment.lua, Online Retail, k-means k = 2..6|build/custan run segment.lua --input \$F --k-range 2..6 --quiet"
   "churn.lua, Online Retail, three models|build/custan run churn.lua --input \$F --cutoff 2011-09-09 --window 91 --quiet"
   "experiment.lua, four policies, 10,000 draws|build/custan run experiment.lua --customers examples/data/customers.csv.gz --policy examples/policies/winback_at_risk.lua --policy examples/policies/vip_perks.lua --policy examples/policies/onboarding_new.lua --policy examples/policies/winback_from_test.lua --quiet"
 )
 
-run_job() { # run_job TREE CMD: prints seconds
-  local tree=$1 cmd=$2 t0
+run_job() { # run_job TREE CMD EXTRA: prints seconds
+  local tree=$1 cmd=$2 extra=$3 t0
+  [ "$tree" = "$new" ] || extra=""
+  cmd=${cmd//\$X/$extra}
   cmd=${cmd//\$F/$file}
   cmd=${cmd//\$O/$out/$(basename "$tree")}
   mkdir -p "$out/$(basename "$tree")"
@@ -51,11 +55,14 @@ echo "| job | old median (s) | new median (s) | new / old | old runs | new runs 
 echo "|---|---|---|---|---|---|"
 for j in "${jobs[@]}"; do
   name=${j%%|*}
-  cmd=${j#*|}
+  rest=${j#*|}
+  cmd=${rest%%|*}
+  extra=""
+  [ "$rest" != "$cmd" ] && extra=${rest#*|}
   o=() n=()
   for _ in $(seq "$reps"); do
-    o+=("$(run_job "$old" "$cmd")")
-    n+=("$(run_job "$new" "$cmd")")
+    o+=("$(run_job "$old" "$cmd" "$extra")")
+    n+=("$(run_job "$new" "$cmd" "$extra")")
   done
   mo=$(printf '%s\n' "${o[@]}" | median)
   mn=$(printf '%s\n' "${n[@]}" | median)

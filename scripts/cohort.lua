@@ -25,12 +25,18 @@ p:option("--top-share", "Share of customers called the top, for concentration.",
   :convert(tonumber)
 p:option("--abc", "Cumulative revenue limits of classes A and B.", "0.8,0.95")
 p:option("--months", "Months of retention shown per cohort.", "12"):convert(math.tointeger)
+p:option("--retention-model", "Model fitted to the cohorts' survival: sbg, or none.", "sbg")
+  :choices{"sbg", "none"}
+p:option("--grace", "Months of data needed after an age before a customer counts as lost at it.",
+  "3"):convert(cli.whole(1))
 local args = cli.parse(p, arg)
 
 local options = cli.transaction_options(args)
 options["end"] = cli.check_date(args["end"], "--end")
 options.top_share = args.top_share
 options.months = args.months
+options.retention_model = args.retention_model
+options.grace = args.grace
 local limits = util.split(args.abc)
 local a, b = tonumber(limits[1]), tonumber(limits[2])
 if not (a and b and a > 0 and a < b and b < 1) then

@@ -69,19 +69,22 @@ end
 function M.survival(p, options)
   local grace = (options or {}).grace or 3
   local known = p:filter(~p.customer:is_missing())
-  local month = month_index(known.date:floor("month"))
-  known.m = month
-  local per = known:group_by("customer"):agg{{"m", "min", as = "first"}, {"m", "max", as = "last"}}
-  local last_month = month:max()
+  -- per customer first and last purchase, then their months (on customers,
+  -- not on rows)
+  local per = known:group_by("customer"):agg{{"date", "min", as = "first"},
+                                            {"date", "max", as = "last"}}
+  local first = month_index(per.first)
+  local firsts, lasts = first:to_table(), (month_index(per.last) - first):to_table()
+  local last_month = month_index(per.last):max()
   local by_cohort, order = {}, {}
-  for _, r in ipairs(per:to_rows()) do
-    local c = by_cohort[r.first]
+  for i, f in ipairs(firsts) do
+    local c = by_cohort[f]
     if not c then
-      c = {first = r.first, lasts = {}}
-      by_cohort[r.first] = c
-      order[#order + 1] = r.first
+      c = {first = f, lasts = {}}
+      by_cohort[f] = c
+      order[#order + 1] = f
     end
-    c.lasts[#c.lasts + 1] = r.last - r.first -- the last age at which this customer bought
+    c.lasts[#c.lasts + 1] = lasts[i] -- the last age at which this customer bought
   end
   table.sort(order)
   local rows, cohorts = {}, {}

@@ -26,21 +26,19 @@ local function retention_model(purchases, o, warnings)
     warnings[#warnings + 1] = "no retention model: " .. tostring(m)
     return survival, nil
   end
-  local observed, size = {}, {}
-  for _, r in ipairs(survival:to_rows()) do
+  -- the observed pooled share at age k: survivors at k over the starts of
+  -- the cohorts observed that long
+  local observed, size, starts = {}, {}, {}
+  local rows = survival:to_rows()
+  for _, r in ipairs(rows) do
     observed[r.age] = (observed[r.age] or 0) + r.survivors
     if r.age == 0 then size[r.cohort] = r.survivors end
   end
+  for _, r in ipairs(rows) do starts[r.age] = (starts[r.age] or 0) + size[r.cohort] end
   local projection = {}
   for k = 1, o.months + 12 do
-    -- the observed pooled share: survivors at k over the starts of the
-    -- cohorts observed that long
-    local starts = 0
-    for _, r in ipairs(survival:to_rows()) do
-      if r.age == k then starts = starts + size[r.cohort] end
-    end
     projection[k] = {age = k, survival = m:survival(k), retention = m:retention(k),
-                     observed_survival = starts > 0 and observed[k] / starts or nil}
+                     observed_survival = starts[k] and observed[k] / starts[k] or nil}
   end
   if not m.converged then
     warnings[#warnings + 1] = "the retention model did not converge: " .. tostring(m.message)

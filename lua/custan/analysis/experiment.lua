@@ -29,11 +29,13 @@ local function scenario_tables(results)
       sens_rows[#sens_rows + 1] = row
     end
     local pd = r.per_draw
-    draw_frames[#draw_frames + 1] = custan.frame({
-      scenario = pd.net:map(function() return r.name end, "string"),
-      draw = pd.net:rank(), contacted = pd.contacted, conversions = pd.conversions,
-      retained = pd.retained, orders = pd.orders, revenue = pd.revenue, cost = pd.cost, net = pd.net},
-      {"scenario", "draw", "contacted", "conversions", "retained", "orders", "revenue", "cost", "net"})
+    local draws = custan.frame({draw = pd.net:rank(), contacted = pd.contacted,
+      conversions = pd.conversions, retained = pd.retained, orders = pd.orders,
+      revenue = pd.revenue, cost = pd.cost, net = pd.net},
+      {"draw", "contacted", "conversions", "retained", "orders", "revenue", "cost", "net"})
+    draws.scenario = r.name -- a scalar fills the column
+    draw_frames[#draw_frames + 1] = draws:select{"scenario", "draw", "contacted", "conversions",
+      "retained", "orders", "revenue", "cost", "net"}
     targeting[#targeting + 1] = {"targeting_" .. slug(r.name) .. ".csv", r.targeting_frame}
   end
   table.sort(seg_rows, function(a, b)
