@@ -1,5 +1,5 @@
-/* bindings.h: shared helpers of the thin Lua layer over the kernels.
- * Metatable names are defined here once. */
+/* bindings.h: shared helpers of the thin Lua layer over the kernels
+ * (bindings.c).  Metatable names are defined here once. */
 #ifndef CU_BINDINGS_H
 #define CU_BINDINGS_H
 
@@ -31,6 +31,15 @@ cu_column *l_tocolumn(lua_State *L, int i); /* NULL when not a column */
  * that is not numeric and for a missing or infinite value (missing values
  * become NaN when allow_missing). */
 double *l_gather(lua_State *L, int i, size_t *n, size_t *d, int allow_missing);
+/* Column i as n doubles (n = (size_t)-1: any length) in a Lua-owned
+ * buffer left on the stack: the one column-to-double conversion.  Raises
+ * naming `what` for a column that is not numeric, of another length, or
+ * with a missing value. */
+double *l_doubles(lua_State *L, int i, size_t n, const char *what);
+/* Field k of the options table at t, or def when nil; raises when it is
+ * there but not a number (the one options reader). */
+lua_Number l_optnumber_field(lua_State *L, int t, const char *k, lua_Number def);
+lua_Integer l_optinteger_field(lua_State *L, int t, const char *k, lua_Integer def);
 /* Tells the collector about memory a kernel allocated outside Lua. */
 void l_account(lua_State *L, size_t bytes);
 /* Raises e's message as a Lua error at the caller's line. */

@@ -16,20 +16,6 @@ typedef struct {
   cu_gmm m;
 } gmm_box;
 
-static int opt_int(lua_State *L, int t, const char *k, int def) {
-  lua_getfield(L, t, k);
-  int v = lua_isnil(L, -1) ? def : (int)luaL_checkinteger(L, -1);
-  lua_pop(L, 1);
-  return v;
-}
-
-static double opt_num(lua_State *L, int t, const char *k, double def) {
-  lua_getfield(L, t, k);
-  double v = lua_isnil(L, -1) ? def : luaL_checknumber(L, -1);
-  lua_pop(L, 1);
-  return v;
-}
-
 /* An int64 column of 1-based labels. */
 static void push_labels(lua_State *L, const int32_t *lab, size_t n) {
   l_column_box *box = l_newcolumn(L);
@@ -76,12 +62,12 @@ static int l_kmeans(lua_State *L) {
   size_t n, d;
   double *X = l_gather(L, 1, &n, &d, 0);
   luaL_checktype(L, 3, LUA_TTABLE);
-  cu_kmeans_options o = {.k = opt_int(L, 3, "k", 0),
-                         .n_init = opt_int(L, 3, "n_init", 10),
-                         .max_iter = opt_int(L, 3, "max_iter", 300),
-                         .tol = opt_num(L, 3, "tol", 1e-4),
-                         .seed = (unsigned long)opt_int(L, 3, "seed", 0),
-                         .threads = opt_int(L, 3, "threads", 0)};
+  cu_kmeans_options o = {.k = (int)l_optinteger_field(L, 3, "k", 0),
+                         .n_init = (int)l_optinteger_field(L, 3, "n_init", 10),
+                         .max_iter = (int)l_optinteger_field(L, 3, "max_iter", 300),
+                         .tol = l_optnumber_field(L, 3, "tol", 1e-4),
+                         .seed = (unsigned long)(int)l_optinteger_field(L, 3, "seed", 0),
+                         .threads = (int)l_optinteger_field(L, 3, "threads", 0)};
   double *w = NULL;
   lua_getfield(L, 3, "weights");
   if (!lua_isnil(L, -1)) {
@@ -165,14 +151,14 @@ static int l_gmm(lua_State *L) {
   lua_getfield(L, 3, "covariance");
   int cov = luaL_checkoption(L, -1, "full", cov_names);
   lua_pop(L, 1);
-  cu_gmm_options o = {.k = opt_int(L, 3, "k", 0),
+  cu_gmm_options o = {.k = (int)l_optinteger_field(L, 3, "k", 0),
                       .cov = (cu_cov_type)cov,
-                      .n_init = opt_int(L, 3, "n_init", 1),
-                      .max_iter = opt_int(L, 3, "max_iter", 100),
-                      .tol = opt_num(L, 3, "tol", 1e-3),
-                      .reg_covar = opt_num(L, 3, "reg_covar", 1e-6),
-                      .seed = (unsigned long)opt_int(L, 3, "seed", 0),
-                      .threads = opt_int(L, 3, "threads", 0)};
+                      .n_init = (int)l_optinteger_field(L, 3, "n_init", 1),
+                      .max_iter = (int)l_optinteger_field(L, 3, "max_iter", 100),
+                      .tol = l_optnumber_field(L, 3, "tol", 1e-3),
+                      .reg_covar = l_optnumber_field(L, 3, "reg_covar", 1e-6),
+                      .seed = (unsigned long)(int)l_optinteger_field(L, 3, "seed", 0),
+                      .threads = (int)l_optinteger_field(L, 3, "threads", 0)};
   if (o.reg_covar == 0) o.reg_covar = -1; /* 0 in Lua means none */
   gmm_box *box = lua_newuserdatauv(L, sizeof *box, 0);
   memset(box, 0, sizeof *box);
@@ -246,9 +232,9 @@ static int l_metrics(lua_State *L) {
     lab[i] = (int32_t)v - 1;
   }
   int t = lua_istable(L, 5) ? 5 : 0;
-  size_t smax = t ? (size_t)opt_int(L, 5, "silhouette_max", 10000) : 10000;
-  unsigned long seed = t ? (unsigned long)opt_int(L, 5, "seed", 0) : 0;
-  int threads = t ? opt_int(L, 5, "threads", 0) : 0;
+  size_t smax = t ? (size_t)(int)l_optinteger_field(L, 5, "silhouette_max", 10000) : 10000;
+  unsigned long seed = t ? (unsigned long)(int)l_optinteger_field(L, 5, "seed", 0) : 0;
+  int threads = t ? (int)l_optinteger_field(L, 5, "threads", 0) : 0;
   cu_cluster_metrics m;
   cu_err e = {0};
   if (cu_cluster_metrics_compute(&m, X, n, d, lab, (size_t)k, smax, seed, threads, &e))

@@ -60,20 +60,6 @@ static int l_models(lua_State *L) {
   return 1;
 }
 
-/* Column i as doubles in a scratch userdata (missing values are an error). */
-static double *doubles(lua_State *L, int i, size_t n, const char *what) {
-  cu_column *c = l_checkcolumn(L, i);
-  if (c->n != n) luaL_error(L, "%s has %d rows, expected %d", what, (int)c->n, (int)n);
-  if (c->type != CU_F64 && c->type != CU_I64 && c->type != CU_BOOL)
-    luaL_error(L, "%s must be numeric, got %s", what, cu_type_name(c->type));
-  double *v = lua_newuserdatauv(L, (n ? n : 1) * sizeof *v, 0);
-  for (size_t r = 0; r < n; r++) {
-    if (!cu_is_valid(c, r)) luaL_error(L, "%s is missing in row %d", what, (int)r + 1);
-    v[r] = cu_column_get_f(c, r);
-  }
-  return v;
-}
-
 /* The model's k parameters from a table {name = value}, into p. */
 static void read_params(lua_State *L, int i, const cu_clv_model *mi, double *p) {
   luaL_checktype(L, i, LUA_TTABLE);
@@ -108,11 +94,11 @@ static int l_fit(lua_State *L) {
   lua_settop(L, 7); /* scratch arrays go above the arguments */
   const cu_clv_model *mi = check_model(L, 1);
   size_t n = l_checkcolumn(L, 2)->n;
-  double *x = doubles(L, 2, n, "frequency");
-  double *tx = lua_isnoneornil(L, 3) ? x : doubles(L, 3, n, "recency");
-  double *T = lua_isnoneornil(L, 4) ? x : doubles(L, 4, n, "T");
-  double *m = lua_isnoneornil(L, 5) ? NULL : doubles(L, 5, n, "monetary value");
-  double *w = lua_isnoneornil(L, 6) ? NULL : doubles(L, 6, n, "weight");
+  double *x = l_doubles(L, 2, n, "frequency");
+  double *tx = lua_isnoneornil(L, 3) ? x : l_doubles(L, 3, n, "recency");
+  double *T = lua_isnoneornil(L, 4) ? x : l_doubles(L, 4, n, "T");
+  double *m = lua_isnoneornil(L, 5) ? NULL : l_doubles(L, 5, n, "monetary value");
+  double *w = lua_isnoneornil(L, 6) ? NULL : l_doubles(L, 6, n, "weight");
   if (mi->shape == CU_CLV_DATA_SPEND && !m) return luaL_error(L, "%s needs monetary values", mi->name);
   cu_fit_options o = {0};
   double *start = params_box(L, mi->k);
@@ -240,7 +226,7 @@ static int l_predict(lua_State *L) {
   if (what == 4) {
     if (!mi->spend) return luaL_argerror(L, 2, "purchase models do not predict spend");
     size_t n = l_checkcolumn(L, 4)->n;
-    double *x = doubles(L, 4, n, "frequency"), *m = doubles(L, 5, n, "monetary value");
+    double *x = l_doubles(L, 4, n, "frequency"), *m = l_doubles(L, 5, n, "monetary value");
     cu_column *c = result_column(L, n);
     if (cu_clv_predict(c->data, mi, CU_CLV_SPEND, p, 0, x, NULL, NULL, m, n, &e))
       return l_raise(L, &e);
@@ -250,8 +236,8 @@ static int l_predict(lua_State *L) {
   double t = what == 1 ? luaL_checknumber(L, 4) : 0;
   int base = what == 1 ? 5 : 4;
   size_t n = l_checkcolumn(L, base)->n;
-  double *x = doubles(L, base, n, "frequency"), *tx = doubles(L, base + 1, n, "recency");
-  double *T = doubles(L, base + 2, n, "T");
+  double *x = l_doubles(L, base, n, "frequency"), *tx = l_doubles(L, base + 1, n, "recency");
+  double *T = l_doubles(L, base + 2, n, "T");
   cu_column *c = result_column(L, n);
   if (cu_clv_predict(c->data, mi, what == 1 ? CU_CLV_CONDITIONAL : CU_CLV_P_ALIVE, p, t, x, tx, T,
                      NULL, n, &e))
@@ -270,7 +256,7 @@ static int l_simulate(lua_State *L) {
   size_t n = l_checkcolumn(L, 3)->n;
   lua_Integer seed = luaL_checkinteger(L, 4);
   double holdout = luaL_optnumber(L, 5, 0), resolution = luaL_optnumber(L, 6, 0);
-  double *T = doubles(L, 3, n, "T");
+  double *T = l_doubles(L, 3, n, "T");
   cu_column *x = result_column(L, n), *tx = result_column(L, n), *xh = result_column(L, n);
   cu_err e = {0};
   if (mi->simulate(x->data, tx->data, xh->data, T, n, p, holdout, resolution, (unsigned long)seed,

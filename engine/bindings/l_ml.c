@@ -20,24 +20,14 @@ typedef struct {
   cu_xgb *m;
 } booster_box;
 
-/* A column's values as doubles in a Lua-owned buffer; no missing values. */
-static double *doubles(lua_State *L, int i, const char *what, size_t *pn) {
-  cu_column *c = l_checkcolumn(L, i);
-  if (c->type != CU_F64 && c->type != CU_I64 && c->type != CU_BOOL)
-    luaL_error(L, "the %s column must be numeric or bool, not %s", what, cu_type_name(c->type));
-  double *v = lua_newuserdatauv(L, (c->n ? c->n : 1) * sizeof *v, 0);
-  for (size_t r = 0; r < c->n; r++) {
-    if (!cu_is_valid(c, r)) luaL_error(L, "the %s is missing in row %d", what, (int)r + 1);
-    v[r] = cu_column_get_f(c, r);
-  }
-  *pn = c->n;
-  return v;
+/* Column i as doubles (l_doubles), with its length. */
+static double *column_doubles(lua_State *L, int i, const char *what, size_t *pn) {
+  *pn = l_checkcolumn(L, i)->n;
+  return l_doubles(L, i, *pn, what);
 }
 
 static double *labels(lua_State *L, int i, size_t n) {
-  size_t m;
-  double *y = doubles(L, i, "label", &m);
-  if (m != n) luaL_error(L, "%d labels for %d rows", (int)m, (int)n);
+  double *y = l_doubles(L, i, n, "the label");
   for (size_t r = 0; r < n; r++)
     if (y[r] != 0 && y[r] != 1)
       luaL_error(L, "row %d: the label must be 0 or 1, got %g", (int)r + 1, y[r]);
@@ -46,10 +36,7 @@ static double *labels(lua_State *L, int i, size_t n) {
 
 static double *opt_weights(lua_State *L, int i, size_t n) {
   if (lua_isnoneornil(L, i)) return NULL;
-  size_t m;
-  double *w = doubles(L, i, "weight", &m);
-  if (m != n) luaL_error(L, "%d weights for %d rows", (int)m, (int)n);
-  return w;
+  return l_doubles(L, i, n, "the weight");
 }
 
 static void push_f64(lua_State *L, const double *v, size_t n) {
@@ -64,13 +51,6 @@ static void push_array(lua_State *L, const double *v, size_t n) {
     lua_pushnumber(L, v[j]);
     lua_rawseti(L, -2, (lua_Integer)j + 1);
   }
-}
-
-static double field_num(lua_State *L, int t, const char *k, double def) {
-  lua_getfield(L, t, k);
-  double v = lua_isnil(L, -1) ? def : luaL_checknumber(L, -1);
-  lua_pop(L, 1);
-  return v;
 }
 
 /* ------------------------------------------------- logistic regression -- */
@@ -127,15 +107,15 @@ static int l_logistic_fit(lua_State *L) {
   static const char *const pens[] = {"none", "l2", "l1", NULL};
   if (!lua_isnil(L, -1)) o.penalty = (cu_penalty)luaL_checkoption(L, -1, NULL, pens);
   lua_pop(L, 1);
-  o.C = field_num(L, 5, "C", 1);
+  o.C = l_optnumber_field(L, 5, "C", 1);
   lua_getfield(L, 5, "standardize");
   if (!lua_isnil(L, -1)) o.standardize = lua_toboolean(L, -1);
   lua_getfield(L, 5, "fit_intercept");
   if (!lua_isnil(L, -1)) o.fit_intercept = lua_toboolean(L, -1);
   lua_pop(L, 2);
-  o.max_iter = (int)field_num(L, 5, "max_iter", 100);
-  o.tol = field_num(L, 5, "tol", 1e-10);
-  o.threads = (int)field_num(L, 5, "threads", 0);
+  o.max_iter = (int)l_optnumber_field(L, 5, "max_iter", 100);
+  o.tol = l_optnumber_field(L, 5, "tol", 1e-10);
+  o.threads = (int)l_optnumber_field(L, 5, "threads", 0);
   cu_logit m;
   cu_err e = {0};
   if (cu_logit_fit(&m, X, n, d, y, w, &o, &e)) return l_raise(L, &e);
@@ -192,7 +172,7 @@ static int l_logistic_predict(lua_State *L) {
 /* The scores at i as doubles, n of them. */
 static double *scores(lua_State *L, int i, size_t n) {
   size_t m;
-  double *p = doubles(L, i, "score", &m);
+  double *p = column_doubles(L, i, "the score", &m);
   if (m != n) luaL_error(L, "%d scores for %d labels", (int)m, (int)n);
   return p;
 }
@@ -202,7 +182,7 @@ static double *scores(lua_State *L, int i, size_t n) {
 static int l_metrics(lua_State *L) {
   lua_settop(L, 4); /* optional arguments before the buffers pushed below */
   size_t n;
-  double *y = doubles(L, 1, "label", &n);
+  double *y = column_doubles(L, 1, "the label", &n);
   double *p = scores(L, 2, n), *w = opt_weights(L, 3, n);
   double eps = luaL_optnumber(L, 4, 2.220446049250313e-16); /* scikit-learn 1.2 "auto" */
   cu_err e = {0};
@@ -230,7 +210,7 @@ static int l_metrics(lua_State *L) {
 static int l_curve(lua_State *L) {
   lua_settop(L, 3); /* optional arguments before the buffers pushed below */
   size_t n;
-  double *y = doubles(L, 1, "label", &n);
+  double *y = column_doubles(L, 1, "the label", &n);
   double *p = scores(L, 2, n), *w = opt_weights(L, 3, n);
   cu_err e = {0};
   cu_curve c;
@@ -252,7 +232,7 @@ static int l_curve(lua_State *L) {
 static int l_confusion(lua_State *L) {
   lua_settop(L, 4); /* optional arguments before the buffers pushed below */
   size_t n;
-  double *y = doubles(L, 1, "label", &n);
+  double *y = column_doubles(L, 1, "the label", &n);
   double *p = scores(L, 2, n);
   double thr = luaL_checknumber(L, 3), *w = opt_weights(L, 4, n), cm[4];
   cu_confusion(y, p, w, n, thr, cm);
@@ -264,7 +244,7 @@ static int l_confusion(lua_State *L) {
 static int l_score_groups(lua_State *L) {
   lua_settop(L, 3); /* optional arguments before the buffers pushed below */
   size_t n;
-  double *y = doubles(L, 1, "label", &n);
+  double *y = column_doubles(L, 1, "the label", &n);
   double *p = scores(L, 2, n);
   int k = (int)luaL_checkinteger(L, 3);
   luaL_argcheck(L, k >= 1 && k <= 1000, 3, "groups must be 1 to 1000");
@@ -287,7 +267,7 @@ static int l_score_groups(lua_State *L) {
 static int l_calibration(lua_State *L) {
   lua_settop(L, 3); /* optional arguments before the buffers pushed below */
   size_t n;
-  double *y = doubles(L, 1, "label", &n);
+  double *y = column_doubles(L, 1, "the label", &n);
   double *p = scores(L, 2, n);
   int k = (int)luaL_checkinteger(L, 3);
   luaL_argcheck(L, k >= 1 && k <= 1000, 3, "bins must be 1 to 1000");
@@ -308,7 +288,7 @@ static int l_calibration(lua_State *L) {
 
 static int32_t *classes(lua_State *L, int i, size_t *pn) {
   size_t n;
-  double *y = doubles(L, i, "label", &n);
+  double *y = column_doubles(L, i, "the label", &n);
   int32_t *cls = lua_newuserdatauv(L, (n ? n : 1) * sizeof *cls, 0);
   for (size_t r = 0; r < n; r++) {
     if (y[r] != 0 && y[r] != 1)

@@ -13,13 +13,6 @@
 #include "random.h"
 #include "stats.h"
 
-static double field(lua_State *L, int t, const char *k, double def) {
-  lua_getfield(L, t, k);
-  double v = lua_isnil(L, -1) ? def : luaL_checknumber(L, -1);
-  lua_pop(L, 1);
-  return v;
-}
-
 /* The distribution at i, checked; arrays live in Lua-owned buffers left on
  * the stack; cum is freed by the caller through cu_dist_free (a __gc box
  * would be needed if anything could raise after check; nothing does). */
@@ -55,10 +48,10 @@ static void read_dist(lua_State *L, int t, cu_dist *d) {
   lua_getfield(L, t, "kind");
   d->kind = (cu_dist_kind)luaL_checkoption(L, -1, NULL, kinds);
   lua_pop(L, 1);
-  d->a = field(L, t, "a", 0);
-  d->b = field(L, t, "b", 0);
-  d->c = field(L, t, "c", 0);
-  d->d = field(L, t, "d", 0);
+  d->a = l_optnumber_field(L, t, "a", 0);
+  d->b = l_optnumber_field(L, t, "b", 0);
+  d->c = l_optnumber_field(L, t, "c", 0);
+  d->d = l_optnumber_field(L, t, "d", 0);
   if (d->kind == CU_DIST_DISCRETE) {
     size_t nw = 0;
     d->values = read_array(L, t, "values", &d->nvalues);
@@ -143,7 +136,7 @@ static void read_groups(lua_State *L, int t, cu_policy_groups *g) {
   lua_pop(L, 1);
   if (!s || s->type != CU_I64 || s->n != n || s->valid)
     luaL_error(L, "'segment' must be an int64 column of segment numbers 1..k");
-  g->nsegments = (int)field(L, t, "nsegments", 1);
+  g->nsegments = (int)l_optnumber_field(L, t, "nsegments", 1);
   int32_t *seg = lua_newuserdatauv(L, (n ? n : 1) * sizeof *seg, 0);
   for (size_t i = 0; i < n; i++) seg[i] = (int32_t)(((int64_t *)s->data)[i] - 1);
   g->segment = seg;

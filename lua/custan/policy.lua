@@ -17,7 +17,7 @@
 --     budget = 5000, max_contacts = nil,
 --   }
 --
--- The model of one draw is in engine/kernels/policy.h and docs/models.md.
+-- The model of one draw is in engine/kernels/sim/policy.h and docs/models.md.
 -- @module custan.policy
 
 local core = require "custan.core.sim"

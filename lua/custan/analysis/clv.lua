@@ -163,7 +163,7 @@ function M.run(input, options)
   if o.tracking and type(input) == "string" then
     -- repeat purchases per unit of time against the model: the purchase rows
     -- of the same reader, so tracking counts what the summary counts
-    local tx = transactions.purchases(transactions.read(input, o))
+    local tx = transactions.purchases((transactions.read(input, o)))
     tracking = clv.tracking(model, tx, {customer = "customer", date = "date", unit = o.unit})
   end
   return {

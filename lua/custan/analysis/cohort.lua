@@ -69,7 +69,8 @@ function M.run(input, options)
     tx, info = input, {rows = input:nrows(), skipped_bad_rows = 0, skipped_lines = {}}
   end
   local name = type(input) == "string" and input or "transactions"
-  local purchases = transactions.purchases(tx)
+  local purchases = transactions.purchases(tx, {"customer", "date", "amount", "order", "product",
+                                                "country"})
   if purchases:nrows() == 0 then error(name .. ": no purchases in the file", 0) end
   local warnings = {}
   local revenue = purchases.amount:sum()

@@ -324,14 +324,23 @@ function M.skipped_message(info)
     first and string.format(" (first at line %d)", first) or "")
 end
 
---- The per-customer purchase frame of `read`'s result: rows that are
--- purchases, with customer, date, amount and whatever else was read.
-function M.purchases(t)
+--- The purchase rows of `read`'s result, with customer, date, amount and
+-- whatever else was read, or only the named columns that t has (every
+-- later filter copies the columns it carries: ask for what you use).
+-- @tparam frame t from M.read
+-- @tparam[opt] table columns e.g. {"customer", "date", "amount", "country"}
+function M.purchases(t, columns)
   local names = {}
-  for _, n in ipairs(t:names()) do
-    if n ~= "cancelled" and n ~= "purchase" then names[#names + 1] = n end
+  if columns then
+    for _, n in ipairs(columns) do
+      if t:has(n) then names[#names + 1] = n end
+    end
+  else
+    for _, n in ipairs(t:names()) do
+      if n ~= "cancelled" and n ~= "purchase" then names[#names + 1] = n end
+    end
   end
-  return t:filter(t.purchase):select(names)
+  return t:select(names):filter(t.purchase)
 end
 
 return M
