@@ -474,6 +474,29 @@ static int col_quantile(lua_State *L) {
   return push_stat(L, a, &s, a->type == CU_TS ? CU_TS : CU_F64);
 }
 
+/* col:quantiles{q1, q2, ...} -> {v1, v2, ...} from one sort (nil for an
+ * empty column) */
+static int col_quantiles(lua_State *L) {
+  cu_column *a = l_checkcolumn(L, 1);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  size_t nq = (size_t)lua_rawlen(L, 2);
+  double *q = lua_newuserdatauv(L, (nq ? nq : 1) * 2 * sizeof *q, 0), *out = q + nq;
+  for (size_t j = 0; j < nq; j++) {
+    lua_rawgeti(L, 2, (lua_Integer)j + 1);
+    q[j] = luaL_checknumber(L, -1);
+    lua_pop(L, 1);
+  }
+  cu_err e = {0};
+  if (cu_quantiles(out, a, q, nq, &e)) return l_raise(L, &e);
+  lua_createtable(L, (int)nq, 0);
+  for (size_t j = 0; j < nq; j++) {
+    if (isnan(out[j])) continue;
+    lua_pushnumber(L, out[j]);
+    lua_rawseti(L, -2, (lua_Integer)j + 1);
+  }
+  return 1;
+}
+
 static int col_median(lua_State *L) {
   lua_settop(L, 1);
   lua_pushnumber(L, 0.5);
@@ -1150,6 +1173,7 @@ static const luaL_Reg column_methods[] = {{"type", col_type},
                                           {"var", col_var},
                                           {"std", col_std},
                                           {"quantile", col_quantile},
+                                          {"quantiles", col_quantiles},
                                           {"median", col_median},
                                           {"n_unique", col_n_unique},
                                           {"slice", col_slice},

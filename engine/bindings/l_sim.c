@@ -85,6 +85,44 @@ static int l_draw(lua_State *L) {
   return 1;
 }
 
+/* A Lua array of numbers at i, in a Lua-owned buffer; *n its length. */
+static double *number_array(lua_State *L, int i, size_t *n) {
+  luaL_checktype(L, i, LUA_TTABLE);
+  *n = (size_t)lua_rawlen(L, i);
+  double *v = lua_newuserdatauv(L, (*n ? *n : 1) * sizeof *v, 0);
+  for (size_t j = 0; j < *n; j++) {
+    lua_rawgeti(L, i, (lua_Integer)j + 1);
+    v[j] = luaL_checknumber(L, -1);
+    lua_pop(L, 1);
+  }
+  return v;
+}
+
+/* mvnormal(mean, cov, n, seed, [stream]) -> {{x1..xk}, ...}: n draws of
+ * N(mean, cov) (cov a row-major array of k * k) */
+static int l_mvnormal(lua_State *L) {
+  lua_settop(L, 5);
+  size_t k, kk;
+  double *mean = number_array(L, 1, &k), *cov = number_array(L, 2, &kk);
+  luaL_argcheck(L, kk == k * k, 2, "the covariance must have k * k entries");
+  lua_Integer n = luaL_checkinteger(L, 3);
+  luaL_argcheck(L, n >= 0, 3, "must be >= 0");
+  uint64_t seed = (uint64_t)luaL_checkinteger(L, 4), stream = (uint64_t)luaL_optinteger(L, 5, 0);
+  double *out = lua_newuserdatauv(L, ((size_t)n * k + 1) * sizeof *out, 0);
+  cu_err e = {0};
+  if (cu_mvnormal(out, (size_t)n, k, mean, cov, seed, stream, &e)) return l_raise(L, &e);
+  lua_createtable(L, (int)n, 0);
+  for (lua_Integer d = 0; d < n; d++) {
+    lua_createtable(L, (int)k, 0);
+    for (size_t j = 0; j < k; j++) {
+      lua_pushnumber(L, out[(size_t)d * k + j]);
+      lua_rawseti(L, -2, (lua_Integer)j + 1);
+    }
+    lua_rawseti(L, -2, d + 1);
+  }
+  return 1;
+}
+
 /* describe(dist, [q...]) -> mean, variance, {quantiles} */
 static int l_describe(lua_State *L) {
   int top = lua_gettop(L);
@@ -281,6 +319,7 @@ static int l_t_sf(lua_State *L) {
 }
 
 static const luaL_Reg module_fns[] = {{"draw", l_draw},
+                                      {"mvnormal", l_mvnormal},
                                       {"describe", l_describe},
                                       {"simulate", l_simulate},
                                       {"expect", l_expect},

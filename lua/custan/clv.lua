@@ -7,6 +7,7 @@
 -- @module custan.clv
 
 local core = require "custan.core.clv"
+local sim_core = require "custan.core.sim"
 local custan = require "custan"
 
 local M = {}
@@ -233,63 +234,26 @@ function M.clv(tx, spend, summary, options)
   return total
 end
 
--- Cholesky factor of a k x k covariance (row-major array), lower triangular.
-local function cholesky(cov, k)
-  local L = {}
-  for i = 1, k do
-    L[i] = {}
-    for j = 1, i do
-      local s = cov[(i - 1) * k + j]
-      for m = 1, j - 1 do s = s - L[i][m] * L[j][m] end
-      if i == j then
-        if s <= 0 then return nil end
-        L[i][i] = math.sqrt(s)
-      else
-        L[i][j] = s / L[j][j]
-      end
-    end
-  end
-  return L
-end
-
--- A private, seeded generator (splitmix64), so results depend on the seed
--- alone and the caller's math.random sequence is left alone.
-local function generator(seed)
-  local state = math.tointeger(seed) or 1
-  return function()
-    state = state + 0x9E3779B97F4A7C15
-    local z = state
-    z = (z ~ (z >> 30)) * 0xBF58476D1CE4E5B9
-    z = (z ~ (z >> 27)) * 0x94D049BB133111EB
-    z = z ~ (z >> 31)
-    return ((z >> 11) + 0.5) / 9007199254740992.0 -- in (0, 1)
-  end
-end
-
--- A standard normal deviate (Box-Muller).
-local function normal(rng)
-  return math.sqrt(-2 * math.log(rng())) * math.cos(2 * math.pi * rng())
-end
-
--- Parameters drawn from the asymptotic normal of the log parameters
--- (the delta method: Var(log p) = Var(p) / p^2 elementwise in D^-1 S D^-1).
-local function draw_params(model, rng)
+-- `draws` parameter sets from the asymptotic normal of the log parameters
+-- (the delta method: Var(log p) = Var(p) / p^2 elementwise in D^-1 S D^-1),
+-- drawn by GSL (custan.core.sim.mvnormal) from the seed's stream; nil when
+-- the covariance is not positive definite.
+local function draw_params(model, draws, seed, stream)
   local k, names = #model.param_names, model.param_names
-  local cov = {}
+  local mean, cov = {}, {}
   for i = 1, k do
+    mean[i] = math.log(model.params[names[i]])
     for j = 1, k do
       cov[(i - 1) * k + j] = model.cov[(i - 1) * k + j] / (model.params[names[i]] * model.params[names[j]])
     end
   end
-  local L = cholesky(cov, k)
-  if not L then return nil end
-  local z = {}
-  for i = 1, k do z[i] = normal(rng) end
+  local ok, z = pcall(sim_core.mvnormal, mean, cov, draws, seed, stream)
+  if not ok then return nil end
   local out = {}
-  for i = 1, k do
-    local s = 0
-    for j = 1, i do s = s + L[i][j] * z[j] end
-    out[names[i]] = model.params[names[i]] * math.exp(s)
+  for d = 1, draws do
+    local p = {}
+    for i = 1, k do p[names[i]] = math.exp(z[d][i]) end
+    out[d] = p
   end
   return out
 end
@@ -306,33 +270,23 @@ function M.clv_interval(tx, spend, summary, options)
     error("clv_interval: a model has no standard errors (its Hessian was not positive definite)", 2)
   end
   local point = M.clv(tx, spend, summary, o)
-  local rng = generator(seed)
+  local ptx, psp = draw_params(tx, draws, seed, 1), draw_params(spend, draws, seed, 2)
   local n = summary:nrows()
   local values = {}
   for i = 1, n do values[i] = {} end
-  for _ = 1, draws do
-    local ptx, psp = draw_params(tx, rng), draw_params(spend, rng)
-    if ptx and psp then
-      local c = M.clv(setmetatable({model = tx.model, params = ptx, param_names = tx.param_names}, Model),
-        setmetatable({model = spend.model, params = psp, param_names = spend.param_names}, Model),
-        summary, o):to_table()
-      for i = 1, n do
-        if c[i] then values[i][#values[i] + 1] = c[i] end
-      end
+  for d = 1, (ptx and psp) and draws or 0 do
+    local c = M.clv(setmetatable({model = tx.model, params = ptx[d], param_names = tx.param_names}, Model),
+      setmetatable({model = spend.model, params = psp[d], param_names = spend.param_names}, Model),
+      summary, o):to_table()
+    for i = 1, n do
+      if c[i] then values[i][#values[i] + 1] = c[i] end
     end
   end
   local low, high = {}, {}
+  local qs = {o.low or 0.05, o.high or 0.95}
   for i = 1, n do
-    local v = values[i]
-    table.sort(v)
-    local function q(p)
-      if #v == 0 then return nil end
-      local h = (#v - 1) * p + 1
-      local lo = math.floor(h)
-      local hi = math.min(lo + 1, #v)
-      return v[lo] + (h - lo) * (v[hi] - v[lo])
-    end
-    low[i], high[i] = q(o.low or 0.05), q(o.high or 0.95)
+    local q = custan.column(values[i], "float64", #values[i]):quantiles(qs)
+    low[i], high[i] = q[1], q[2]
   end
   return point, custan.column(low, "float64", n), custan.column(high, "float64", n)
 end

@@ -354,25 +354,16 @@ end
 local metrics = {"contacted", "conversions", "retained", "orders", "revenue", "cost", "net"}
 M.metrics = metrics
 
--- The q-quantile of sorted values, interpolated as numpy's default.
-local function quantile_sorted(c, q)
-  local n = c:len()
-  local h = (n - 1) * q + 1
-  local lo = math.floor(h)
-  local a, b = c:get(lo), c:get(math.min(n, lo + 1))
-  return a + (h - lo) * (b - a)
-end
-
 --- Summary of one set of per-draw outputs (a table of columns): one sort
--- per metric for all its quantiles.
+-- per metric for all its quantiles (column:quantiles, numpy's interpolation).
+local QS = {0.5, 0.05, 0.95, 0.025, 0.975}
 local function summarise(out)
   local r = {}
   for _, k in ipairs(metrics) do
     local c = out[k]
-    local sorted = custan.frame({x = c}, {"x"}):sort("x"):col("x")
-    local function q(p) return quantile_sorted(sorted, p) end
-    r[k] = {mean = c:mean(), median = q(0.5), p05 = q(0.05), p95 = q(0.95), p025 = q(0.025),
-            p975 = q(0.975), sd = c:std(1)}
+    local q = c:quantiles(QS)
+    r[k] = {mean = c:mean(), median = q[1], p05 = q[2], p95 = q[3], p025 = q[4], p975 = q[5],
+            sd = c:std(1)}
   end
   local contacted = r.contacted.mean
   r.p_positive = out.net:gt(0):cast("float64"):mean()

@@ -108,6 +108,30 @@ static void test_policy(void) {
   CHECK(strstr(e.msg, "draw 8: uptake 1.5 is not a probability") != NULL);
 }
 
+/* cu_mvnormal: the sample mean and covariance of 200,000 draws recover
+ * N(mean, cov) within sampling error, and the same seed gives the same draws. */
+static void test_mvnormal(void) {
+  enum { N = 200000 };
+  static double x[N * 2], y[N * 2];
+  const double mean[2] = {1, -2}, cov[4] = {4, 1.2, 1.2, 1};
+  cu_err e = {0};
+  CHECK(cu_mvnormal(x, N, 2, mean, cov, 7, 3, &e) == 0);
+  CHECK(cu_mvnormal(y, N, 2, mean, cov, 7, 3, &e) == 0);
+  CHECK(memcmp(x, y, sizeof x) == 0);
+  double m0 = 0, m1 = 0, c00 = 0, c01 = 0, c11 = 0;
+  for (int i = 0; i < N; i++) m0 += x[2 * i], m1 += x[2 * i + 1];
+  m0 /= N, m1 /= N;
+  for (int i = 0; i < N; i++) {
+    double a = x[2 * i] - m0, b = x[2 * i + 1] - m1;
+    c00 += a * a, c01 += a * b, c11 += b * b;
+  }
+  c00 /= N - 1, c01 /= N - 1, c11 /= N - 1;
+  CHECK(fabs(m0 - 1) < 4 * 2 / sqrt(N) && fabs(m1 + 2) < 4 * 1 / sqrt(N));
+  CHECK(fabs(c00 - 4) < 0.05 && fabs(c01 - 1.2) < 0.03 && fabs(c11 - 1) < 0.015);
+  const double bad[4] = {1, 2, 2, 1}; /* not positive definite */
+  CHECK(cu_mvnormal(x, 1, 2, mean, bad, 7, 3, &e) == CU_ERANGE);
+}
+
 static void test_stats(void) {
   double n;
   cu_err e = {0};
@@ -135,6 +159,7 @@ static void test_stats(void) {
 int main(void) {
   test_samplers();
   test_policy();
+  test_mvnormal();
   test_stats();
   return check_done("sim");
 }

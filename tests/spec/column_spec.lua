@@ -180,6 +180,16 @@ describe("custan column", function()
       assert.same({2, 2}, custan.column({1.6, 2.4}):round():to_table())
     end)
 
+    -- numpy: np.quantile([5, 1, 3, 2, 4, None->left out], [0.05, 0.5, 0.95])
+    -- with linear interpolation gives 1.2, 3.0, 4.8
+    it("should give several quantiles from one sort, as numpy's default", function()
+      local c = custan.column({5, 1, 3, 2, 4})
+      assert.same({1.2, 3.0, 4.8}, c:quantiles{0.05, 0.5, 0.95})
+      assert.are.equal(c:quantile(0.95), c:quantiles{0.95}[1])
+      assert.same({}, custan.column({}, "float64"):quantiles{0.5})
+      assert.has_error(function() c:quantiles{1.5} end)
+    end)
+
     -- Regression (hardening issue): round(2) rounded to whole numbers.
     it("should round to a number of decimals, half away from zero", function()
       assert.same({1.23, -2.5, 0.13}, custan.column({1.2345, -2.5, 0.125}):round(2):to_table())

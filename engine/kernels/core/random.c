@@ -92,6 +92,7 @@ int cu_stratified_folds(const int32_t *cls, size_t n, int ncls, int k, uint64_t 
 /* ------------------------------------------------------------ samplers -- */
 
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_linalg.h>
 #include <gsl/gsl_randist.h>
 
 #include "parallel.h"
@@ -328,6 +329,40 @@ static void fill_block(void *ctx, size_t blk, int thread) {
   size_t lo = blk * CU_BLOCK_ROWS, hi = lo + CU_BLOCK_ROWS < J->n ? lo + CU_BLOCK_ROWS : J->n;
   for (size_t i = lo; i < hi; i++) J->out[i] = cu_dist_draw(J->d, r);
   gsl_rng_free(r);
+}
+
+int cu_mvnormal(double *out, size_t n, size_t k, const double *mean, const double *cov,
+                uint64_t seed, uint64_t stream, cu_err *e) {
+  if (k == 0) return cu_err_set(e, CU_EARG, "a multivariate normal needs at least one dimension");
+  gsl_matrix *L = gsl_matrix_alloc(k, k);
+  gsl_vector *mu = gsl_vector_alloc(k), *x = gsl_vector_alloc(k);
+  gsl_rng *r = cu_rng_for(seed, stream);
+  int st = CU_OK;
+  if (!L || !mu || !x || !r) {
+    st = cu_err_set(e, CU_ENOMEM, "out of memory");
+    goto done;
+  }
+  for (size_t i = 0; i < k; i++) {
+    gsl_vector_set(mu, i, mean[i]);
+    for (size_t j = 0; j < k; j++) gsl_matrix_set(L, i, j, cov[i * k + j]);
+  }
+  if (gsl_linalg_cholesky_decomp1(L) != GSL_SUCCESS) {
+    st = cu_err_set(e, CU_ERANGE, "the covariance is not positive definite");
+    goto done;
+  }
+  for (size_t d = 0; d < n; d++) {
+    if (gsl_ran_multivariate_gaussian(r, mu, L, x) != GSL_SUCCESS) {
+      st = cu_err_set(e, CU_ERANGE, "the multivariate normal draw failed");
+      goto done;
+    }
+    for (size_t i = 0; i < k; i++) out[d * k + i] = gsl_vector_get(x, i);
+  }
+done:
+  gsl_matrix_free(L);
+  gsl_vector_free(mu);
+  gsl_vector_free(x);
+  if (r) gsl_rng_free(r);
+  return st;
 }
 
 int cu_dist_fill(const cu_dist *d, uint64_t seed, uint64_t stream, double *out, size_t n,

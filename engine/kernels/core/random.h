@@ -72,6 +72,12 @@ double cu_dist_quantile(const cu_dist *d, double q);
 /* n draws into out: blocks of CU_BLOCK_ROWS draws, each from its own
  * stream (seed, stream x 2^20 + block), on threads: the same values with
  * any number of threads. */
+/* n draws of a k-variate normal N(mean, cov) (cov row-major, positive
+ * definite) into out (n x k, row-major), from the stream (seed, stream):
+ * GSL's Cholesky factor and its Gaussian sampler.  CU_ERANGE when cov is
+ * not positive definite. */
+int cu_mvnormal(double *out, size_t n, size_t k, const double *mean, const double *cov,
+                uint64_t seed, uint64_t stream, cu_err *e);
 int cu_dist_fill(const cu_dist *d, uint64_t seed, uint64_t stream, double *out, size_t n,
                  int threads, cu_err *e);
 

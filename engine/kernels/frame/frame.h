@@ -178,6 +178,9 @@ int cu_var(cu_stat *out, const cu_column *a, int ddof, cu_err *e);
 /* Linear interpolation between order statistics (numpy's default).
  * For STR columns min/max give a dictionary code in out->i. */
 int cu_quantile(cu_stat *out, const cu_column *a, double q, cu_err *e);
+/* Several quantiles from one sort: out[j] for q[j], as numpy's default
+ * (linear interpolation); NaN for a column with no values. */
+int cu_quantiles(double *out, const cu_column *a, const double *q, size_t nq, cu_err *e);
 int cu_n_unique(size_t *out, const cu_column *a, cu_err *e);
 
 /* ---- frames ---- */

@@ -737,24 +737,46 @@ static int cmp_double(const void *p, const void *q) {
   return (a > b) - (a < b);
 }
 
-int cu_quantile(cu_stat *out, const cu_column *a, double q, cu_err *e) {
+/* The one quantile computation: the column's values sorted once, then
+ * each q by numpy's linear interpolation; *count the values used. */
+static int quantiles(double *out, size_t *count, const cu_column *a, const double *q, size_t nq,
+                     cu_err *e) {
   if (need_num(a, "quantile", 1, e)) return e->code;
-  if (!(q >= 0 && q <= 1)) return cu_err_set(e, CU_EARG, "quantile %g is outside [0, 1]", q);
-  memset(out, 0, sizeof *out);
+  for (size_t j = 0; j < nq; j++)
+    if (!(q[j] >= 0 && q[j] <= 1)) return cu_err_set(e, CU_EARG, "quantile %g is outside [0, 1]", q[j]);
   double *v = malloc((a->n ? a->n : 1) * sizeof *v);
   if (!v) return nomem(e);
   size_t k = 0;
   for (size_t i = 0; i < a->n; i++)
     if (cu_is_valid(a, i)) v[k++] = cu_column_get_f(a, i);
-  out->count = k;
-  if (k) {
-    qsort(v, k, sizeof *v, cmp_double);
-    double h = (double)(k - 1) * q;
+  if (count) *count = k;
+  if (k) qsort(v, k, sizeof *v, cmp_double);
+  for (size_t j = 0; j < nq; j++) {
+    if (!k) {
+      out[j] = NAN;
+      continue;
+    }
+    double h = (double)(k - 1) * q[j];
     size_t lo = (size_t)floor(h);
     size_t hi = lo + 1 < k ? lo + 1 : lo;
-    out->f = v[lo] + (h - (double)lo) * (v[hi] - v[lo]);
+    out[j] = v[lo] + (h - (double)lo) * (v[hi] - v[lo]);
   }
   free(v);
+  return CU_OK;
+}
+
+int cu_quantiles(double *out, const cu_column *a, const double *q, size_t nq, cu_err *e) {
+  return quantiles(out, NULL, a, q, nq, e);
+}
+
+int cu_quantile(cu_stat *out, const cu_column *a, double q, cu_err *e) {
+  memset(out, 0, sizeof *out);
+  size_t k;
+  double v;
+  int st = quantiles(&v, &k, a, &q, 1, e);
+  if (st) return st;
+  out->count = k;
+  if (k) out->f = v;
   if (a->type == CU_TS) {
     out->is_int = 1;
     out->i = (int64_t)llround(out->f);
