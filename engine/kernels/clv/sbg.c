@@ -19,28 +19,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clv_internal.h"
 #include "clv_model.h"
-
-static double lbeta_(double a, double b) { return lgamma(a) + lgamma(b) - lgamma(a + b); }
 
 int cu_sbg_loglik(const double *p, double *ll, double *grad, void *data) {
   const cu_clv_data *d = data;
   double al = p[0], be = p[1];
   if (!(al > 0 && be > 0)) return -1;
-  double lB = lbeta_(al, be), ps_a = gsl_sf_psi(al), ps_b = gsl_sf_psi(be),
-         ps_ab = gsl_sf_psi(al + be);
+  double lB = cu_lbeta(al, be), ps_a = cu_psi(al), ps_b = cu_psi(be),
+         ps_ab = cu_psi(al + be);
   double tot = 0, ga = 0, gb = 0;
   for (size_t i = 0; i < d->n; i++) {
     double t = d->x[i], w = d->w[i];
-    double ps_abt = gsl_sf_psi(al + be + t);
+    double ps_abt = cu_psi(al + be + t);
     if (d->tx[i] > 0) { /* lost in period t */
-      tot += w * (lbeta_(al + 1, be + t - 1) - lB);
-      ga += w * (gsl_sf_psi(al + 1) - ps_abt - ps_a + ps_ab);
-      gb += w * (gsl_sf_psi(be + t - 1) - ps_abt - ps_b + ps_ab);
+      tot += w * (cu_lbeta(al + 1, be + t - 1) - lB);
+      ga += w * (cu_psi(al + 1) - ps_abt - ps_a + ps_ab);
+      gb += w * (cu_psi(be + t - 1) - ps_abt - ps_b + ps_ab);
     } else { /* still there after period t */
-      tot += w * (lbeta_(al, be + t) - lB);
+      tot += w * (cu_lbeta(al, be + t) - lB);
       ga += w * (ps_ab - ps_abt);
-      gb += w * (gsl_sf_psi(be + t) - ps_abt - ps_b + ps_ab);
+      gb += w * (cu_psi(be + t) - ps_abt - ps_b + ps_ab);
     }
   }
   if (!isfinite(tot)) return -1;
@@ -65,7 +64,7 @@ int cu_sbg_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu_er
 
 double cu_sbg_survival(const double *p, double t) {
   if (t <= 0) return 1;
-  return exp(lbeta_(p[0], p[1] + t) - lbeta_(p[0], p[1]));
+  return exp(cu_lbeta(p[0], p[1] + t) - cu_lbeta(p[0], p[1]));
 }
 
 double cu_sbg_retention(const double *p, double t) {
@@ -75,7 +74,7 @@ double cu_sbg_retention(const double *p, double t) {
 
 double cu_sbg_lost(const double *p, int t) {
   if (t < 1) return 0;
-  return exp(lbeta_(p[0] + 1, p[1] + t - 1) - lbeta_(p[0], p[1]));
+  return exp(cu_lbeta(p[0] + 1, p[1] + t - 1) - cu_lbeta(p[0], p[1]));
 }
 
 int cu_sbg_data(cu_clv_data *out, const double *survivors, size_t periods, cu_err *e) {
