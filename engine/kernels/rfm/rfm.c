@@ -27,322 +27,9 @@
 
 #include "datetime.h"
 #include "parse.h"
+#include "rfm_pairs.h"
 
 #define STR_TAG (UINT64_C(1) << 63)
-#define EMPTY UINT32_MAX
-
-/* ------------------------------------------------- pair map (cust, key) -- */
-
-/* One slot is 16 bytes, so a probe touches one cache line. */
-typedef struct pslot {
-  uint32_t a;     /* customer index; EMPTY marks a free slot */
-  uint32_t flags; /* orders: 1 purchase, 2 cancellation */
-  uint64_t b;     /* period start, order key or product key */
-} pslot;
-
-typedef struct pmap {
-  size_t n, cap;
-  pslot *s;
-  double *val;  /* per slot, for maps that sum values (periods) */
-  double *comp; /* their Neumaier compensation */
-  int with_val;
-  unsigned gen; /* bumped when slots move, so a remembered slot is stale */
-  /* runs spilled to a temporary file when the tables outgrow the memory
-   * budget: each run is sorted by (customer, key) */
-  FILE *spill;
-  size_t nruns, run_cap;
-  long *run_off;
-  size_t *run_len;
-} pmap;
-
-/* A spilled entry. */
-typedef struct prec {
-  uint32_t a, flags;
-  uint64_t b;
-  double val;
-} prec;
-
-/* at most 70% full: linear probing stays short */
-#define PMAP_FULL(n, cap) ((n)*10 > (cap)*7)
-
-static uint64_t mix64(uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ull;
-  h ^= h >> 33;
-  return h;
-}
-
-static void pmap_free(pmap *m) {
-  if (m->spill) fclose(m->spill);
-  free(m->run_off);
-  free(m->run_len);
-  m->spill = NULL;
-  m->run_off = NULL;
-  m->run_len = NULL;
-  m->nruns = m->run_cap = 0;
-  free(m->s);
-  free(m->val);
-  free(m->comp);
-  m->s = NULL;
-  m->val = m->comp = NULL;
-  m->n = m->cap = 0;
-}
-
-static int pmap_alloc(pmap *m, size_t cap, int with_val) {
-  m->cap = cap;
-  m->n = 0;
-  m->with_val = with_val;
-  m->s = cu_alloc_large(cap * sizeof *m->s);
-  m->val = with_val ? cu_alloc_large(cap * sizeof *m->val) : NULL;
-  m->comp = with_val ? cu_alloc_large(cap * sizeof *m->comp) : NULL;
-  if (!m->s || (with_val && (!m->val || !m->comp))) return -1;
-  for (size_t j = 0; j < cap; j++) {
-    m->s[j].a = EMPTY;
-    m->s[j].flags = 0;
-  }
-  if (with_val) {
-    memset(m->val, 0, cap * sizeof *m->val);
-    memset(m->comp, 0, cap * sizeof *m->comp);
-  }
-  return 0;
-}
-
-static size_t pmap_find(const pmap *m, uint32_t a, uint64_t b) {
-  size_t j = mix64(b ^ ((uint64_t)a << 40) ^ a) & (m->cap - 1);
-  while (m->s[j].a != EMPTY && (m->s[j].a != a || m->s[j].b != b)) j = (j + 1) & (m->cap - 1);
-  return j;
-}
-
-static int pmap_resize(pmap *m, size_t cap) {
-  pmap big = {0};
-  if (pmap_alloc(&big, cap, m->with_val)) {
-    pmap_free(&big);
-    return -1;
-  }
-  for (size_t j = 0; j < m->cap; j++) {
-    if (m->s[j].a == EMPTY) continue;
-    size_t k = pmap_find(&big, m->s[j].a, m->s[j].b);
-    big.s[k] = m->s[j];
-    if (m->with_val) {
-      big.val[k] = m->val[j];
-      big.comp[k] = m->comp[j];
-    }
-  }
-  big.n = m->n;
-  big.gen = m->gen + 1;
-  big.spill = m->spill, big.nruns = m->nruns, big.run_cap = m->run_cap;
-  big.run_off = m->run_off, big.run_len = m->run_len;
-  m->spill = NULL, m->run_off = NULL, m->run_len = NULL;
-  pmap_free(m);
-  *m = big;
-  return 0;
-}
-
-/* Makes room for `more` entries without moving slots during them. */
-static int pmap_reserve(pmap *m, size_t more) {
-  size_t cap = m->cap;
-  while (PMAP_FULL(m->n + more, cap)) cap *= 2;
-  return cap == m->cap ? 0 : pmap_resize(m, cap);
-}
-
-/* s += v with Neumaier's compensation kept in *c (read as s + c). */
-static inline void neumaier(double *s, double *c, double v) {
-  double t = *s + v;
-  *c += fabs(*s) >= fabs(v) ? (*s - t) + v : (v - t) + *s;
-  *s = t;
-}
-
-/* Slot of (a, b), inserted when new; SIZE_MAX when out of memory. */
-static size_t pmap_put(pmap *m, uint32_t a, uint64_t b) {
-  if (PMAP_FULL(m->n + 1, m->cap) && pmap_resize(m, m->cap * 2)) return SIZE_MAX;
-  size_t j = pmap_find(m, a, b);
-  if (m->s[j].a == EMPTY) {
-    m->s[j].a = a;
-    m->s[j].b = b;
-    m->n++;
-  }
-  return j;
-}
-
-/* --------------------------------------------------- spilling to disk -- */
-
-static int cmp_prec(const void *x, const void *y) {
-  const prec *p = x, *q = y;
-  if (p->a != q->a) return p->a < q->a ? -1 : 1;
-  return (p->b > q->b) - (p->b < q->b);
-}
-
-/* slot indices by their pairs (qsort_r: the slots are the context) */
-static int cmp_index(const void *x, const void *y, void *ctx) {
-  const pslot *slots = ctx;
-  const pslot *p = &slots[*(const uint32_t *)x], *q = &slots[*(const uint32_t *)y];
-  if (p->a != q->a) return p->a < q->a ? -1 : 1;
-  return (p->b > q->b) - (p->b < q->b);
-}
-
-/* Writes the table's entries as one sorted run and empties the table
- * (keeping its capacity).  The entries are packed to the front of the
- * table in place and a 4-byte index is sorted, so a spill needs little
- * memory beyond the table.  0 ok, -1 out of memory or disk. */
-static int pmap_spill(pmap *m) {
-  if (m->n == 0) return 0;
-  size_t k = 0;
-  for (size_t j = 0; j < m->cap; j++) {
-    if (m->s[j].a == EMPTY) continue;
-    if (k != j) {
-      m->s[k] = m->s[j];
-      if (m->with_val) {
-        m->val[k] = m->val[j];
-        m->comp[k] = m->comp[j];
-      }
-    }
-    k++;
-  }
-  uint32_t *idx = malloc(k * sizeof *idx);
-  int st = idx ? 0 : -1;
-  for (size_t i = 0; i < k && idx; i++) idx[i] = (uint32_t)i;
-  if (idx) {
-    qsort_r(idx, k, sizeof *idx, cmp_index, m->s);
-  }
-  if (!st && !m->spill && !(m->spill = tmpfile())) st = -1;
-  if (!st && m->nruns == m->run_cap) {
-    size_t cap = m->run_cap ? m->run_cap * 2 : 16;
-    long *off = realloc(m->run_off, cap * sizeof *off);
-    size_t *len = off ? realloc(m->run_len, cap * sizeof *len) : NULL;
-    if (off) m->run_off = off;
-    if (len) m->run_len = len;
-    if (!off || !len)
-      st = -1;
-    else
-      m->run_cap = cap;
-  }
-  if (!st && fseek(m->spill, 0, SEEK_END)) st = -1;
-  if (!st) {
-    m->run_off[m->nruns] = ftell(m->spill);
-    m->run_len[m->nruns] = k;
-    prec buf[1024];
-    size_t nb = 0;
-    for (size_t i = 0; i < k && !st; i++) {
-      const pslot *ps = &m->s[idx[i]];
-      prec r = {ps->a, ps->flags, ps->b, m->with_val ? m->val[idx[i]] + m->comp[idx[i]] : 0};
-      buf[nb++] = r;
-      if (nb == 1024 || i + 1 == k) {
-        if (fwrite(buf, sizeof *buf, nb, m->spill) != nb) st = -1;
-        nb = 0;
-      }
-    }
-    if (!st) m->nruns++;
-  }
-  free(idx);
-  if (st) return -1;
-  for (size_t j = 0; j < m->cap; j++) {
-    m->s[j].a = EMPTY;
-    m->s[j].flags = 0;
-  }
-  if (m->with_val) {
-    memset(m->val, 0, m->cap * sizeof *m->val);
-    memset(m->comp, 0, m->cap * sizeof *m->comp);
-  }
-  m->n = 0;
-  m->gen++;
-  return 0;
-}
-
-typedef void (*entry_fn)(void *ud, uint32_t a, uint64_t b, uint32_t flags, double val);
-
-typedef struct run_reader {
-  size_t left; /* records not yet read from the file */
-  long off;
-  prec buf[1024];
-  size_t pos, len;
-} run_reader;
-
-static int run_next(FILE *f, run_reader *r, prec *out) {
-  if (r->pos == r->len) {
-    if (r->left == 0) return 0;
-    size_t want = r->left < 1024 ? r->left : 1024;
-    if (fseek(f, r->off, SEEK_SET) || fread(r->buf, sizeof(prec), want, f) != want) return -1;
-    r->off += (long)(want * sizeof(prec));
-    r->left -= want;
-    r->pos = 0;
-    r->len = want;
-  }
-  *out = r->buf[r->pos++];
-  return 1;
-}
-
-/* Calls fn once per distinct (customer, key), with flags OR-ed and values
- * summed over every run and the table.  0 ok, -1 on a read error. */
-static int pmap_each(pmap *m, entry_fn fn, void *ud) {
-  if (m->nruns == 0) { /* all in memory: no order needed */
-    for (size_t j = 0; j < m->cap; j++)
-      if (m->s[j].a != EMPTY)
-        fn(ud, m->s[j].a, m->s[j].b, m->s[j].flags, m->with_val ? m->val[j] + m->comp[j] : 0);
-    return 0;
-  }
-  if (pmap_spill(m)) return -1; /* the rest becomes the last run */
-  size_t k = m->nruns;
-  run_reader *rr = calloc(k, sizeof *rr);
-  prec *head = malloc(k * sizeof *head);
-  size_t *heap = malloc(k * sizeof *heap); /* run numbers, min-heap on head */
-  int st = 0;
-  size_t hn = 0;
-  if (!rr || !head || !heap) st = -1;
-  for (size_t i = 0; i < k && !st; i++) {
-    rr[i].left = m->run_len[i];
-    rr[i].off = m->run_off[i];
-    int got = run_next(m->spill, &rr[i], &head[i]);
-    if (got < 0)
-      st = -1;
-    else if (got) {
-      size_t c = hn++; /* sift up */
-      heap[c] = i;
-      while (c > 0 && cmp_prec(&head[heap[(c - 1) / 2]], &head[heap[c]]) > 0) {
-        size_t t = heap[c];
-        heap[c] = heap[(c - 1) / 2];
-        heap[(c - 1) / 2] = t;
-        c = (c - 1) / 2;
-      }
-    }
-  }
-  int have = 0;
-  prec cur = {0};
-  while (!st && hn > 0) {
-    size_t top = heap[0];
-    prec x = head[top];
-    if (have && x.a == cur.a && x.b == cur.b) {
-      cur.flags |= x.flags;
-      cur.val += x.val;
-    } else {
-      if (have) fn(ud, cur.a, cur.b, cur.flags, cur.val);
-      cur = x;
-      have = 1;
-    }
-    int got = run_next(m->spill, &rr[top], &head[top]);
-    if (got < 0) {
-      st = -1;
-      break;
-    }
-    if (!got) heap[0] = heap[--hn];
-    for (size_t c = 0;;) { /* sift down */
-      size_t l = 2 * c + 1, r = l + 1, s = c;
-      if (l < hn && cmp_prec(&head[heap[l]], &head[heap[s]]) < 0) s = l;
-      if (r < hn && cmp_prec(&head[heap[r]], &head[heap[s]]) < 0) s = r;
-      if (s == c) break;
-      size_t t = heap[c];
-      heap[c] = heap[s];
-      heap[s] = t;
-      c = s;
-    }
-  }
-  if (!st && have) fn(ud, cur.a, cur.b, cur.flags, cur.val);
-  free(rr);
-  free(head);
-  free(heap);
-  return st;
-}
 
 /* ------------------------------------------------------------ customers -- */
 
@@ -383,9 +70,9 @@ int cu_rfm_new(cu_rfm **out, const cu_rfm_options *o, cu_err *e) {
   a->nslots = 1024;
   a->slots = calloc(a->nslots, sizeof *a->slots);
   a->strs = cu_dict_new();
-  if (!a->slots || !a->strs || pmap_alloc(&a->periods, 1024, 1) ||
-      pmap_alloc(&a->h_periods, 64, 0) || pmap_alloc(&a->orders, 1024, 0) ||
-      pmap_alloc(&a->products, 1024, 0)) {
+  if (!a->slots || !a->strs || cu_pmap_alloc(&a->periods, 1024, 1) ||
+      cu_pmap_alloc(&a->h_periods, 64, 0) || cu_pmap_alloc(&a->orders, 1024, 0) ||
+      cu_pmap_alloc(&a->products, 1024, 0)) {
     cu_rfm_free(a);
     return cu_err_set(e, CU_ENOMEM, "out of memory");
   }
@@ -408,10 +95,10 @@ void cu_rfm_free(cu_rfm *a) {
   free(a->h_sum);
   free(a->buyer);
   cu_dict_release(a->strs);
-  pmap_free(&a->periods);
-  pmap_free(&a->h_periods);
-  pmap_free(&a->orders);
-  pmap_free(&a->products);
+  cu_pmap_free(&a->periods);
+  cu_pmap_free(&a->h_periods);
+  cu_pmap_free(&a->orders);
+  cu_pmap_free(&a->products);
   free(a);
 }
 
@@ -597,15 +284,15 @@ int cu_rfm_add(cu_rfm *a, const cu_column *customer_col, const cu_column *ts,
     }
     if (bytes > a->budget)
       for (int k = 0; k < 4; k++)
-        if (pmap_spill(maps[k])) {
+        if (cu_pmap_spill(maps[k])) {
           st = cu_err_set(e, CU_EIO, "cannot write the temporary file: %s", strerror(errno));
           goto out;
         }
   }
   /* Room up front: a chunk's rows bound its new entries, and tables that
    * do not move let consecutive rows of one order reuse their slots. */
-  if (pmap_reserve(&a->periods, n / 4) || pmap_reserve(&a->orders, n / 4) ||
-      (product && pmap_reserve(&a->products, n / 2))) {
+  if (cu_pmap_reserve(&a->periods, n / 4) || cu_pmap_reserve(&a->orders, n / 4) ||
+      (product && cu_pmap_reserve(&a->products, n / 2))) {
     st = cu_err_set(e, CU_ENOMEM, "out of memory");
     goto out;
   }
@@ -804,7 +491,7 @@ static int activity_columns(cu_rfm *a, out_cols *oc, const uint32_t *order, size
   if (!pl.start || !pl.fill) goto oom;
   for (size_t c = 0; c < a->n; c++) pl.start[c + 1] = pl.start[c] + (size_t)nper[c];
   if (!(pl.p = malloc((pl.start[a->n] + 1) * sizeof *pl.p))) goto oom;
-  if (pmap_each(&a->periods, on_period_list, &pl)) {
+  if (cu_pmap_each(&a->periods, on_period_list, &pl)) {
     st = cu_err_set(e, CU_EIO, "cannot read the temporary file back");
     goto out;
   }
@@ -881,8 +568,8 @@ int cu_rfm_result(cu_rfm *a, cu_frame **out, cu_rfm_info *info, cu_err *e) {
     goto done;
   }
   counts cn = {a, nper, hper, norders, ncancel, nprod, first_val, per_sum, per_comp};
-  if (pmap_each(&a->periods, on_period, &cn) || pmap_each(&a->h_periods, on_hperiod, &cn) ||
-      pmap_each(&a->orders, on_order, &cn) || pmap_each(&a->products, on_product, &cn)) {
+  if (cu_pmap_each(&a->periods, on_period, &cn) || cu_pmap_each(&a->h_periods, on_hperiod, &cn) ||
+      cu_pmap_each(&a->orders, on_order, &cn) || cu_pmap_each(&a->products, on_product, &cn)) {
     st = cu_err_set(e, CU_EIO, "cannot read the temporary file back");
     goto done;
   }
