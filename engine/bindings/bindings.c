@@ -187,3 +187,151 @@ lua_Integer l_optinteger_field(lua_State *L, int t, const char *k, lua_Integer d
   lua_pop(L, 1);
   return v;
 }
+
+/* Pushes a kernel's column result or raises. */
+int l_finish_column(lua_State *L, l_column_box *box, int st, cu_err *e) {
+  if (st) return l_raise(L, e);
+  l_account(L, cu_column_bytes(box->c));
+  return 1;
+}
+
+int l_finish_frame(lua_State *L, l_frame_box *box, int st, cu_err *e) {
+  if (st) return l_raise(L, e);
+  size_t bytes = 0;
+  for (size_t j = 0; j < box->f->ncols; j++) bytes += cu_column_bytes(box->f->cols[j]);
+  l_account(L, bytes);
+  return 1;
+}
+
+cu_type l_check_type_name(lua_State *L, int i) {
+  const char *name = luaL_checkstring(L, i);
+  cu_type t;
+  if (cu_type_parse(name, &t))
+    luaL_argerror(L, i,
+                  lua_pushfstring(L,
+                                  "unknown type '%s' (float64, int64, "
+                                  "timestamp, bool, string)",
+                                  name));
+  return t;
+}
+
+/* Largest positive integer key of the table at i (tables with holes). */
+size_t l_table_extent(lua_State *L, int i) {
+  size_t n = lua_rawlen(L, i);
+  lua_pushnil(L);
+  while (lua_next(L, i)) {
+    lua_pop(L, 1);
+    if (lua_isinteger(L, -1)) {
+      lua_Integer k = lua_tointeger(L, -1);
+      if (k > 0 && (size_t)k > n) n = (size_t)k;
+    }
+  }
+  return n;
+}
+
+/* Builds a column from the Lua array at index i, inferring the type from the
+ * values unless `want` >= 0.  Leaves the new column on the stack. */
+cu_column * l_column_from_table(lua_State *L, int i, int want, size_t n, const char *what) {
+  i = lua_absindex(L, i);
+  int has_int = 0, has_float = 0, has_bool = 0, has_str = 0;
+  for (size_t k = 1; k <= n; k++) {
+    int t = lua_rawgeti(L, i, (lua_Integer)k);
+    if (t == LUA_TNUMBER) {
+      if (lua_isinteger(L, -1))
+        has_int = 1;
+      else
+        has_float = 1;
+    } else if (t == LUA_TBOOLEAN)
+      has_bool = 1;
+    else if (t == LUA_TSTRING)
+      has_str = 1;
+    else if (t != LUA_TNIL)
+      luaL_error(L, "%s: value %d is a %s", what, (int)k, luaL_typename(L, -1));
+    lua_pop(L, 1);
+  }
+  cu_type type;
+  if (want >= 0)
+    type = (cu_type)want;
+  else if (has_str + has_bool + (has_int || has_float) > 1)
+    return (void)luaL_error(L, "%s mixes value types; give the type explicitly", what), NULL;
+  else if (has_str)
+    type = CU_STR;
+  else if (has_bool)
+    type = CU_BOOL;
+  else if (has_float)
+    type = CU_F64;
+  else if (has_int)
+    type = CU_I64;
+  else
+    type = CU_F64; /* all missing */
+  l_column_box *box = l_newcolumn(L);
+  if (!(box->c = cu_column_new(type, n, NULL)) || cu_column_ensure_mask(box->c))
+    luaL_error(L, "out of memory");
+  cu_column *c = box->c;
+  for (size_t k = 1; k <= n; k++) {
+    int t = lua_rawgeti(L, i, (lua_Integer)k);
+    size_t r = k - 1;
+    if (t == LUA_TNIL) {
+      c->valid[r] = 0;
+      lua_pop(L, 1);
+      continue;
+    }
+    int ok = 1;
+    switch (type) {
+    case CU_F64:
+      ok = t == LUA_TNUMBER;
+      ((double *)c->data)[r] = lua_tonumber(L, -1);
+      break;
+    case CU_I64: {
+      int isnum;
+      ((int64_t *)c->data)[r] = lua_tointegerx(L, -1, &isnum);
+      ok = isnum && t == LUA_TNUMBER;
+      break;
+    }
+    case CU_BOOL:
+      ok = t == LUA_TBOOLEAN;
+      ((uint8_t *)c->data)[r] = (uint8_t)lua_toboolean(L, -1);
+      break;
+    case CU_TS: {
+      size_t len;
+      const char *s = lua_tolstring(L, -1, &len);
+      ok = t == LUA_TSTRING && !cu_ts_parse(s, len, CU_TSF_ISO, (int64_t *)c->data + r);
+      break;
+    }
+    case CU_STR: {
+      size_t len;
+      if (t == LUA_TSTRING || t == LUA_TNUMBER) {
+        const char *s = lua_tolstring(L, -1, &len);
+        int32_t code = cu_dict_intern(c->dict, s, len);
+        if (code < 0) luaL_error(L, "out of memory");
+        ((int32_t *)c->data)[r] = code;
+      } else {
+        ok = 0;
+      }
+      break;
+    }
+    }
+    if (!ok)
+      luaL_error(L, "%s: value %d (%s) is not a %s", what, (int)k, luaL_tolstring(L, -1, NULL),
+                 cu_type_name(type));
+    lua_pop(L, 1);
+  }
+  cu_column_compact_mask(c);
+  return c;
+}
+
+size_t l_check_row(lua_State *L, int i, size_t n) {
+  lua_Integer k = luaL_checkinteger(L, i);
+  luaL_argcheck(L, k >= 1 && (size_t)k <= n, i, "row index out of range");
+  return (size_t)(k - 1);
+}
+
+
+void l_createmeta(lua_State *L, const char *name, const luaL_Reg *meta,
+                       const luaL_Reg *methods) {
+  luaL_newmetatable(L, name);
+  luaL_setfuncs(L, meta, 0);
+  lua_newtable(L);
+  luaL_setfuncs(L, methods, 0);
+  lua_setfield(L, -2, "methods");
+}

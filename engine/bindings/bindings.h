@@ -51,6 +51,27 @@ void l_pushcell(lua_State *L, const cu_column *c, size_t i);
 /* Reads a Lua value as a scalar operand; returns 0 if it is not one. */
 int l_toscalar(lua_State *L, int i, cu_scalar *s);
 
+/* A type's metatable (liolib.c's createmeta): metamethods from `meta`,
+ * and a `methods` table from `methods`; left on the stack. */
+void l_createmeta(lua_State *L, const char *name, const luaL_Reg *meta, const luaL_Reg *methods);
+/* The column type's metatable (l_column.c), left on the stack; and the
+ * module function custan.core.frame.column. */
+void l_column_createmeta(lua_State *L);
+int l_column_new(lua_State *L);
+/* A kernel's result box: raises on a bad status, else tells the collector
+ * its size and returns 1. */
+int l_finish_column(lua_State *L, l_column_box *box, int st, cu_err *e);
+int l_finish_frame(lua_State *L, l_frame_box *box, int st, cu_err *e);
+/* The type named at i ("float64", "int64", "timestamp", "bool", "string"). */
+cu_type l_check_type_name(lua_State *L, int i);
+/* Largest positive integer key of the table at i (tables with holes). */
+size_t l_table_extent(lua_State *L, int i);
+/* A column from the Lua array at i (type `want`, or inferred when want is
+ * -1; n rows, or the array's extent when 0); `what` names it in errors. */
+cu_column *l_column_from_table(lua_State *L, int i, int want, size_t n, const char *what);
+/* A 1-based row index at i, checked against n; 0-based. */
+size_t l_check_row(lua_State *L, int i, size_t n);
+
 /* t[k] = v for the table on top of the stack. */
 static inline void l_setnum(lua_State *L, const char *k, lua_Number v) {
   lua_pushnumber(L, v);
