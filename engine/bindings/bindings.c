@@ -231,7 +231,7 @@ size_t l_table_extent(lua_State *L, int i) {
 
 /* Builds a column from the Lua array at index i, inferring the type from the
  * values unless `want` >= 0.  Leaves the new column on the stack. */
-cu_column * l_column_from_table(lua_State *L, int i, int want, size_t n, const char *what) {
+cu_column *l_column_from_table(lua_State *L, int i, int want, size_t n, const char *what) {
   i = lua_absindex(L, i);
   int has_int = 0, has_float = 0, has_bool = 0, has_str = 0;
   for (size_t k = 1; k <= n; k++) {

@@ -32,76 +32,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "csv_reader.h"
 #include "datetime.h"
 #include "parse.h"
-
-#define ROW_NOT_BEGUN 0 /* libcsv's parser states (libcsv.c) */
-#define FIELD_BEGUN 2
-
-enum { K_NONE, K_RAGGED, K_BADVALUE, K_CONFLICT, K_NOMEM };
-
-/* Candidate types during inference. */
-enum { C_BOOL = 1, C_I64 = 2, C_F64 = 4, C_ISO = 8, C_MDY = 16, C_DMY = 32, C_YMD8 = 64 };
-
-typedef struct gcol {
-  char *name;
-  cu_type type;
-  int declared; /* the user named the type: a misfit is an error */
-  cu_ts_format tsf;
-  const char *pattern;
-  void *data;
-  uint8_t *valid;
-  size_t cap;
-  cu_dict *dict;
-  int32_t *remap[2]; /* thread-local dictionary code -> global code */
-  int32_t nremap[2];
-  int noncanon;
-  int skip; /* not in `columns`: parsed by libcsv, never converted */
-} gcol;
-
-typedef struct colbuf {
-  void *data;
-  uint8_t *valid;
-  cu_dict *ldict;
-  int32_t last; /* code of the previous row's string: order lines repeat
-                   invoice numbers and countries, so most lookups hit here */
-  int noncanon;
-} colbuf;
-
-struct reader;
-
-typedef struct tctx {
-  struct reader *rd;
-  int id;
-  struct csv_parser p;
-  int p_ok;
-  colbuf *cols;
-  size_t cap, nrows, field, records;
-  int row_bad, stop;
-  size_t nskipped;
-  size_t skipped_rec[CU_CSV_MAX_SKIPPED_LINES];
-  int kind;
-  size_t err_rec;
-  size_t err_field, err_nfields;
-  char err_text[48];
-  cu_type conflict_to;
-  const char *piece;
-  size_t piece_len;
-  int final;
-  int fini_failed;
-} tctx;
-
-typedef struct reader {
-  const cu_csv_options *o;
-  const char *path, *shown;
-  char delim, quote;
-  size_t ncols;
-  gcol *cols;
-  size_t nrows, records; /* committed rows (this chunk) and libcsv records */
-  size_t delivered;      /* rows already handed to on_chunk */
-  tctx t[2];
-  cu_csv_info *info;
-} reader;
 
 /* ------------------------------------------------------------ helpers -- */
 
@@ -133,7 +66,7 @@ static void tctx_fail(tctx *t, int kind, size_t field, const char *s, size_t len
   t->err_text[s ? n : 0] = 0;
 }
 
-static int is_na(const reader *rd, const char *s, size_t len) {
+int cu_csvr_is_na(const reader *rd, const char *s, size_t len) {
   if (len == 0) return 1;
   for (size_t k = 0; k < rd->o->nna; k++)
     if (strlen(rd->o->na[k]) == len && !memcmp(rd->o->na[k], s, len)) return 1;
@@ -165,7 +98,7 @@ static void on_field(void *sv, size_t len, void *ud) {
   gcol *g = &rd->cols[c];
   colbuf *b = &t->cols[c];
   size_t r = t->nrows;
-  if (is_na(rd, s, len)) {
+  if (cu_csvr_is_na(rd, s, len)) {
     if (!b->valid) {
       b->valid = malloc(t->cap);
       if (!b->valid) {
@@ -283,7 +216,7 @@ static void field_free(void *p) {
 }
 
 /* csv_init with the growth above; 0 ok. */
-static int parser_init(struct csv_parser *p, unsigned char options) {
+int cu_csvr_parser_init(struct csv_parser *p, unsigned char options) {
   if (csv_init(p, options)) return -1;
   csv_set_realloc_func(p, field_realloc);
   csv_set_free_func(p, field_free);
@@ -294,7 +227,7 @@ static int tctx_init(tctx *t, reader *rd, int id, size_t cap) {
   memset(t, 0, sizeof *t);
   t->rd = rd;
   t->id = id;
-  if (parser_init(&t->p, CSV_APPEND_NULL)) return -1;
+  if (cu_csvr_parser_init(&t->p, CSV_APPEND_NULL)) return -1;
   t->p_ok = 1;
   csv_set_delim(&t->p, (unsigned char)rd->delim);
   csv_set_quote(&t->p, (unsigned char)rd->quote);
@@ -342,7 +275,7 @@ static int tctx_new_parser(tctx *t) {
   reader *rd = t->rd;
   if (t->p_ok) csv_free(&t->p);
   t->p_ok = 0;
-  if (parser_init(&t->p, CSV_APPEND_NULL)) return -1;
+  if (cu_csvr_parser_init(&t->p, CSV_APPEND_NULL)) return -1;
   t->p_ok = 1;
   csv_set_delim(&t->p, (unsigned char)rd->delim);
   csv_set_quote(&t->p, (unsigned char)rd->quote);
@@ -525,258 +458,6 @@ static int promote(reader *rd, size_t c, cu_type to) {
   return 0;
 }
 
-/* -------------------------------------------------- locating an error -- */
-
-typedef struct locate_ctx {
-  size_t rec;
-} locate_ctx;
-static void loc_field(void *s, size_t l, void *d) { (void)s, (void)l, (void)d; }
-static void loc_row(int c, void *d) {
-  (void)c;
-  ((locate_ctx *)d)->rec++;
-}
-
-/* Physical line (1-based) where each of the records starts; a record past
- * the end gives the line where the unfinished last record starts. */
-static void locate_lines(const reader *rd, const size_t *recs, size_t n, long *lines) {
-  for (size_t k = 0; k < n; k++) lines[k] = 0;
-  gzFile fh = gzopen(rd->path, "rb");
-  if (!fh) return;
-  struct csv_parser p;
-  if (parser_init(&p, 0)) {
-    gzclose(fh);
-    return;
-  }
-  csv_set_delim(&p, (unsigned char)rd->delim);
-  csv_set_quote(&p, (unsigned char)rd->quote);
-  locate_ctx lc = {0};
-  char *line = NULL;
-  size_t cap = 0, len = 0, found = 0;
-  long lineno = 0, start = 1;
-  char buf[65536];
-  int got, done = 0;
-  while (!done && found < n) {
-    got = gzread(fh, buf, sizeof buf);
-    if (got <= 0) {
-      done = 1;
-      got = 0;
-    }
-    for (int i = 0; i < got || (done && len > 0 && i == got); i++) {
-      int eol = i < got && buf[i] == '\n';
-      if (i < got) {
-        if (len + 1 > cap) {
-          size_t nc = cap ? cap * 2 : 4096;
-          char *nl = realloc(line, nc);
-          if (!nl) goto out;
-          line = nl;
-          cap = nc;
-        }
-        line[len++] = rd->o->whitespace && buf[i] == '\t' ? ' ' : buf[i];
-      }
-      if (!eol && i < got) continue;
-      lineno++;
-      if (p.pstate == ROW_NOT_BEGUN) start = lineno;
-      size_t before = lc.rec;
-      csv_parse(&p, line, len, loc_field, loc_row, &lc);
-      len = 0;
-      for (size_t r = before; r < lc.rec; r++)
-        for (size_t k = 0; k < n; k++)
-          if (recs[k] == r && !lines[k]) lines[k] = start, found++;
-      if (i == got) break;
-    }
-  }
-  for (size_t k = 0; k < n; k++)
-    if (!lines[k]) lines[k] = start;
-out:
-  free(line);
-  csv_free(&p);
-  gzclose(fh);
-}
-
-static int report(reader *rd, tctx *t, size_t rec_base, cu_err *e) {
-  size_t rec = rec_base + t->err_rec + !rd->o->no_header;
-  long line;
-  locate_lines(rd, &rec, 1, &line);
-  size_t c = t->err_field;
-  e->line = line;
-  e->column = (int)c + 1;
-  switch (t->kind) {
-  case K_RAGGED:
-    e->column = 0;
-    return cu_err_set(e, CU_EPARSE, "%s:%ld: expected %zu fields, found %zu", rd->shown, line,
-                      rd->ncols, t->err_nfields);
-  case K_BADVALUE: {
-    const gcol *g = &rd->cols[c];
-    return cu_err_set(e, CU_EPARSE, "%s:%ld: column %zu (%s): cannot read '%s' as %s%s%s",
-                      rd->shown, line, c + 1, g->name, t->err_text, cu_type_name(g->type),
-                      g->pattern ? " with format " : "", g->pattern ? g->pattern : "");
-  }
-  default: return cu_err_set(e, CU_ENOMEM, "%s: out of memory", rd->shown);
-  }
-}
-
-/* ------------------------------------------------------ header & types -- */
-
-/* End of the first record (after its newline), honouring quotes. */
-static size_t record_end(const char *s, size_t n, char quote) {
-  int inq = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (s[i] == quote)
-      inq = !inq;
-    else if (s[i] == '\n' && !inq)
-      return i + 1;
-  }
-  return n;
-}
-
-static char guess_delim(const char *s, size_t n, char quote) {
-  static const char cand[] = {',', '\t', ';', '|'};
-  size_t count[4] = {0};
-  int inq = 0;
-  for (size_t i = 0; i < n && s[i] != '\n'; i++) {
-    if (s[i] == quote) inq = !inq;
-    if (inq) continue;
-    for (int k = 0; k < 4; k++) count[k] += s[i] == cand[k];
-  }
-  int best = 0;
-  for (int k = 1; k < 4; k++)
-    if (count[k] > count[best]) best = k;
-  return cand[best];
-}
-
-typedef struct names_ctx {
-  char **names;
-  size_t n, cap;
-  int whitespace, failed;
-} names_ctx;
-
-static void names_field(void *s, size_t len, void *ud) {
-  names_ctx *nc = ud;
-  if (nc->whitespace && len == 0) return;
-  if (nc->n == nc->cap) {
-    size_t cap = nc->cap ? nc->cap * 2 : 16;
-    char **nn = realloc(nc->names, cap * sizeof *nn);
-    if (!nn) {
-      nc->failed = 1;
-      return;
-    }
-    nc->names = nn;
-    nc->cap = cap;
-  }
-  char *copy = strndup(s ? s : "", len);
-  if (!copy) {
-    nc->failed = 1;
-    return;
-  }
-  nc->names[nc->n++] = copy;
-}
-static void names_row(int c, void *ud) { (void)c, (void)ud; }
-
-typedef struct infer_ctx {
-  reader *rd;
-  unsigned *cand;
-  int *seen;
-  size_t field;
-} infer_ctx;
-
-static void infer_field(void *sv, size_t len, void *ud) {
-  infer_ctx *ic = ud;
-  const char *s = sv ? sv : "";
-  if (ic->rd->o->whitespace && len == 0) return;
-  size_t c = ic->field++;
-  if (c >= ic->rd->ncols || ic->rd->cols[c].skip || is_na(ic->rd, s, len)) return;
-  unsigned m = ic->cand[c];
-  int64_t iv;
-  double fv;
-  int bv;
-  if ((m & C_I64) && cu_parse_i64(s, len, &iv)) m &= ~(unsigned)C_I64;
-  if ((m & C_F64) && cu_parse_f64(s, len, &fv)) m &= ~(unsigned)C_F64;
-  if ((m & C_BOOL) && cu_parse_bool(s, len, &bv)) m &= ~(unsigned)C_BOOL;
-  if ((m & C_ISO) && cu_ts_parse(s, len, CU_TSF_ISO, &iv)) m &= ~(unsigned)C_ISO;
-  if ((m & C_MDY) && cu_ts_parse(s, len, CU_TSF_MDY, &iv)) m &= ~(unsigned)C_MDY;
-  if ((m & C_DMY) && cu_ts_parse(s, len, CU_TSF_DMY, &iv)) m &= ~(unsigned)C_DMY;
-  if ((m & C_YMD8) && cu_ts_parse(s, len, CU_TSF_YMD8, &iv)) m &= ~(unsigned)C_YMD8;
-  ic->cand[c] = m;
-  ic->seen[c] = 1;
-}
-static void infer_row(int c, void *ud) {
-  (void)c;
-  ((infer_ctx *)ud)->field = 0;
-}
-
-static const cu_csv_coltype *find_override(const cu_csv_options *o, const char *name) {
-  for (size_t k = 0; k < o->ntypes; k++)
-    if (!strcmp(o->types[k].name, name)) return &o->types[k];
-  return NULL;
-}
-
-/* Chooses each column's type from the sample s[0..n). */
-static int infer_types(reader *rd, const char *s, size_t n, cu_err *e) {
-  unsigned *cand = malloc(rd->ncols * sizeof *cand);
-  int *seen = calloc(rd->ncols, sizeof *seen);
-  if (!cand || !seen) {
-    free(cand);
-    free(seen);
-    return cu_err_set(e, CU_ENOMEM, "out of memory");
-  }
-  for (size_t c = 0; c < rd->ncols; c++)
-    cand[c] = C_BOOL | C_I64 | C_F64 | C_ISO | C_MDY | C_DMY | C_YMD8;
-  infer_ctx ic = {rd, cand, seen, 0};
-  struct csv_parser p;
-  if (parser_init(&p, CSV_APPEND_NULL) == 0) {
-    csv_set_delim(&p, (unsigned char)rd->delim);
-    csv_set_quote(&p, (unsigned char)rd->quote);
-    csv_parse(&p, s, n, infer_field, infer_row, &ic);
-    csv_free(&p);
-  }
-  int st = CU_OK;
-  for (size_t c = 0; c < rd->ncols && !st; c++) {
-    gcol *g = &rd->cols[c];
-    unsigned m = cand[c];
-    const cu_csv_coltype *ov = find_override(rd->o, g->name);
-    if (ov) {
-      g->type = ov->type;
-      g->declared = 1;
-      g->pattern = ov->pattern;
-      if (ov->type == CU_TS && !ov->pattern) {
-        if (m & C_ISO)
-          g->tsf = CU_TSF_ISO;
-        else if (m & C_MDY)
-          g->tsf = CU_TSF_MDY;
-        else if (m & C_DMY)
-          g->tsf = CU_TSF_DMY;
-        else if (m & C_YMD8)
-          g->tsf = CU_TSF_YMD8;
-        else if (seen[c])
-          st = cu_err_set(e, CU_EPARSE,
-                          "%s: column %zu (%s): no known date format fits "
-                          "(give one, e.g. \"timestamp:%%d.%%m.%%Y\")",
-                          rd->shown, c + 1, g->name);
-      }
-      continue;
-    }
-    if (!seen[c])
-      g->type = CU_STR;
-    else if (m & C_I64)
-      g->type = CU_I64;
-    else if (m & C_F64)
-      g->type = CU_F64;
-    else if (m & C_BOOL)
-      g->type = CU_BOOL;
-    else if (m & C_ISO)
-      g->type = CU_TS, g->tsf = CU_TSF_ISO;
-    else if (m & C_MDY)
-      g->type = CU_TS, g->tsf = CU_TSF_MDY;
-    else if (m & C_DMY)
-      g->type = CU_TS, g->tsf = CU_TSF_DMY;
-    else
-      g->type = CU_STR;
-  }
-  free(cand);
-  free(seen);
-  return st;
-}
-
 /* ------------------------------------------------------------- reading -- */
 
 static void reader_free_cols(reader *rd) {
@@ -896,7 +577,7 @@ static int deliver(reader *rd, cu_err *e) {
 static long nul_line(const reader *rd, const char *buf, size_t at) {
   size_t rec = rd->records + !rd->o->no_header;
   long line;
-  locate_lines(rd, &rec, 1, &line);
+  cu_csvr_locate_lines(rd, &rec, 1, &line);
   for (size_t i = 0; i < at; i++) line += buf[i] == '\n';
   return line;
 }
@@ -971,13 +652,13 @@ static int parse_block(reader *rd, char *buf, size_t end, int eof, int nthreads,
       *serial = 0;
       continue;
     }
-    if (bad) return report(rd, bad, rec_base + (bad == b ? a->records : 0), e);
+    if (bad) return cu_csvr_report(rd, bad, rec_base + (bad == b ? a->records : 0), e);
     tctx *unfinished = a->fini_failed ? a : (two && b->fini_failed) ? b : NULL;
     if (unfinished) {
       size_t rec =
           rec_base + (unfinished == b ? a->records : 0) + unfinished->records + !rd->o->no_header;
       long line;
-      locate_lines(rd, &rec, 1, &line);
+      cu_csvr_locate_lines(rd, &rec, 1, &line);
       e->line = line;
       return cu_err_set(e, CU_EPARSE,
                         "%s:%ld: unterminated quoted field (the quote opened "
@@ -1149,21 +830,21 @@ int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o, cu_cs
     for (size_t i = 0; i < n; i++)
       if (head[i] == '\t') head[i] = ' ';
   } else {
-    rd.delim = o->delim ? o->delim : guess_delim(head + off, n - off, rd.quote);
+    rd.delim = o->delim ? o->delim : cu_csvr_guess_delim(head + off, n - off, rd.quote);
   }
   /* column names */
-  size_t hend = record_end(head + off, n - off, rd.quote) + off;
+  size_t hend = cu_csvr_record_end(head + off, n - off, rd.quote) + off;
   if (!o->no_header) {
     struct csv_parser p;
     nc.whitespace = o->whitespace;
-    if (parser_init(&p, CSV_APPEND_NULL)) {
+    if (cu_csvr_parser_init(&p, CSV_APPEND_NULL)) {
       st = cu_err_set(e, CU_ENOMEM, "out of memory");
       goto done;
     }
     csv_set_delim(&p, (unsigned char)rd.delim);
     csv_set_quote(&p, (unsigned char)rd.quote);
-    csv_parse(&p, head + off, hend - off, names_field, names_row, &nc);
-    csv_fini(&p, names_field, names_row, &nc);
+    csv_parse(&p, head + off, hend - off, cu_csvr_names_field, cu_csvr_names_row, &nc);
+    csv_fini(&p, cu_csvr_names_field, cu_csvr_names_row, &nc);
     csv_free(&p);
     if (nc.failed) {
       st = cu_err_set(e, CU_ENOMEM, "out of memory");
@@ -1189,11 +870,11 @@ int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o, cu_cs
     struct csv_parser p;
     names_ctx first = {0};
     first.whitespace = o->whitespace;
-    if (!parser_init(&p, CSV_APPEND_NULL)) {
+    if (!cu_csvr_parser_init(&p, CSV_APPEND_NULL)) {
       csv_set_delim(&p, (unsigned char)rd.delim);
       csv_set_quote(&p, (unsigned char)rd.quote);
-      csv_parse(&p, head + off, hend - off, names_field, names_row, &first);
-      csv_fini(&p, names_field, names_row, &first);
+      csv_parse(&p, head + off, hend - off, cu_csvr_names_field, cu_csvr_names_row, &first);
+      csv_fini(&p, cu_csvr_names_field, cu_csvr_names_row, &first);
       csv_free(&p);
     }
     rd.ncols = first.n;
@@ -1262,7 +943,7 @@ int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o, cu_cs
       rows++;
     }
   }
-  if ((st = infer_types(&rd, head + off, sample_end - off, e))) goto done;
+  if ((st = cu_csvr_infer_types(&rd, head + off, sample_end - off, e))) goto done;
   /* Size the columns from the sample's bytes per row, so an uncompressed
    * file is read without regrowing them. */
   size_t est = 1024;
@@ -1308,7 +989,7 @@ int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o, cu_cs
     size_t k = info->skipped < CU_CSV_MAX_SKIPPED_LINES ? info->skipped : CU_CSV_MAX_SKIPPED_LINES;
     size_t recs[CU_CSV_MAX_SKIPPED_LINES];
     for (size_t i = 0; i < k; i++) recs[i] = (size_t)info->skipped_lines[i] + !o->no_header;
-    locate_lines(&rd, recs, k, info->skipped_lines);
+    cu_csvr_locate_lines(&rd, recs, k, info->skipped_lines);
   }
   if (!st && info) info->rows = rd.delivered + rd.nrows;
   if (!st && o->on_chunk)
