@@ -7,10 +7,10 @@
 -- From a transaction log, customers are summarised up to --cutoff and
 -- labelled churned when they buy nothing in the --window days after it;
 -- from a ready table, --label names the label column.  Features come from
--- an editable Lua file (lua/custan/churn/features.lua, or --features).  The
+-- an editable Lua file (lua/custan/rules/churn_features.lua, or --features).  The
 -- rows are split (stratified, seeded), each model is cross-validated on the
 -- training rows and judged on the test rows, and every customer is scored
--- by the best one and given a risk tier (lua/custan/churn/tiers.lua).
+-- by the best one and given a risk tier (lua/custan/rules/tiers.lua).
 -- The work is custan.analysis.churn; the reports are custan.report.churn
 -- and custan.report.churn_score.
 
@@ -39,11 +39,11 @@ p:option("--activity-days", "Recent window of the activity features, in days.", 
 p:option("--model", "Which models to train.", "all"):choices{"logistic", "xgboost", "forest", "all"}
 p:option("--cv", "Cross-validation folds on the training rows (0: none).", "5"):convert(math.tointeger)
 p:option("--test-size", "Share of customers held out for testing.", "0.25"):convert(tonumber)
-p:option("--features", "Feature definition file (default: lua/custan/churn/features.lua).")
-p:option("--tiers", "Risk tier file (default: lua/custan/churn/tiers.lua).")
-p:option("--costs", "Cost table for the profit-optimal threshold (default: lua/custan/churn/costs.lua).")
+p:option("--features", "Feature definition file (default: lua/custan/rules/churn_features.lua).")
+p:option("--tiers", "Risk tier file (default: lua/custan/rules/tiers.lua).")
+p:option("--costs", "Cost table for the profit-optimal threshold (default: lua/custan/rules/costs.lua).")
 p:option("--grid", "Grid-search hyperparameters by cross-validated AUC (file; default " ..
-  "lua/custan/churn/grid.lua).")
+  "lua/custan/rules/grid.lua).")
   :args("?")
 p:flag("--smote", "Balance the training rows with SMOTE instead of class weights.")
 p:option("--penalty", "Logistic regression penalty.", "l2"):choices{"l2", "l1", "none"}

@@ -29,7 +29,7 @@ p:option("--end", "Observation end (YYYY-MM-DD); later transactions are left out
   "Default: the last purchase.")
 p:option("--calibration-end", "Split: calibration up to this date, holdout after it " ..
   "(adds frequency_holdout, monetary_value_holdout, duration_holdout).")
-p:option("--rules", "Segment rule file (default: lua/custan/segments/rfm.lua).")
+p:option("--rules", "Segment rule file (default: lua/custan/rules/segments.lua).")
 p:option("--top", "Customers listed by revenue.", "5"):convert(cli.whole(0))
 local args = cli.parse(p, arg)
 

@@ -9,7 +9,7 @@
 -- lifetimes' frequency, recency, T); a file that already has the
 -- --features columns is taken as a ready customer table.  Features are
 -- scaled, clustered, measured, profiled and named by a Lua rule file
--- (lua/custan/segments/clusters.lua, or --rules).
+-- (lua/custan/rules/clusters.lua, or --rules).
 -- The work is custan.analysis.segment; the report is custan.report.segment.
 
 local analysis = require "custan.analysis.segment"
@@ -39,7 +39,7 @@ p:option("--scale", "Feature scaling.", "log-standard"):choices(cluster.scalings
 p:option("--n-init", "Restarts (default: 10 for k-means, 1 for a mixture)."):convert(math.tointeger)
 p:option("--silhouette-max", "Exact silhouette up to this many rows, then on a seeded sample.",
   "10000"):convert(math.tointeger)
-p:option("--rules", "Cluster naming rules (default: lua/custan/segments/clusters.lua).")
+p:option("--rules", "Cluster naming rules (default: lua/custan/rules/clusters.lua).")
 p:option("--end", "Observation end for transactions (YYYY-MM-DD); default the last purchase.")
 local args = cli.parse(p, arg)
 local say = cli.printer(args)

@@ -19,7 +19,8 @@ local here = debug.getinfo(1, "S").source:match("^@(.*)custan[/\\]churn%.lua$") 
 --- Path of one of the shipped configuration files ("features", "tiers",
 -- "costs", "grid").
 function M.default_path(which)
-  return here .. "custan/churn/" .. which .. ".lua"
+  local file = which == "features" and "churn_features" or which
+  return here .. "custan/rules/" .. file .. ".lua"
 end
 
 -- ------------------------------------------------------------ loading --
@@ -103,7 +104,7 @@ function M.table_features(customers, id, label)
   return {spec = spec, source = table.concat(lines, "\n") .. "\n", name = "(table columns)"}
 end
 
---- A grid of hyperparameters to search (default lua/custan/churn/grid.lua).
+--- A grid of hyperparameters to search (default lua/custan/rules/grid.lua).
 function M.load_grid(path)
   return util.load_lua(path or M.default_path("grid"), "grid")
 end

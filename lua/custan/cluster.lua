@@ -303,10 +303,10 @@ function M.profile(frame, options)
 end
 
 --- Names and strategies for clusters from a rule file (default
--- lua/custan/segments/clusters.lua).  Adds columns `segment` and `strategy`
+-- lua/custan/rules/clusters.lua).  Adds columns `segment` and `strategy`
 -- to the profile and returns a map cluster -> name.
 function M.name_clusters(profile, rules, options)
-  rules = rules or require "custan.segments.clusters"
+  rules = rules or require "custan.rules.clusters"
   if type(rules) ~= "table" or type(rules.name) ~= "function" then
     error("cluster rules must be a table with a name(profiles, options) function", 2)
   end

@@ -188,9 +188,9 @@ function M.check_rules(rules, where)
   return rules
 end
 
---- The default rules: lua/custan/segments/rfm.lua.
+--- The default rules: lua/custan/rules/segments.lua.
 function M.default_rules()
-  return M.check_rules(require "custan.segments.rfm", "custan.segments.rfm")
+  return M.check_rules(require "custan.rules.segments", "custan.rules.segments")
 end
 
 --- Names each customer's segment by the first matching rule.

@@ -15,7 +15,7 @@ M.defaults = {period = "day", top = 5}
 -- @tparam[opt] table options the reader's (custan.data.transactions),
 --   `period` ("day" | "week" | "month"), `unit` (default the period),
 --   `end` and `calibration_end` (YYYY-MM-DD), `rules` (a rules table or a
---   rule file's path; default custan.segments.rfm), `top` (customers listed)
+--   rule file's path; default custan.rules.segments), `top` (customers listed)
 -- @return result document {kind = "rfm", summary, tables, warnings, customers, segments}
 -- @raise on unreadable input or a log with no purchase
 function M.run(input, options)
@@ -62,7 +62,7 @@ function M.run(input, options)
     revenue = revenue,
     returns = o.returns,
     net_revenue = customers:has("net_revenue") and customers.net_revenue:sum() or nil,
-    rules = type(o.rules) == "string" and o.rules or "custan.segments.rfm",
+    rules = type(o.rules) == "string" and o.rules or "custan.rules.segments",
     segments = segments:to_rows(),
     notes = notes,
   }
