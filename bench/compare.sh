@@ -12,6 +12,8 @@ new=$(cd "${2:?usage: compare.sh OLD_TREE NEW_TREE [REPS]}" && pwd)
 reps=${3:-7}
 file=/tmp/custan_bench_online_retail.csv # the plain CSV, decompressed once
 [ -s "$file" ] || gzip -dc "$new/examples/data/online_retail.csv.gz" > "$file"
+customers=/tmp/custan_bench_cust_100k.csv # bench/run.sh policy's customers
+[ -s "$customers" ] || (cd "$new" && build/custan run bench/gen_customers.lua 100000 "$customers")
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
@@ -20,11 +22,15 @@ now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
 
 # The jobs: a name and a command run from the tree's folder ($F is the
-# plain Online Retail CSV, $O a scratch folder, $X flags given to the new
+# plain Online Retail CSV, $P 100,000 generated customers, $O a scratch
+# folder, $X flags given to the new
 # tree only: a feature the old one lacks, switched off to compare the
 # same work).
 jobs=(
   "read_csv, Online Retail (bench/load_csv.lua)|build/custan run bench/load_csv.lua \$F 2"
+  "customer summary written (bench/rfm_summary.lua)|build/custan run bench/rfm_summary.lua \$F \$O/c.csv 2011-12-09"
+  "CLV fits: CDNOW x 21, 23,570 and 1,000,000 simulated (bench/clv_bench.lua)|build/custan run bench/clv_bench.lua 21"
+  "policy, 100,000 customers, 10,000 draws (bench/policy_bench.lua)|CUSTAN_THREADS=2 build/custan run bench/policy_bench.lua \$P 10000 0.01"
   "summary.lua, Online Retail|build/custan run summary.lua --input \$F --quiet"
   "rfm.lua, Online Retail to files|build/custan run rfm.lua --input \$F --output \$O/rfm --quiet"
   "cohort.lua, Online Retail (new: --retention-model none)|build/custan run cohort.lua --input \$F --quiet \$X|--retention-model none"
@@ -40,6 +46,7 @@ run_job() { # run_job TREE CMD EXTRA: prints seconds
   [ "$tree" = "$new" ] || extra=""
   cmd=${cmd//\$X/$extra}
   cmd=${cmd//\$F/$file}
+  cmd=${cmd//\$P/$customers}
   cmd=${cmd//\$O/$out/$(basename "$tree")}
   mkdir -p "$out/$(basename "$tree")"
   rm -rf "$out/$(basename "$tree")"/*

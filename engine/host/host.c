@@ -1,5 +1,5 @@
 /* host.c: Lua state, module preload, script search path, errors and
- * tracebacks, SIGINT.  Modelled on lua.c: everything runs under lua_pcall
+ * tracebacks, SIGINT and SIGTERM.  Modelled on lua.c: everything runs under lua_pcall
  * with a message handler; a signal only sets a hook. */
 #include "host.h"
 
@@ -32,7 +32,9 @@ static void lstop(lua_State *L, lua_Debug *ar) {
   lua_error(L);
 }
 
-/* SIGINT: kernels see cu_interrupted; Lua code stops at the next hook. */
+/* SIGINT and SIGTERM (what timeout, CI and service managers send): kernels
+ * see cu_interrupted; Lua code stops at the next hook, so an output set
+ * being written is abandoned and the old one stays (custan.report.files). */
 static void laction(int sig) {
   int flag = LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT;
   signal(sig, SIG_DFL); /* a second Ctrl-C kills */
@@ -278,8 +280,10 @@ static int docall(cu_host *h, int narg, int nres) {
   active_L = L;
   cu_interrupted = 0;
   signal(SIGINT, laction);
+  signal(SIGTERM, laction);
   int status = lua_pcall(L, narg, nres, base);
   signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
   active_L = NULL;
   lua_remove(L, base);
   return status;

@@ -75,6 +75,20 @@ interrupt_test() {
   return "$rc"
 }
 expect "Ctrl-C stops a runaway script" 1 "custan: interrupted" -- interrupt_test
+# SIGTERM (timeout, CI, docker stop) ended the process with no cleanup; it
+# stops a script as Ctrl-C does now
+term_test() {
+  rm -f "$work/running"
+  "$custan" -e "io.open('$work/running', 'w'):close() while true do end" 2>"$work/term.err" &
+  local pid=$! i
+  for i in $(seq 200); do [ -e "$work/running" ] && break; sleep 0.05; done
+  kill -TERM "$pid"
+  wait "$pid"
+  local rc=$?
+  cat "$work/term.err"
+  return "$rc"
+}
+expect "SIGTERM stops a runaway script" 1 "custan: interrupted" -- term_test
 expect "repl" 0 "42" -- bash -c "echo 'return 6 * 7' | '$custan' repl"
 expect "repl multi-line" 0 "6" -- bash -c "printf 'local function f(x)\nreturn x * 2 end print(f(3))\n' | '$custan' repl"
 
