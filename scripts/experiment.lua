@@ -38,6 +38,7 @@ p:option("-o --output", "Folder for the result files, written as one set.")
 p:flag("--force", "Write into an --output folder that holds files custan did not write.")
 p:flag("--json", "Print one JSON result document.")
 p:flag("-q --quiet", "Print nothing but errors.")
+p:flag("--trust", "Run policy files without the sandbox (your own files).")
 
 local design = p:command("design", "Sample size, power and detectable effect of a two-group test.")
 design:option("--metric", "proportion or mean.", "proportion"):choices{"proportion", "mean"}

@@ -37,6 +37,7 @@ function M.add_common(p, options)
   p:flag("--json", "Print one JSON result document on stdout instead of tables.")
   p:option("--seed", "Seed for anything random.", "1"):convert(tonumber)
   p:flag("-q --quiet", "Print nothing but errors.")
+  p:flag("--trust", "Run rule, policy and feature files without the sandbox (your own files).")
   p:option("--delimiter", "Field separator: , ; | tab whitespace (default: guessed).")
   p:flag("--no-header", "The first line is data; name the columns with --columns.")
   p:option("--columns", "Column names, comma-separated (with --no-header, or to rename).")
@@ -180,6 +181,8 @@ function M.parse(p, args)
     io.stderr:write(p:get_usage(), "\n\nerror: ", result, "\n")
     os.exit(2)
   end
+  -- user Lua files run sandboxed unless the user vouches for them
+  require("custan.sandbox").trusted = result.trust == true
   return result
 end
 

@@ -23,7 +23,7 @@
 local core = require "custan.core.sim"
 local custan = require "custan"
 local sim = require "custan.sim"
-local util = require "custan.util"
+local sandbox = require "custan.sandbox"
 
 local M = {}
 
@@ -174,11 +174,8 @@ end
 --- Loads a scenario file.  The file is called with its own folder as its
 -- first argument (`local here = ...`), so it can read files beside it.
 function M.load(path)
-  local chunk, err = loadfile(path, "t")
-  if not chunk then error("policy " .. err, 0) end
   local dir = path:match("^(.*)[/\\][^/\\]*$") or "."
-  local ok, value = pcall(chunk, dir)
-  if not ok then error(string.format("policy %s: %s", path, tostring(value)), 0) end
+  local value = sandbox.run_file(path, "policy", dir) -- custan.sandbox: no os, io, ...
   return M.check(value, "policy " .. path)
 end
 

@@ -72,23 +72,16 @@ function M.commas(n)
 end
 
 --- Runs a Lua file that returns a value (a rule file, a config) and
--- returns that value; errors name the file ("rules FILE: message").
+-- returns that value, in the sandbox (custan.sandbox); errors name the
+-- file ("rules FILE: message").
 function M.load_lua(path, what)
-  local chunk, err = loadfile(path, "t")
-  if not chunk then error((what or "file") .. " " .. err, 0) end
-  local ok, value = pcall(chunk)
-  if not ok then error(string.format("%s %s: %s", what or "file", path, tostring(value)), 0) end
-  return value
+  return require("custan.sandbox").run_file(path, what)
 end
 
 --- Runs Lua source text that returns a value, as load_lua does a file;
 -- `name` stands for the file in messages.
 function M.load_lua_text(text, name, what)
-  local chunk, err = load(text, "=" .. name, "t")
-  if not chunk then error((what or "file") .. " " .. err, 0) end
-  local ok, value = pcall(chunk)
-  if not ok then error(string.format("%s %s: %s", what or "file", name, tostring(value)), 0) end
-  return value
+  return require("custan.sandbox").run_text(text, name, what)
 end
 
 --- The whole content of a file, or nil and a message.

@@ -168,6 +168,34 @@ zcat "$root/examples/data/customers.csv.gz" | head -1 > "$work/header_only.csv"
 expect "experiment: a header-only customer table" 1 "header_only.csv: the customer table has no rows" -- \
   "$custan" run experiment.lua --customers "$work/header_only.csv" --policy "$root/examples/policies/vip_perks.lua"
 
+# --- the sandbox (hardening issue) ------------------------------------------
+# Policy, rule and feature files, and the feature source a saved model
+# carries, ran with all of os and io: a planted os.execute in a model.json
+# ran on churn.lua --score.
+printf 'local sim = require "custan.sim"\nos.execute("touch %s/pwned")\nreturn {name = "x", target = "all", baseline = {retention = 0.5, order_value = 10}, assumptions = {uptake = 0.1}}\n' "$work" > "$work/evil_policy.lua"
+expect "a policy file has no os" 1 "evil_policy.lua:2: attempted to access nonexistent global 'os'" -- \
+  "$custan" run experiment.lua --customers "$root/examples/data/customers.csv.gz" --policy "$work/evil_policy.lua" --draws 100
+check "... and ran nothing" test ! -e "$work/pwned"
+expect "--trust runs your own file as plain Lua" 0 "" -- \
+  "$custan" run experiment.lua --customers "$root/examples/data/customers.csv.gz" --policy "$work/evil_policy.lua" --draws 100 --trust --quiet
+check "... which then ran" test -e "$work/pwned"
+rm -f "$work/pwned"
+printf 'return {segments = {{name = "All", when = function(c) return os.remove("%s/victim") end}}}\n' "$work" > "$work/evil_rules.lua"
+touch "$work/victim"
+expect "a segment rule has no os" 1 "attempted to access nonexistent global 'os'" -- \
+  "$custan" run rfm.lua "${orders[@]}" --rules "$work/evil_rules.lua"
+check "... and removed nothing" test -e "$work/victim"
+"$custan" run churn.lua --input "$root/examples/data/online_retail.csv.gz" --cutoff 2011-09-09 --window 91 --model logistic --cv 0 \
+  --save "$work/honest_model.json" --quiet
+"$custan" -e "
+local json = require 'cjson'
+local m = json.decode(io.open('$work/honest_model.json'):read('a'))
+m.meta.definition.source = 'os.execute(\"touch $work/pwned\")\n' .. m.meta.definition.source
+io.open('$work/tampered_model.json', 'w'):write(json.encode(m))"
+expect "a tampered model.json runs no code" 1 "attempted to access nonexistent global 'os'" -- \
+  "$custan" run churn.lua --score --model-file "$work/tampered_model.json" --input "$root/examples/data/online_retail.csv.gz"
+check "... and ran nothing" test ! -e "$work/pwned"
+
 # --- time zones (architecture issue) ---------------------------------------
 # clv.lua turned the holdout start into a calibration end through local
 # os.time: under Pacific/Kiritimati r was 0.2390, under UTC 0.2426.  Dates
@@ -384,6 +412,9 @@ expect "summary.lua takes --date-format" 0 "2,357" -- "$custan" run summary.lua 
   --input "$root/examples/data/cdnow_sample.txt" --preset cdnow
 expect "clv.lua reports skipped bad rows" 0 "skipped 1 bad row" -- "$custan" run clv.lua \
   --input "$fx/orders_ragged.csv" --customer customer --date date --amount amount --skip-bad-rows --draws 0
+expect "summary.lua takes the column flags and --date-format" 0 "2,357" -- "$custan" run summary.lua \
+  --input "$root/examples/data/cdnow_sample.txt" --no-header --columns master,customer,date,cds,amount \
+  --delimiter whitespace --customer customer --date date --amount amount --date-format %Y%m%d
 expect "segment.lua reports skipped bad rows" 0 "skipped 1 bad row" -- "$custan" run segment.lua \
   --input "$fx/orders_ragged.csv" --customer customer --date date --amount amount --skip-bad-rows --k 1
 printf 'a,b\n1,2\n' > "$work/ab.csv"

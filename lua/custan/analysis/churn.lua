@@ -19,8 +19,12 @@ M.defaults = {window = 90, activity_days = 90, model = "all", cv = 5, test_size 
 -- Customers (with churned when a window applies) of a transaction log: a
 -- path, or a frame from custan.data.transactions.read.
 local function log_customers(input, o, window, cutoff)
-  local tx = type(input) == "string" and transactions.read(input, o) or input
-  return churn.customers(tx, {cutoff = cutoff, window = window, activity_days = o.activity_days})
+  local tx, read = input, {rows = 0, skipped_bad_rows = 0, skipped_lines = {}}
+  if type(input) == "string" then tx, read = transactions.read(input, o) end
+  local customers, info = churn.customers(tx, {cutoff = cutoff, window = window,
+                                               activity_days = o.activity_days})
+  info.read = read
+  return customers, info
 end
 
 local function read_table(input, o)
@@ -81,7 +85,8 @@ function M.score(input, options)
                             risk_tier = churn.tiers(prob, tiers)}, {id_name, "churn_probability", "risk_tier"})
   local summary = {input = name, model_file = o.model_file, model = model.kind,
                    customers = out:nrows(), mean_probability = prob:mean(),
-                   cutoff = info and info.cutoff or nil}
+                   cutoff = info and info.cutoff or nil,
+                   skipped_bad_rows = info and info.read.skipped_bad_rows or nil}
   local label = o.label or meta.label
   if meta.input ~= "transactions" and label and customers:has(label) then
     local y = ml.labels(customers, label)
@@ -89,7 +94,7 @@ function M.score(input, options)
     summary.evaluation.lift, summary.evaluation.calibration = nil, nil
     summary.label = label
   end
-  return {kind = "churn_score", summary = summary, warnings = {}, scores = out,
+  return {kind = "churn_score", summary = summary, warnings = {}, scores = out, info = info,
           tables = {{"scores.csv", out}}}
 end
 
@@ -223,6 +228,7 @@ function M.train(input, options)
   local summary = {
     input = name, customers = n, churners = churners, churn_rate = churners / n,
     cutoff = info and info.cutoff or nil, window = window, window_end = info and info.window_end,
+    skipped_bad_rows = info and info.read.skipped_bad_rows or nil,
     label = o.label or "churned", features = names, seed = o.seed,
     split = {train = y_train:len(), test = y_test:len(), test_size = o.test_size, stratified = true},
     balancing = o.smote and "smote" or "class weights (balanced)",

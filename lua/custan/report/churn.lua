@@ -1,6 +1,7 @@
 --- Terminal report of a churn training result (custan.analysis.churn.train).
 -- @module custan.report.churn
 
+local transactions = require "custan.data.transactions"
 local util = require "custan.util"
 
 local M = {}
@@ -16,6 +17,8 @@ function M.terminal(doc, w)
     util.commas(s.churners), 100 * s.churn_rate,
     s.cutoff and string.format("; cut-off %s, window %d days to %s", s.cutoff, s.window,
       s.window_end) or "")
+  local skipped = doc.info and doc.info.read and transactions.skipped_message(doc.info.read)
+  if skipped then w:line(skipped) end
   w:line("split: %d train, %d test (stratified, seed %d); %s; %d features",
     s.split.train, s.split.test, s.seed, s.balancing, #s.features)
   w:blank()

@@ -2,6 +2,7 @@
 -- (custan.analysis.churn.score).
 -- @module custan.report.churn_score
 
+local transactions = require "custan.data.transactions"
 local util = require "custan.util"
 
 local M = {}
@@ -10,6 +11,8 @@ function M.terminal(doc, w)
   local s = doc.summary
   w:line("scored %s customers of %s with %s (%s)", util.commas(s.customers), s.input,
     s.model_file, s.model)
+  local skipped = doc.info and doc.info.read and transactions.skipped_message(doc.info.read)
+  if skipped then w:line(skipped) end
   if s.evaluation then
     local ev = s.evaluation
     w:line("against '%s': ROC AUC %.4f, PR AUC %.4f, log loss %.4f, Brier %.4f",
