@@ -71,6 +71,7 @@ function M.run(input, options)
   local name = type(input) == "string" and input or "transactions"
   local purchases = transactions.purchases(tx, {"customer", "date", "amount", "order", "product",
                                                 "country"})
+  tx = nil -- the log's other columns are not needed again: let the collector have them
   if purchases:nrows() == 0 then error(name .. ": no purchases in the file", 0) end
   local warnings = {}
   local revenue = purchases.amount:sum()
