@@ -76,9 +76,14 @@ local function columns(frame, features, where)
 end
 M.columns = columns
 
+--- Text labels read as churned and as retained (compared without case).
+M.positive_labels = {"1", "true", "yes", "y", "churned", "churn"}
+M.negative_labels = {"0", "false", "no", "n", "retained", "active", "stayed"}
+
 --- The label as a float64 column of 0 and 1: a bool column, a numeric
--- column of 0 and 1, or a text column whose values are in `positive`
--- (default: "1", "true", "yes", "churned").
+-- column of 0 and 1, or a text column: 1 where the value is in `positive`
+-- (compared without case); without `positive`, every value must be one of
+-- M.positive_labels or M.negative_labels, and others are an error naming them.
 function M.labels(frame, name, positive)
   if not frame:has(name) then
     error(string.format("no label column '%s' (columns: %s)", name,
@@ -90,11 +95,25 @@ function M.labels(frame, name, positive)
     error(string.format("the label column '%s' has %d missing values", name, missing), 0)
   end
   if c:type() == "string" then
-    local yes = {}
-    for _, v in ipairs(positive or {"1", "true", "yes", "churned", "TRUE", "Yes", "True"}) do
-      yes[#yes + 1] = v
+    -- text labels, compared without case: with the caller's `positive`
+    -- values the rest are negatives; otherwise every value must be a known
+    -- churned or retained word, or "YES" could silently count as retained
+    local yes, pos, neg = {}, {}, {}
+    for _, v in ipairs(positive or M.positive_labels) do pos[v:lower()] = true end
+    for _, v in ipairs(M.negative_labels) do neg[v:lower()] = true end
+    local unknown = {}
+    for _, v in ipairs(c:lower():unique():to_table()) do
+      if not positive and not pos[v] and not neg[v] then unknown[#unknown + 1] = v end
     end
-    c = c:isin(yes)
+    if #unknown > 0 then
+      table.sort(unknown)
+      error(string.format("the label column '%s' holds values that are neither churned (%s) nor " ..
+        "retained (%s): %s", name, table.concat(M.positive_labels, ", "),
+        table.concat(M.negative_labels, ", "), table.concat(unknown, ", ")), 0)
+    end
+    for v in pairs(pos) do yes[#yes + 1] = v end
+    table.sort(yes)
+    c = c:lower():isin(yes)
   end
   if c:type() == "bool" then return c:cast("float64") end
   c = c:cast("float64")

@@ -168,6 +168,16 @@ zcat "$root/examples/data/customers.csv.gz" | head -1 > "$work/header_only.csv"
 expect "experiment: a header-only customer table" 1 "header_only.csv: the customer table has no rows" -- \
   "$custan" run experiment.lua --customers "$work/header_only.csv" --policy "$root/examples/policies/vip_perks.lua"
 
+# A .csv.gz cut short (a broken download) was read with exit 0.
+zcat "$root/examples/data/online_retail.csv.gz" | head -1000 | gzip > "$work/whole.csv.gz"
+head -c $(( $(stat -c %s "$work/whole.csv.gz") - 8 )) "$work/whole.csv.gz" > "$work/no_trailer.csv.gz"
+head -c 9000 "$work/whole.csv.gz" > "$work/cut.csv.gz"
+expect "a .gz without its trailer is an error" 1 "no_trailer.csv.gz: the compressed file is truncated" -- \
+  "$custan" run summary.lua --input "$work/no_trailer.csv.gz"
+expect "a .gz cut mid-stream is an error" 1 "cut.csv.gz: the compressed file is truncated" -- \
+  "$custan" run rfm.lua --input "$work/cut.csv.gz"
+expect "the whole .gz reads" 0 "" -- "$custan" run summary.lua --input "$work/whole.csv.gz" --quiet
+
 # --- the sandbox (hardening issue) ------------------------------------------
 # Policy, rule and feature files, and the feature source a saved model
 # carries, ran with all of os and io: a planted os.execute in a model.json

@@ -79,6 +79,27 @@ describe("custan.ml", function()
     end)
   end)
 
+  -- Regression (hardening issue, F7): text labels outside a fixed list
+  -- counted as retained, so "YES" trained as a stayer (713 churners of 1,449).
+  describe("labels", function()
+    it("should read text labels without case", function()
+      local t = custan.frame({y = {"yes", "YES", "No", "churned", "retained"}}, {"y"})
+      assert.same({1.0, 1.0, 0.0, 1.0, 0.0}, ml.labels(t, "y"):to_table())
+    end)
+
+    it("should refuse text labels it does not know, naming them", function()
+      local t = custan.frame({y = {"yes", "maybe", "no", "perhaps"}}, {"y"})
+      assert.has_error(function() ml.labels(t, "y") end,
+        "the label column 'y' holds values that are neither churned (1, true, yes, y, churned, " ..
+        "churn) nor retained (0, false, no, n, retained, active, stayed): maybe, perhaps")
+    end)
+
+    it("should take the caller's positive values, the rest negative", function()
+      local t = custan.frame({y = {"gone", "here", "GONE"}}, {"y"})
+      assert.same({1.0, 0.0, 1.0}, ml.labels(t, "y", {"gone"}):to_table())
+    end)
+  end)
+
   describe("splits", function()
     it("should split each class in the same proportion, seeded", function()
       local y = custan.column({1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1, 0}, "float64")

@@ -491,7 +491,17 @@ static int read_more(gzFile fh, char *buf, size_t want, size_t *got, const reade
       const char *msg = gzerror(fh, &zerr);
       return cu_err_set(e, CU_EIO, "%s: %s", rd->shown, zerr == Z_ERRNO ? strerror(errno) : msg);
     }
-    if (r == 0) break;
+    if (r == 0) {
+      /* zlib returns what it could from a gzip stream cut short (a broken
+       * download) and says so only through gzerror */
+      int zerr;
+      gzerror(fh, &zerr);
+      if (zerr == Z_BUF_ERROR)
+        return cu_err_set(e, CU_EIO,
+                          "%s: the compressed file is truncated (it ends before its gzip trailer)",
+                          rd->shown);
+      break;
+    }
     n += (size_t)r;
   }
   *got = n;
