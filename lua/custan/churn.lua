@@ -86,9 +86,15 @@ end
 -- id and the label, and text columns one-hot encoded (top 10 levels).
 function M.table_features(customers, id, label)
   local spec, lines = {}, {"return {"}
+  local n = customers:nrows()
   for _, name in ipairs(customers:names()) do
-    if name ~= id and name ~= label then
-      local t = customers:col(name):type()
+    local c = customers:col(name)
+    local t = c:type()
+    -- a text or whole-number column with a different value in every row is
+    -- an id, not a feature (one-hot of ids, or a row number, learns nothing
+    -- that carries over)
+    local id_like = (t == "string" or t == "int64") and n > 10 and c:n_unique() == n
+    if name ~= id and name ~= label and not id_like then
       if t == "float64" or t == "int64" or t == "bool" then
         spec[#spec + 1] = {name = name}
         lines[#lines + 1] = string.format("  {name = %q},", name)

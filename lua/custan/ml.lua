@@ -325,14 +325,20 @@ end
 
 --- Cross-validated AUC of a model kind with given options.
 -- @return {mean, sd, folds = {auc...}}
-function M.cross_validate(kind, frame, features, y, options)
+function M.cross_validate(kind, frame, features, y, options) -- options.smote: per fold
   local o = options or {}
   local k = o.folds or 5
   local fold = M.folds(y, k, o.seed)
   local aucs, sum = {}, 0
   for f = 1, k do
     local train, test = fold:ne(f), fold:eq(f)
-    local model = M.train(kind, frame:filter(train), features, y:filter(train), o)
+    local fit_frame, fit_y = frame:filter(train), y:filter(train)
+    if o.smote then
+      -- oversample inside the fold's training rows only: synthetic rows
+      -- made from a test row's neighbours would leak it into training
+      fit_frame, fit_y = M.smote(fit_frame, features, fit_y, {seed = o.seed, label = "__label"})
+    end
+    local model = M.train(kind, fit_frame, features, fit_y, o)
     local auc = M.auc(y:filter(test), model:predict(frame:filter(test)))
     aucs[f] = auc
     sum = sum + (auc or 0)

@@ -99,20 +99,20 @@ function M.score(input, options)
 end
 
 -- Trains one kind of model; returns the model and its report entry.
-local function train_one(kind, o, options, grid, fit_X, names, fit_y, X_test, y_test)
+local function train_one(kind, o, options, grid, X_train, y_train, fit_X, names, fit_y, X_test, y_test)
   local entry = {}
   if grid and grid[kind] then
-    local search = {folds = o.cv > 0 and o.cv or 5}
+    local search = {folds = o.cv > 0 and o.cv or 5, smote = o.smote}
     for k, v in pairs(options) do search[k] = v end
-    local best, rows = ml.grid_search(kind, fit_X, names, fit_y, grid[kind], search)
+    local best, rows = ml.grid_search(kind, X_train, names, y_train, grid[kind], search)
     entry.grid = rows
     for k, v in pairs(best) do options[k] = v end
     options.folds = nil
   end
   if o.cv > 0 then
-    local co = {folds = o.cv, seed = o.seed}
+    local co = {folds = o.cv, seed = o.seed, smote = o.smote}
     for k, v in pairs(options) do co[k] = v end
-    local cv = ml.cross_validate(kind, fit_X, names, fit_y, co)
+    local cv = ml.cross_validate(kind, X_train, names, y_train, co)
     entry.cv_auc, entry.cv_sd, entry.cv_folds = cv.mean, cv.sd, cv.folds
   end
   local model = ml.train(kind, fit_X, names, fit_y, options)
@@ -202,6 +202,21 @@ function M.train(input, options)
   local X_test = featurize(test_rows, definition, state, window, name)
   local X_all = featurize(customers, definition, state, window, name)
 
+  -- a feature that alone separates the classes on the training rows is
+  -- most likely the label in disguise (a cancellation date, a status)
+  local warnings = {}
+  for _, f in ipairs(names) do
+    local x = X_train:col(f)
+    if x:nmissing() == 0 then
+      local auc = ml.auc(y_train, x)
+      if auc and math.max(auc, 1 - auc) >= 0.99 then
+        warnings[#warnings + 1] = string.format("the feature '%s' alone separates churners from " ..
+          "the others (AUC %.3f on the training rows): is it the label in disguise?", f,
+          math.max(auc, 1 - auc))
+      end
+    end
+  end
+
   local kinds = o.model == "all" and ml.kinds or {o.model}
   local needs_complete = false
   for _, k in ipairs(kinds) do needs_complete = needs_complete or ml.kind(k).needs_complete_rows end
@@ -217,8 +232,10 @@ function M.train(input, options)
   if o.grid then
     grid = churn.load_grid(o.grid ~= true and o.grid or nil)
   end
-  -- the training rows the models see: as they are (class weights), or with
-  -- SMOTE's synthetic churners or stayers
+  -- the training rows the final models see: as they are (class weights),
+  -- or with SMOTE's synthetic churners or stayers; cross-validation and
+  -- the grid oversample inside each fold instead (train_one), so no
+  -- synthetic row made from a validation row's neighbours is validated on
   local fit_X, fit_y = X_train, y_train
   if o.smote then
     fit_X, fit_y = ml.smote(X_train, names, y_train, {seed = o.seed, label = "__label"})
@@ -237,7 +254,8 @@ function M.train(input, options)
   local trained, order = {}, {}
   for _, kind in ipairs(kinds) do
     if o.progress then o.progress("training " .. kind) end
-    local model, entry = train_one(kind, o, per_kind[kind], grid, fit_X, names, fit_y, X_test, y_test)
+    local model, entry = train_one(kind, o, per_kind[kind], grid, X_train, y_train, fit_X, names,
+      fit_y, X_test, y_test)
     summary.models[kind] = entry
     trained[kind] = model
     order[#order + 1] = kind
@@ -296,7 +314,7 @@ function M.train(input, options)
   fnames[#fnames + 1] = "set"
 
   local doc = {
-    kind = "churn", summary = summary, warnings = {}, info = info, order = order,
+    kind = "churn", summary = summary, warnings = warnings, info = info, order = order,
     model = model, trained = trained, scores = scores, y_test = y_test,
     importance = custan.from_rows(imp_rows, {"model", "feature", "permutation", "permutation_sd",
       "gain"}),
