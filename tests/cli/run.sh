@@ -178,6 +178,15 @@ expect "a .gz cut mid-stream is an error" 1 "cut.csv.gz: the compressed file is 
   "$custan" run rfm.lua --input "$work/cut.csv.gz"
 expect "the whole .gz reads" 0 "" -- "$custan" run summary.lua --input "$work/whole.csv.gz" --quiet
 
+# --period week with a holdout starting mid-week moved holdout purchases
+# into calibration: on CDNOW (calibration ends Tuesday 1997-09-30) the
+# calibration frequencies summed to 2,248, where Monday-to-Sunday weeks of
+# purchases up to 1997-09-30 give 2,216 (the issue's count).
+"$custan" run clv.lua --input "$root/examples/data/cdnow_sample.txt" --preset cdnow --period week --unit week \
+  --holdout-start 1997-10-01 --draws 0 --output "$work/weekly" --quiet
+check "weekly periods never cross the calibration end (2,216)" "$custan" -e "
+assert(require('custan').read_csv('$work/weekly/customers.csv').frequency:sum() == 2216)"
+
 # --- the sandbox (hardening issue) ------------------------------------------
 # Policy, rule and feature files, and the feature source a saved model
 # carries, ran with all of os and io: a planted os.execute in a model.json

@@ -12,10 +12,12 @@
  * periods, monetary_value_holdout = mean of the holdout rows' values (not
  * of merged periods, as lifetimes computes it), duration_holdout = periods
  * from calibration end to observation end, in units.  A row belongs to the
- * calibration window when its period is at most the calibration end's
- * period (lifetimes compares raw timestamps with the period start, which
- * puts a purchase at 10:00 on the last calibration day into the holdout;
- * periods avoid that; for dates without times both agree). */
+ * calibration window when its day is at most the calibration end's day:
+ * a week or month that straddles the calibration end is cut there, so no
+ * holdout purchase counts in calibration (lifetimes compares raw
+ * timestamps with the end's midnight, which puts a purchase at 10:00 on
+ * the last calibration day into the holdout; days avoid that; for dates
+ * without times both agree). */
 #include "rfm.h"
 
 #include <errno.h>
@@ -266,7 +268,11 @@ int cu_rfm_add(cu_rfm *a, const cu_column *customer_col, const cu_column *ts,
   a->has_products |= product != NULL;
   a->has_cancel |= cancelled != NULL;
   int64_t end_p = a->o.has_end ? period_start(a, a->o.end) : INT64_MAX;
-  int64_t cal_p = a->o.has_cal_end ? period_start(a, a->o.cal_end) : INT64_MAX;
+  /* The calibration window ends with the calibration end's day, whatever
+   * the period: a week that straddles it is cut there, so no holdout
+   * purchase counts in calibration (lifetimes splits the same way, by
+   * date, before summarising). */
+  int64_t cal_day = a->o.has_cal_end ? cu_floordiv(a->o.cal_end, CU_US_PER_DAY) : INT64_MAX;
   keyer kc, ko, kp;
   int st = CU_OK;
   if (keyer_init(&kc, customer_col) || keyer_init(&ko, order) || keyer_init(&kp, product)) {
@@ -325,7 +331,7 @@ int cu_rfm_add(cu_rfm *a, const cu_column *customer_col, const cu_column *ts,
     last_ck = ck;
     last_cust = c;
     int is_cancel = cancelled && cu_is_valid(cancelled, i) && ((const uint8_t *)cancelled->data)[i];
-    int in_cal = p <= cal_p;
+    int in_cal = cu_floordiv(t[i], CU_US_PER_DAY) <= cal_day;
     if (is_cancel) { /* counts towards cancelled orders only */
       if (in_cal && order && cu_is_valid(order, i)) {
         uint64_t ok;
