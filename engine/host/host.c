@@ -121,6 +121,14 @@ static int l_host_exchange(lua_State *L) {
   return 3;
 }
 
+/* alive(pid): whether a process with that id exists (kill with signal 0),
+ * to tell a live lock or temporary folder from one a killed run left. */
+static int l_host_alive(lua_State *L) {
+  lua_Integer pid = luaL_checkinteger(L, 1);
+  lua_pushboolean(L, pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM));
+  return 1;
+}
+
 /* pid(): this process's id, for names of temporary folders and locks. */
 static int l_host_pid(lua_State *L) {
   lua_pushinteger(L, (lua_Integer)getpid());
@@ -128,7 +136,8 @@ static int l_host_pid(lua_State *L) {
 }
 
 static int luaopen_custan_host(lua_State *L) {
-  static const luaL_Reg fns[] = {{"exchange", l_host_exchange},
+  static const luaL_Reg fns[] = {{"alive", l_host_alive},
+                                 {"exchange", l_host_exchange},
                                  {"pid", l_host_pid},
                                  {"interrupted", l_host_interrupted},
                                  {"isatty", l_host_isatty},

@@ -139,6 +139,14 @@ check "the refused folder is untouched" bash -c "[ \"\$(ls '$work/mine')\" = not
 expect "--force writes beside other files" 0 "wrote customers.csv" -- \
   "$custan" run rfm.lua "${orders[@]}" --output "$work/mine" --force
 check "--force keeps the other files" test -s "$work/mine/notes.txt" -a -s "$work/mine/customers.csv"
+# two runs into one folder could interleave; a killed run left temp folders
+mkdir -p "$work/locked" "$work/.locked.lock" && echo $$ > "$work/.locked.lock/pid"
+expect "a folder another run is writing is refused" 1 "another custan run (process $$) is writing this folder" -- \
+  "$custan" run rfm.lua "${orders[@]}" --output "$work/locked"
+echo 999999 > "$work/.locked.lock/pid"
+mkdir -p "$work/.locked.new-999998-000001"
+expect "a killed run's lock is taken over" 0 "" -- "$custan" run rfm.lua "${orders[@]}" --output "$work/locked" --quiet
+check "... and its temporary folder removed, and the lock released" bash -c "[ ! -e '$work/.locked.new-999998-000001' ] && [ ! -e '$work/.locked.lock' ]"
 # CSV files were created 0600 while JSON files were 0644; both follow the umask now
 check "CSV and JSON files get the same mode" bash -c "umask 022; '$custan' run rfm.lua ${orders[*]} --output '$work/modes' --quiet &&
   [ \"\$(stat -c %a '$work/modes/customers.csv')\" = 644 ] && [ \"\$(stat -c %a '$work/modes/summary.json')\" = 644 ]"

@@ -6,7 +6,9 @@
 -- interrupted or fails leaves the old folder as it was.  A manifest
 -- (`.custan-manifest.json`) names the files custan wrote; a folder holding
 -- anything else is refused unless `force` (then the files are written one
--- by one into it, each whole, and nothing else there is touched).
+-- by one into it, each whole, and nothing else there is touched).  A lock
+-- (`.NAME.lock` beside the folder) keeps two runs from writing one folder,
+-- and temporary folders a killed run left are removed by the next.
 -- @module custan.report.files
 
 local lfs = require "lfs"
@@ -101,20 +103,41 @@ local function write_set(dir, tables, summary, extra)
   return names
 end
 
---- Writes a result's files into `dir` as one set.
--- @tparam string dir the output folder (created with its parents)
--- @tparam table tables array of {file name, frame or nil}
--- @tparam[opt] table summary written as summary.json
--- @tparam[opt] table options `force` (write into a folder that holds other
---   files), `extra` (array of {file name, text})
--- @return array of the names written
--- @raise "DIR: ..." when the folder cannot be written or holds other files
-function M.write(dir, tables, summary, options)
-  local o = options or {}
-  if type(dir) ~= "string" or dir == "" then error("report: files need a folder", 2) end
-  local path, parent, base = split_path(dir)
-  local ok, err = util.mkdir_p(parent)
-  if not ok then error(err, 0) end
+-- Removes what killed runs left beside the folder: `.BASE.new-PID-*` and
+-- `.BASE.old-PID-*` folders whose process is gone.
+local function remove_leftovers(parent, base)
+  local prefix = "." .. base .. "."
+  for _, name in ipairs(entries(parent)) do
+    if name:sub(1, #prefix) == prefix then
+      local pid = tonumber(name:sub(#prefix + 1):match("^%a+%-(%d+)%-%d+$"))
+      if pid and not host.alive(pid) then remove_tree(parent .. "/" .. name) end
+    end
+  end
+end
+
+-- Takes the folder's lock (a directory made in one step beside it, with
+-- the owner's pid inside); a lock whose process is gone is taken over.
+-- Returns a function that releases it.
+local function lock(parent, base, path)
+  local name = string.format("%s/.%s.lock", parent, base)
+  for _ = 1, 2 do
+    if lfs.mkdir(name) then
+      util.write_file_atomic(name .. "/pid", tostring(host.pid()))
+      return function() remove_tree(name) end
+    end
+    local owner = tonumber(util.read_file(name .. "/pid") or "")
+    if owner and host.alive(owner) and owner ~= host.pid() then
+      error(string.format("%s: another custan run (process %d) is writing this folder; wait " ..
+        "for it, or choose another folder", path, owner), 0)
+    end
+    remove_tree(name) -- left by a run that was killed
+  end
+  error(string.format("%s: cannot take the folder's lock (%s)", path, name), 0)
+end
+
+-- The write itself, under the folder's lock.
+local function write_locked(path, parent, base, tables, summary, o)
+  remove_leftovers(parent, base)
   local mode = lfs.attributes(path, "mode")
   if mode and mode ~= "directory" then error(string.format("%s: exists and is not a folder", path), 0) end
   local foreign = M.foreign_files(path)
@@ -162,5 +185,27 @@ function M.write(dir, tables, summary, options)
   remove_tree(fresh)
   return names
 end
+
+--- Writes a result's files into `dir` as one set.
+-- @tparam string dir the output folder (created with its parents)
+-- @tparam table tables array of {file name, frame or nil}
+-- @tparam[opt] table summary written as summary.json
+-- @tparam[opt] table options `force` (write into a folder that holds other
+--   files), `extra` (array of {file name, text})
+-- @return array of the names written
+-- @raise "DIR: ..." when the folder cannot be written or holds other files
+function M.write(dir, tables, summary, options)
+  local o = options or {}
+  if type(dir) ~= "string" or dir == "" then error("report: files need a folder", 2) end
+  local path, parent, base = split_path(dir)
+  local ok, err = util.mkdir_p(parent)
+  if not ok then error(err, 0) end
+  local unlock = lock(parent, base, path)
+  local results = table.pack(pcall(write_locked, path, parent, base, tables, summary, o))
+  unlock()
+  if not results[1] then error(results[2], 0) end
+  return results[2]
+end
+
 
 return M
