@@ -176,6 +176,14 @@ zcat "$root/examples/data/customers.csv.gz" | head -1 > "$work/header_only.csv"
 expect "experiment: a header-only customer table" 1 "header_only.csv: the customer table has no rows" -- \
   "$custan" run experiment.lua --customers "$work/header_only.csv" --policy "$root/examples/policies/vip_perks.lua"
 
+# text in Quantity ended in "cannot apply * to string and float64" (summary.lua)
+printf 'InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n1,A,x,2011-01-01 10:00,2.5,1,UK\n' > "$work/textqty.csv"
+expect "summary.lua: text in Quantity names the line and column" 1 "textqty.csv:2: column 3 (Quantity): cannot read 'x' as float64" -- \
+  "$custan" run summary.lua --input "$work/textqty.csv"
+# a file with lone-CR line ends read as one header line of many columns
+printf 'a,b\r1,2\r3,4\r' > "$work/lone_cr.csv"
+expect "lone CR line ends are named" 1 "lone_cr.csv:1: lines end with a lone carriage return" -- \
+  "$custan" -e "require('custan').read_csv('$work/lone_cr.csv')"
 # A .csv.gz cut short (a broken download) was read with exit 0.
 zcat "$root/examples/data/online_retail.csv.gz" | head -1000 | gzip > "$work/whole.csv.gz"
 head -c $(( $(stat -c %s "$work/whole.csv.gz") - 8 )) "$work/whole.csv.gz" > "$work/no_trailer.csv.gz"

@@ -826,6 +826,19 @@ int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o, cu_cs
     st = cu_err_set(e, CU_EPARSE, "%s: the file is empty", rd.shown);
     goto done;
   }
+  {
+    /* Lines ended by a lone CR (classic Mac OS exports) would read as one
+     * endless header line: say so instead of inventing columns. */
+    const char *cr = memchr(head + off, '\r', n - off), *lf = memchr(head + off, '\n', n - off);
+    if (cr && !lf && cr + 1 < head + n) { /* a CR before more text, and no LF at all */
+      st = cu_err_set(e, CU_EPARSE,
+                      "%s:1: lines end with a lone carriage return (CR, as old Mac files do); "
+                      "convert them to LF or CR LF first (for example: tr '\\r' '\\n')",
+                      rd.shown);
+      e->line = 1;
+      goto done;
+    }
+  }
   if (memchr(head, 0, n)) {
     const char *z = memchr(head, 0, n);
     long line = 1;

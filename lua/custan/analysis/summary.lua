@@ -62,7 +62,9 @@ function M.run(path, options)
   local o = transactions.options(options)
   for k, v in pairs(M.defaults) do if o[k] == nil then o[k] = v end end
   local started = host.now()
-  local tx, rinfo = custan.read_csv(path, transactions.file_options(o))
+  -- every column, the roles' typed: text in Quantity is an error naming its line
+  local read = transactions.read_options(o, transactions.header(path, o), path, true)
+  local tx, rinfo = custan.read_csv(path, read)
   transactions.transcode(tx, o)
   local info = transactions.info(path, rinfo, tx:nrows())
   local describe = tx:describe()

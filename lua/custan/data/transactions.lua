@@ -91,14 +91,17 @@ local function list(names) return table.concat(names, ", ") end
 --- The read_csv options for a file with the given header: only the role
 -- columns the file has, their types declared, the date format applied.
 -- Required roles that are missing raise one message naming the file and
--- listing its columns.
+-- listing its columns.  With `all_columns`, every column is read (the role
+-- columns the file has still typed, so a bad value names its line) and no
+-- role is required.
 -- @tparam table o options (M.options)
 -- @tparam table header the file's column names
 -- @tparam string shown the file name for messages
-function M.read_options(o, header, shown)
+function M.read_options(o, header, shown, all_columns)
   local have = {}
   for _, name in ipairs(header) do have[name] = true end
   local function need(role)
+    if all_columns then return end -- a file overview: roles are optional
     if not have[o[role]] then
       error(string.format("%s: no %s column '%s' (columns: %s)", shown, role, tostring(o[role]),
         list(header)), 0)
@@ -108,7 +111,7 @@ function M.read_options(o, header, shown)
   need("date")
   if o.amount then
     need("amount")
-  elseif not (o.quantity and o.price and have[o.quantity] and have[o.price]) then
+  elseif not all_columns and not (o.quantity and o.price and have[o.quantity] and have[o.price]) then
     error(string.format("%s: no amount: give --amount, or --quantity and --price (columns: %s)",
       shown, list(header)), 0)
   end
@@ -125,7 +128,8 @@ function M.read_options(o, header, shown)
       types[name] = declared[name] or type_of[role]
     end
   end
-  r.types, r.columns = types, columns
+  r.types = types
+  if not all_columns then r.columns = columns end
   return r
 end
 
