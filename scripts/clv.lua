@@ -44,7 +44,7 @@ p:option("--holdout-start", "First day of a holdout period: fit on the days befo
 p:option("--horizon", "CLV horizon in months.", "12"):convert(tonumber)
 p:option("--discount", "Monthly discount rate.", "0.01"):convert(tonumber)
 p:option("--margin", "Profit margin applied to spend.", "1"):convert(tonumber)
-p:option("--penalizer", "L2 penalty on the parameters (as lifetimes' penalizer_coef).", "0")
+p:option("--penalizer", "L2 penalty on the parameters: lifetimes' penalizer_coef (docs/models.md).", "0")
   :convert(tonumber)
 p:option("--draws", "Parameter draws for the CLV interval (0: no interval).", "100")
   :convert(math.tointeger)

@@ -176,6 +176,30 @@ static int l_fit(lua_State *L) {
   return 1;
 }
 
+/* loglik(model, params, x, tx, T, m|nil, w|nil) -> the total weighted
+ * log-likelihood at those parameters (nil where it cannot be computed) */
+static int l_loglik(lua_State *L) {
+  lua_settop(L, 7);
+  const cu_clv_model *mi = check_model(L, 1);
+  double *p = params_box(L, mi->k);
+  read_params(L, 2, mi, p);
+  size_t n = l_checkcolumn(L, 3)->n;
+  double *x = l_doubles(L, 3, n, "frequency");
+  double *tx = lua_isnil(L, 4) ? x : l_doubles(L, 4, n, "recency");
+  double *T = lua_isnil(L, 5) ? x : l_doubles(L, 5, n, "T");
+  double *m = lua_isnil(L, 6) ? NULL : l_doubles(L, 6, n, "monetary value");
+  double *w = lua_isnil(L, 7) ? NULL : l_doubles(L, 7, n, "weight");
+  cu_clv_data d;
+  cu_err e = {0};
+  if (cu_clv_data_make(&d, x, tx, T, m, w, n, &e)) return l_raise(L, &e);
+  double ll;
+  int bad = mi->loglik(p, &ll, NULL, &d);
+  cu_clv_data_free(&d);
+  if (bad) luaL_pushfail(L);
+  else lua_pushnumber(L, ll);
+  return 1;
+}
+
 /* The result column of a prediction, filled by fn for each row. */
 static cu_column *result_column(lua_State *L, size_t n) {
   l_column_box *box = l_newcolumn(L);
@@ -290,6 +314,7 @@ static int l_simulate_bgbb(lua_State *L) {
 }
 
 static const luaL_Reg clv_fns[] = {{"models", l_models},
+                                   {"loglik", l_loglik},
                                    {"simulate_bgbb", l_simulate_bgbb},
                                    {"fit", l_fit},
                                    {"predict", l_predict},

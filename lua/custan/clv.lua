@@ -54,14 +54,64 @@ end
 --   for BG/BB recency is the opportunity of the last purchase and T, or
 --   n_periods when present, the number of opportunities), column names `frequency`,
 --   `recency`, `T`, `weight` (rows standing for many customers),
---   `penalizer` (L2, as lifetimes' penalizer_coef), `start`, `max_iter`, `tol`
+--   `penalizer` (lifetimes' penalizer_coef: an L2 penalty on the parameters,
+--   for BG/NBD, MBG/NBD and Pareto/NBD of the fit on time rescaled so that
+--   the largest T is 1, as lifetimes does), `start`, `max_iter`, `tol`
 -- @return a model: `params` (named as in the paper), `se`, `loglik` (total),
 --   `aic`, `bic`, `converged`, `iterations`, `gradient_norm`, `message`
+-- The parameters measured in units of time, per model: lifetimes fits
+-- these models on time rescaled so that the oldest customer's T is 1, and
+-- its penalizer_coef acts on the parameters of that scale.
+local TIME_PARAMS = {bgnbd = {alpha = true}, mbgnbd = {alpha = true},
+                     pareto = {alpha = true, beta = true}}
+
+-- With a penalizer, the fit lifetimes makes: on rescaled time, its time
+-- parameters (and their standard errors and covariance) rescaled back, and
+-- the log-likelihood of the original data at them.
+local function penalized_fit(name, x, tx, T, w, o)
+  local scale = 1 / T:max()
+  local so = {}
+  for k, v in pairs(o) do so[k] = v end
+  if o.start then
+    so.start = {}
+    for k, v in pairs(o.start) do so.start[k] = TIME_PARAMS[name][k] and v * scale or v end
+  end
+  if name == "pareto" then
+    -- lifetimes' Pareto/NBD divides the summed log-likelihood by the mean
+    -- weight, not the total: its penalty is n_rows times weaker per customer
+    so.penalizer = o.penalizer / x:len()
+  end
+  local fit = core.fit(name, x, tx * scale, T * scale, nil, w, so)
+  local factor = {}
+  for i, p in ipairs(fit.param_names) do
+    factor[i] = TIME_PARAMS[name][p] and 1 / scale or 1
+    fit.params[p] = fit.params[p] * factor[i]
+    if fit.se then fit.se[p] = fit.se[p] * factor[i] end
+  end
+  if fit.cov then
+    local k = #fit.param_names
+    for i = 1, k do
+      for j = 1, k do fit.cov[(i - 1) * k + j] = fit.cov[(i - 1) * k + j] * factor[i] * factor[j] end
+    end
+  end
+  local ll = core.loglik(name, fit.params, x, tx, T, nil, w)
+  if ll then
+    local k = #fit.param_names
+    fit.loglik, fit.aic, fit.bic = ll, 2 * k - 2 * ll, k * math.log(fit.customers) - 2 * ll
+  end
+  return fit
+end
+
 function M.fit(summary, options)
   local o = options or {}
   local name = o.model or "bgnbd"
   local x, tx, T, w = columns(summary, o, name)
-  local fit = core.fit(name, x, tx, T, nil, w, o)
+  local fit
+  if (o.penalizer or 0) > 0 and TIME_PARAMS[name] then
+    fit = penalized_fit(name, x, tx, T, w, o)
+  else
+    fit = core.fit(name, x, tx, T, nil, w, o)
+  end
   fit.unit = o.unit
   return setmetatable(fit, Model)
 end

@@ -342,6 +342,41 @@ describe("custan.clv", function()
     end)
   end)
 
+  -- Regression (hardening issue): --penalizer was said to be lifetimes'
+  -- penalizer_coef but acted on unscaled time (BG/NBD alpha 1.53 at 0.01).
+  -- lifetimes fits BG/NBD, MBG/NBD and Pareto/NBD on time rescaled to a
+  -- largest T of 1, and its Pareto/NBD divides by the mean weight.  The
+  -- numbers are lifetimes' own fits (tests/reference/penalizer_lifetimes.py).
+  describe("penalizer, as lifetimes' penalizer_coef", function()
+    local function check(model, pen, expected, tol)
+      local m = clv.fit(summary, {model = model, penalizer = pen})
+      for i, name in ipairs(m.param_names) do
+        assert.is_true(rel(m.params[name], expected[i]) < tol,
+          string.format("%s %g %s: %.6f against lifetimes' %.6f", model, pen, name,
+            m.params[name], expected[i]))
+      end
+    end
+
+    it("should equal lifetimes' BG/NBD and MBG/NBD", function()
+      check("bgnbd", 0.01, {0.242940, 4.432437, 0.285642, 0.658454}, 2e-5)
+      check("mbgnbd", 0.01, {0.615245, 6.738469, 0.499079, 0.672276}, 2e-5)
+    end)
+
+    it("should equal lifetimes' Pareto/NBD (its Nelder-Mead to about 1e-4)", function()
+      check("pareto", 0.01, {0.553296, 10.577650, 0.605646, 11.650217}, 5e-4)
+      check("pareto", 1.0, {0.554973, 10.571120, 0.564864, 10.372847}, 5e-4)
+      check("pareto", 10.0, {0.545531, 10.312347, 0.448375, 7.118832}, 5e-4)
+    end)
+
+    it("should report the log-likelihood of the data as given", function()
+      local m = clv.fit(summary, {model = "bgnbd", penalizer = 0.01})
+      local ll = require("custan.core.clv").loglik("bgnbd", m.params, summary.frequency,
+        summary.recency, summary.T)
+      assert.are.near(ll, m.loglik, 1e-9)
+      assert.is_true(m.loglik < clv.fit(summary).loglik) -- below the unpenalised optimum
+    end)
+  end)
+
   describe("the model registry", function()
     it("should list every model of the C registry with its parameters and shape", function()
       local by_name = {}
