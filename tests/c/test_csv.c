@@ -411,6 +411,45 @@ static void test_wide_header(void) {
   free(text);
 }
 
+/* Regression (hardening issue, F6): a file truncated, rewritten or
+ * appended to while it was read gave a silent part of it, or a mix.  The
+ * callback of the first chunk appends to the file being read. */
+static const char *growing_path;
+static int append_once(cu_frame *chunk, void *ud, cu_err *e) {
+  (void)chunk, (void)e;
+  int *done = ud;
+  if (!*done) {
+    FILE *fp = fopen(growing_path, "ab");
+    fputs("999999,x,1.5\n", fp);
+    fclose(fp);
+    *done = 1;
+  }
+  return 0;
+}
+
+static void test_changed_while_read(void) {
+  size_t cap = 4 << 20, n = 0;
+  char *text = malloc(cap);
+  n += (size_t)sprintf(text, "id,city,amount\n");
+  for (int i = 0; i < 50000; i++) n += (size_t)sprintf(text + n, "%d,Paris,%d.5\n", i, i % 100);
+  static char path[256];
+  snprintf(path, sizeof path, "%s/growing.csv", dir);
+  FILE *fp = fopen(path, "wb");
+  fwrite(text, 1, n, fp);
+  fclose(fp);
+  free(text);
+  growing_path = path;
+  int done = 0;
+  cu_csv_options o = {.block_size = 100000, .on_chunk = append_once, .chunk_ud = &done};
+  cu_frame *f = NULL;
+  cu_err e = {0};
+  CHECK(cu_csv_read(&f, path, &o, NULL, &e) == CU_EIO && done);
+  CHECK(strstr(e.msg, "growing.csv: the file changed while it was read") != NULL);
+  /* unchanged, it reads */
+  done = 1;
+  CHECK(cu_csv_read(&f, path, &o, NULL, &e) == CU_OK);
+}
+
 int main(void) {
   if (!mkdtemp(dir)) return 1;
   test_streaming_and_columns();
@@ -425,6 +464,7 @@ int main(void) {
   test_streaming_skip_bad_stretch();
   test_long_records();
   test_wide_header();
+  test_changed_while_read();
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   if (system(cmd) != 0) return 1;

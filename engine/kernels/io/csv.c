@@ -23,6 +23,7 @@
 
 #include <csv.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -794,10 +795,19 @@ int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o, cu_cs
   names_ctx nc = {0};
   cu_dict *names = NULL;
 
-  gzFile fh = gzopen(path, "rb");
-  if (!fh)
-    return cu_err_set(e, CU_EIO, "%s: cannot open: %s", rd.shown,
-                      errno ? strerror(errno) : "out of memory");
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return cu_err_set(e, CU_EIO, "%s: cannot open: %s", rd.shown, strerror(errno));
+  /* A file truncated, rewritten or appended to while it is read gives a
+   * silent part of it or a mix of two: the open file's size and time are
+   * compared at the end.  (Renamed over or deleted, the open file is still
+   * the one being read.  A pipe or /proc entry has no stable size.) */
+  struct stat before;
+  int watch = fstat(fd, &before) == 0 && S_ISREG(before.st_mode);
+  gzFile fh = gzdopen(fd, "rb"); /* closes fd on gzclose */
+  if (!fh) {
+    close(fd);
+    return cu_err_set(e, CU_ENOMEM, "%s: out of memory", rd.shown);
+  }
   gzbuffer(fh, 1 << 20);
   /* The first block: header, delimiter and types come from it. */
   size_t bs = o->block_size ? o->block_size : ((size_t)4 << 20), n;
@@ -1013,6 +1023,16 @@ int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o, cu_cs
     size_t recs[CU_CSV_MAX_SKIPPED_LINES];
     for (size_t i = 0; i < k; i++) recs[i] = (size_t)info->skipped_lines[i] + !o->no_header;
     cu_csvr_locate_lines(&rd, recs, k, info->skipped_lines);
+  }
+  if (!st && watch) {
+    struct stat after;
+    if (fstat(fd, &after) != 0 || after.st_size != before.st_size ||
+        after.st_mtim.tv_sec != before.st_mtim.tv_sec ||
+        after.st_mtim.tv_nsec != before.st_mtim.tv_nsec)
+      st = cu_err_set(e, CU_EIO,
+                      "%s: the file changed while it was read (another program is writing "
+                      "it?); read it again once it is complete",
+                      rd.shown);
   }
   if (!st && info) info->rows = rd.delivered + rd.nrows;
   if (!st && o->on_chunk)
