@@ -74,6 +74,39 @@ function M.features_from_source(text, name)
   return {spec = M.check_features(spec, "features " .. name), source = text, name = name}
 end
 
+--- A definition as data for a saved model: the spec itself when no entry
+-- has a `value` function (the shipped features, a ready table's), so
+-- scoring runs no code; otherwise the source, which scoring runs in the
+-- sandbox.
+function M.definition_for_model(definition)
+  for _, f in ipairs(definition.spec) do
+    if f.value ~= nil then return {source = definition.source, name = definition.name} end
+  end
+  local spec = {}
+  for i, f in ipairs(definition.spec) do
+    local entry = {}
+    for k, v in pairs(f) do entry[k] = v end
+    if entry.clip then entry.clip = {f.clip[1], f.clip[2] == math.huge and "inf" or f.clip[2]} end
+    spec[i] = entry
+  end
+  return {spec = spec, name = definition.name}
+end
+
+--- The feature definition a saved model carries (definition_for_model's).
+function M.definition_from_model(d, where)
+  if d.spec then
+    local spec = {}
+    for i, f in ipairs(d.spec) do
+      local entry = {}
+      for k, v in pairs(f) do entry[k] = v end
+      if type(entry.clip) == "table" and entry.clip[2] == "inf" then entry.clip = {f.clip[1], math.huge} end
+      spec[i] = entry
+    end
+    return {spec = M.check_features(spec, where), name = d.name}
+  end
+  return M.features_from_source(d.source, d.name)
+end
+
 --- The feature definition in a file (default: the shipped one).
 function M.load_features(path)
   path = path or M.default_path("features")

@@ -225,7 +225,8 @@ check "... and removed nothing" test -e "$work/victim"
 "$custan" -e "
 local json = require 'cjson'
 local m = json.decode(io.open('$work/honest_model.json'):read('a'))
-m.meta.definition.source = 'os.execute(\"touch $work/pwned\")\n' .. m.meta.definition.source
+assert(m.meta.definition.spec and not m.meta.definition.source, 'a saved model carries data, not code')
+m.meta.definition = {name = 'planted', source = 'os.execute(\"touch $work/pwned\")\nreturn {}'}
 io.open('$work/tampered_model.json', 'w'):write(json.encode(m))"
 expect "a tampered model.json runs no code" 1 "attempted to access nonexistent global 'os'" -- \
   "$custan" run churn.lua --score --model-file "$work/tampered_model.json" --input "$root/examples/data/online_retail.csv.gz"

@@ -67,7 +67,7 @@ function M.score(input, options)
     error(o.model_file .. ": the model has no custan feature definition (was it saved by " ..
       "churn.lua?)", 0)
   end
-  local definition = churn.features_from_source(meta.definition.source, meta.definition.name)
+  local definition = churn.definition_from_model(meta.definition, o.model_file)
   local customers, ids, id_name, info
   if meta.input == "transactions" then
     customers, info = log_customers(input, o, nil, o.cutoff)
@@ -320,7 +320,7 @@ function M.train(input, options)
       "gain"}),
     features = feature_table:select(fnames),
     -- what a saved model carries besides its weights: data, never code
-    meta = {definition = {source = definition.source, name = definition.name},
+    meta = {definition = churn.definition_for_model(definition),
             state = state, input = o.label and "table" or "transactions", id = id_name,
             label = o.label, cutoff = summary.cutoff, window = window},
   }
