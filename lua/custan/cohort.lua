@@ -120,7 +120,8 @@ end
 -- @tparam frame p purchases
 -- @tparam[opt] number top the share of customers called the top (0.2)
 -- @return a table: top_share (of revenue from the top customers), gini,
---   customers, and lorenz, a frame of every point of the Lorenz curve:
+--   customers, and lorenz (top_share, gini and lorenz are nil when the
+--   total revenue is not positive), a frame of every point of the Lorenz curve:
 --   customer_share (0..1) against revenue_share, customers ordered from
 --   the smallest spender up
 function M.concentration(p, top)
@@ -128,6 +129,12 @@ function M.concentration(p, top)
   local known = p:filter(~p.customer:is_missing())
   local per = known:group_by("customer"):agg{{"amount", "sum", as = "revenue"}}:sort("revenue")
   local n, total = per:nrows(), per.revenue:sum()
+  local k = math.ceil(top * n)
+  if not (total > 0) then
+    -- no positive revenue: shares of it (and so the Lorenz curve and the
+    -- Gini coefficient) are not defined; the caller warns
+    return {customers = n, top = top, top_customers = k}
+  end
   local idx = {}
   for i = 1, n do idx[i] = i end
   local position = custan.column(idx, "int64")
@@ -135,7 +142,6 @@ function M.concentration(p, top)
     customer_share = position / n,
     revenue_share = per.revenue:cumsum() / total,
   }, {"customer_share", "revenue_share"})
-  local k = math.ceil(top * n)
   local top_revenue = per:tail(k).revenue:sum()
   -- Gini from the Lorenz curve (trapezoids): 1 - sum (L_i + L_{i-1}) / n
   local L = lorenz.revenue_share

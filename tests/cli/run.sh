@@ -557,6 +557,36 @@ expect "experiment missing column" 1 "baseline.retention: no column 'nope'" -- "
 expect "experiment missing policy" 1 "no_such_policy.lua" -- "$custan" run experiment.lua --customers "$cust" --policy "$work/no_such_policy.lua"
 expect "experiment analyze bad group" 1 "must hold exactly two groups" -- "$custan" run experiment.lua analyze --input "$fx/orders.csv" --group customer --outcome amount
 
+# --- degenerate data: a warning and a result, or a clear error --------------
+# All prices 0: cohort.lua crashed in the revenue concentration (a division
+# by a total of 0 left the Lorenz curve without values).
+{ echo "InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID,Country"
+  for i in $(seq 1 40); do echo "$i,A,1,2011-01-$(printf %02d $((i % 28 + 1))) 10:00,0,$((i % 7 + 1)),UK"; done
+} > "$work/zero_prices.csv"
+sed 's/,0,\([0-9]*\),UK$/,-2,\1,UK/' "$work/zero_prices.csv" > "$work/negative_prices.csv"
+expect "rfm all prices 0" 0 "warning: total revenue is 0.00" -- "$custan" run rfm.lua --input "$work/zero_prices.csv"
+expect "cohort all prices 0" 0 "warning: total revenue is 0.00: shares and the Gini" -- "$custan" run cohort.lua --input "$work/zero_prices.csv"
+expect "cohort all prices 0 json" 0 '"warnings"' -- "$custan" run cohort.lua --input "$work/zero_prices.csv" --json
+expect "rfm negative prices" 0 "warning: total revenue is -80.00" -- "$custan" run rfm.lua --input "$work/negative_prices.csv"
+expect "cohort negative prices" 0 "warning: total revenue is -80.00" -- "$custan" run cohort.lua --input "$work/negative_prices.csv"
+expect "clv holdout after the data" 1 "the holdout starting 2030-01-01 has no days of data" -- "$custan" run clv.lua --input "$fx/orders.csv" --customer customer --date date --amount amount --holdout-start 2030-01-01
+# Every customer buys four times a month all year: no dropout to fit.
+{ echo "customer,date,amount"
+  for c in $(seq 0 39); do for m in 01 02 03 04 05 06 07 08 09 10 11 12; do for d in 1 8 15 22; do
+    echo "c$c,2011-$m-$(printf %02d $((d + c % 6))),$((10 + c % 5))"; done; done; done
+} > "$work/no_dropout.csv"
+expect "clv no dropout warns" 0 "is at the edge of what the data can identify" -- "$custan" run clv.lua --input "$work/no_dropout.csv" --customer customer --date date --amount amount --draws 0
+expect "clv no dropout warns in json" 0 "is at the edge of what the data can identify" -- "$custan" run clv.lua --input "$work/no_dropout.csv" --customer customer --date date --amount amount --draws 0 --json
+printf 'id,a,b\n1,1,2\n2,2,3\n3,4,5\n4,5,5\n5,10,1\n6,11,2\n7,12,1\n8,3,3\n' > "$work/ab.csv"
+expect "segment k at the edge" 0 "warning: the suggested k = 3 is at the edge of the range 2..3" -- "$custan" run segment.lua --input "$work/ab.csv" --features a,b --scale standard --method kmeans --k-range 2..3
+expect "segment plain names for other features" 0 "Cluster 2: high a" -- "$custan" run segment.lua --input "$work/ab.csv" --features a,b --scale standard --method kmeans --k 2
+printf 'return {name = function(rows) return nil end}\n' > "$work/nil_rules.lua"
+expect "segment rules returning nil" 1 "cluster rules: name() returned nil, not a table of names" -- "$custan" run segment.lua --input "$work/ab.csv" --features a,b --k 2 --rules "$work/nil_rules.lua"
+printf 'return {name = function(rows) local out = {} for i = 1, #rows do out[i] = {segment = "Group", strategy = "x"} end return out end}\n' > "$work/same_rules.lua"
+expect "segment rules repeating a name" 1 "clusters 1 and 2 are both named 'Group'" -- "$custan" run segment.lua --input "$work/ab.csv" --features a,b --scale standard --method kmeans --k 2 --rules "$work/same_rules.lua"
+expect "churn failure" 1 "custan:" -- "$custan" run churn.lua --input "$work/zero_prices.csv" --cutoff 2030-01-01 --output "$work/churn_failed"
+check "churn failure left no output folder" test ! -e "$work/churn_failed"
+
 # --- the README's example script ------------------------------------------
 expect "README example" 0 "14646.0     280206.02" -- "$custan" run "$root/examples/top_customers.lua" "$root/examples/data/online_retail.csv.gz" "$work/customers.csv"
 check "README example wrote CSV" grep -q "^14646.0,280206.02,74,2011-12-08 12:12:00$" "$work/customers.csv"
