@@ -162,8 +162,14 @@ end
 -- or not at all.
 -- @tparam string path
 -- @tparam[opt] table options `delimiter`, `na` (text for missing values)
--- @raise "PATH: cannot write: reason"
+-- @raise "PATH: cannot write: reason"; and an error when called from a
+--   sandboxed file (custan.sandbox)
 function Frame:write_csv(path, options)
+  local sandbox = package.loaded["custan.sandbox"]
+  if sandbox and sandbox.inside() then
+    error(string.format("%s: a sandboxed file cannot write files (--trust lifts the sandbox)",
+      tostring(path)), 2)
+  end
   local ok, err = io_core.write_csv(self, path, options)
   if not ok then error(err, 2) end
   return true

@@ -14,8 +14,9 @@
 -- `limits.step` instructions.
 --
 -- `--trust` (`M.trusted = true`) runs files as ordinary Lua, for your own
--- files that need more.  What the sandbox does not stop: a file is handed
--- frames, and a frame can write a CSV file (`write_csv`).
+-- files that need more.  A file is handed frames; a frame's `write_csv`
+-- refuses while sandboxed code runs (`M.inside()`), so a file can read
+-- data but write none.
 -- @module custan.sandbox
 
 local M = {}
@@ -68,6 +69,12 @@ local function hook()
         state.where, limits.memory_mb), 0)
     end
   end
+end
+
+--- True while sandboxed file code runs (a file's chunk or a function it
+-- returned): the functions that write files refuse then.
+function M.inside()
+  return not M.trusted and state.depth > 0
 end
 
 -- Leaving a call (also when it raises): a to-be-closed value.

@@ -65,6 +65,29 @@ describe("custan.sandbox", function()
       "rules t.lua: used more than 8 MB (the sandbox's limit; --trust lifts it)")
   end)
 
+  it("should refuse to write files through a frame, in the chunk and in its functions", function()
+    -- before: the sandbox handed files frames, and frame:write_csv wrote anywhere
+    local custan = require "custan"
+    local path = os.tmpname()
+    os.remove(path)
+    local make = "local f = require('custan').frame({a = {1, 2}})\n"
+    local write = "f:write_csv(" .. string.format("%q", path) .. ")"
+    local ok, err = pcall(sandbox.run_text, make .. write .. "\nreturn {}", "w1.lua", "rules")
+    assert.is_false(ok)
+    assert.truthy(tostring(err):find("a sandboxed file cannot write files", 1, true))
+    local file = sandbox.run_text(make .. "return {write = function() " .. write .. " end}",
+      "w2.lua", "rules")
+    ok, err = pcall(file.write)
+    assert.is_false(ok)
+    assert.truthy(tostring(err):find("a sandboxed file cannot write files", 1, true))
+    assert.is_nil(io.open(path))
+    -- outside the sandbox the same frame writes
+    custan.frame({a = {1, 2}}):write_csv(path)
+    local f = assert(io.open(path))
+    f:close()
+    os.remove(path)
+  end)
+
   it("should run a trusted file as ordinary Lua", function()
     sandbox.trusted = true
     assert.are.equal("string", sandbox.run_text("return type(os.getenv('HOME') or '')", "t.lua",
