@@ -150,6 +150,18 @@ local function run(chunk, source, where, ...)
   return wrap(value, source, where, {})
 end
 
+-- Runs a loaded chunk (or raises its load error) as "WHAT NAME".
+local function finish(chunk, err, source, where, what, arg)
+  if not chunk then error((what or "file") .. " " .. err, 0) end
+  local ok, value = pcall(run, chunk, source, where, arg)
+  if not ok then
+    local message = tostring(value)
+    if message:sub(1, #where) ~= where then message = where .. ": " .. message end
+    error(message, 0)
+  end
+  return value
+end
+
 --- Runs a Lua file and returns its value; errors name the file ("policy
 -- FILE: message").
 -- @tparam string path
@@ -163,33 +175,19 @@ function M.run_file(path, what, arg, env)
   else
     chunk, err = loadfile(path, "t", env or M.environment(where))
   end
-  if not chunk then error((what or "file") .. " " .. err, 0) end
-  local ok, value = pcall(run, chunk, "@" .. path, where, arg)
-  if not ok then
-    local message = tostring(value)
-    if message:sub(1, #where) ~= where then message = where .. ": " .. message end
-    error(message, 0)
-  end
-  return value
+  return finish(chunk, err, "@" .. path, where, what, arg)
 end
 
---- Runs Lua source text (a model's feature source) as run_file does a file.
+--- Runs Lua source text as run_file does a file.
 function M.run_text(text, name, what)
   local where = string.format("%s %s", what or "file", name)
   local chunk, err
-  if M.trusted then
+  if M.trusted then -- (an env argument of nil would still be used as _ENV)
     chunk, err = load(text, "=" .. name, "t")
   else
     chunk, err = load(text, "=" .. name, "t", M.environment(where))
   end
-  if not chunk then error((what or "file") .. " " .. err, 0) end
-  local ok, value = pcall(run, chunk, "=" .. name, where)
-  if not ok then
-    local message = tostring(value)
-    if message:sub(1, #where) ~= where then message = where .. ": " .. message end
-    error(message, 0)
-  end
-  return value
+  return finish(chunk, err, "=" .. name, where, what)
 end
 
 return M
