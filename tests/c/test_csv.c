@@ -347,7 +347,8 @@ static void test_streaming_skip_bad_stretch(void) {
 
 /* Regression (hardening issue, F2): the read buffer doubled for every block
  * of a record longer than a block, so 64-byte blocks over 80-byte rows ran
- * out of memory, and a 60 MiB field did with the default blocks. */
+ * out of memory, and a 60 MiB field (or eight 10 MiB fields) did with the
+ * default blocks. */
 static void test_long_records(void) {
   char text[20000];
   size_t n = (size_t)sprintf(text, "id,description,amount\n");
@@ -379,6 +380,30 @@ static void test_long_records(void) {
     size_t len;
     cu_dict_str(col(f, "text")->dict, ((int32_t *)col(f, "text")->data)[0], &len);
     CHECK(len == big);
+  }
+  cu_frame_release(f);
+  remove(path);
+
+  /* eight 10 MiB fields, one per row (the issue's second failing file) */
+  size_t ten = (size_t)10 << 20;
+  fp = fopen(path, "wb");
+  fputs("id,text\n", fp);
+  char *chunk = malloc(ten);
+  memset(chunk, 'y', ten);
+  for (int r = 0; r < 8; r++) {
+    fprintf(fp, "%d,", r);
+    chunk[0] = (char)('a' + r); /* distinct values: none shares the dictionary */
+    fwrite(chunk, 1, ten, fp);
+    fputc('\n', fp);
+  }
+  fclose(fp);
+  free(chunk);
+  f = NULL;
+  CHECK(cu_csv_read(&f, path, NULL, NULL, &e) == 0 && f && f->nrows == 8);
+  if (f) {
+    size_t len;
+    cu_dict_str(col(f, "text")->dict, ((int32_t *)col(f, "text")->data)[7], &len);
+    CHECK(len == ten);
   }
   cu_frame_release(f);
   remove(path);
