@@ -118,7 +118,7 @@ end
 --- A definition for a ready customer table: every numeric column but the
 -- id and the label, and text columns one-hot encoded (top 10 levels).
 function M.table_features(customers, id, label)
-  local spec, lines = {}, {"return {"}
+  local spec, lines, ids = {}, {"return {"}, {}
   local n = customers:nrows()
   for _, name in ipairs(customers:names()) do
     local c = customers:col(name)
@@ -127,6 +127,7 @@ function M.table_features(customers, id, label)
     -- an id, not a feature (one-hot of ids, or a row number, learns nothing
     -- that carries over)
     local id_like = (t == "string" or t == "int64") and n > 10 and c:n_unique() == n
+    if id_like and name ~= id and name ~= label then ids[#ids + 1] = name end
     if name ~= id and name ~= label and not id_like then
       if t == "float64" or t == "int64" or t == "bool" then
         spec[#spec + 1] = {name = name}
@@ -140,7 +141,8 @@ function M.table_features(customers, id, label)
   end
   lines[#lines + 1] = "}"
   if #spec == 0 then error("the table has no feature columns besides the id and label", 0) end
-  return {spec = spec, source = table.concat(lines, "\n") .. "\n", name = "(table columns)"}
+  return {spec = spec, source = table.concat(lines, "\n") .. "\n", name = "(table columns)",
+          ids_left_out = #ids > 0 and ids or nil}
 end
 
 --- A grid of hyperparameters to search (default lua/custan/rules/grid.lua).

@@ -504,6 +504,7 @@ t:write_csv('$work/leaky.csv')"
 expect "churn: a label-like feature is a warning" 0 "warning: the feature 'leak' alone separates churners" -- \
   "$custan" run churn.lua --input "$work/leaky.csv" --label churned --id customer --model logistic --cv 0 --output "$work/leaky"
 check "churn: an id-like text column is no feature" bash -c "! head -1 '$work/leaky/features.csv' | grep -q code"
+check "churn: the id-like column left out is named" "$custan" -e "local d = require('cjson').decode(io.open('$work/leaky/summary.json'):read('a')); assert(d.ids_left_out[1] == 'code' and #d.ids_left_out == 1)"
 printf 'customer,churned,x\n1,yes,1\n2,YES,2\n3,no,3\n4,maybe,4\n' > "$work/lbl_mixed.csv"
 expect "churn: an unknown label value is an error naming it" 1 "neither churned" -- \
   "$custan" run churn.lua --input "$work/lbl_mixed.csv" --label churned --id customer --model logistic --cv 0

@@ -250,6 +250,7 @@ function M.train(input, options)
     split = {train = y_train:len(), test = y_test:len(), test_size = o.test_size, stratified = true},
     balancing = o.smote and "smote" or "class weights (balanced)",
     models = {},
+    ids_left_out = definition.ids_left_out,
   }
   local trained, order = {}, {}
   for _, kind in ipairs(kinds) do

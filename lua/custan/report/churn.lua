@@ -21,6 +21,9 @@ function M.terminal(doc, w)
   if skipped then w:line(skipped) end
   w:line("split: %d train, %d test (stratified, seed %d); %s; %d features",
     s.split.train, s.split.test, s.seed, s.balancing, #s.features)
+  if s.ids_left_out then
+    w:line("left out as ids (a different value in every row): %s", table.concat(s.ids_left_out, ", "))
+  end
   w:blank()
   local rows = {}
   for _, kind in ipairs(doc.order) do
