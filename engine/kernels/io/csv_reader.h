@@ -99,4 +99,15 @@ int cu_csvr_infer_types(reader *rd, const char *s, size_t n, cu_err *e);
 void cu_csvr_locate_lines(const reader *rd, const size_t *recs, size_t n, long *lines);
 int cu_csvr_report(reader *rd, tctx *t, size_t rec_base, cu_err *e);
 
+/* csv_parse.c: parsing a piece in a thread (a pthread start routine),
+ * thread contexts, the commit of parsed rows, and widening a column. */
+void *cu_csvr_parse_piece(void *arg);
+int cu_csvr_tctx_init(tctx *t, reader *rd, int id, size_t cap);
+void cu_csvr_tctx_free(tctx *t);
+void cu_csvr_tctx_reset(tctx *t, int keep_partial);
+int cu_csvr_tctx_new_parser(tctx *t);
+int cu_csvr_gcol_reserve(gcol *g, size_t need);
+int cu_csvr_commit(reader *rd, tctx *a, tctx *b);
+int cu_csvr_promote(reader *rd, size_t c, cu_type to);
+
 #endif
