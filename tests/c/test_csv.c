@@ -475,6 +475,62 @@ static void test_changed_while_read(void) {
   CHECK(cu_csv_read(&f, path, &o, NULL, &e) == CU_OK);
 }
 
+/* Regression (hardening issue): a file whose lines end with a lone CR (old
+ * Mac exports) was read as one header line; it was then refused.  It is
+ * read now, each CR a line end, at block sizes that split across threads,
+ * with errors on the right line. */
+static void test_lone_cr(void) {
+  size_t cap = 4 << 20, n = 0, m = 0;
+  char *cr = malloc(cap), *lf = malloc(cap);
+  n += (size_t)sprintf(cr, "id,city,amount\r");
+  m += (size_t)sprintf(lf, "id,city,amount\n");
+  for (int i = 0; i < 60000; i++) {
+    const char *city = i % 1000 == 0 ? "\"New\rYork\"" : "Paris";
+    n += (size_t)sprintf(cr + n, "%d,%s,%d.5\r", i, city, i % 100);
+    m += (size_t)sprintf(lf + m, "%d,%s,%d.5\n", i, i % 1000 == 0 ? "\"New\nYork\"" : city,
+                         i % 100);
+  }
+  const char *p = put("lone_cr.csv", cr);
+  cu_csv_options o = {.block_size = 100000};
+  cu_frame *a = NULL, *b = NULL;
+  cu_err e = {0};
+  CHECK(cu_csv_read(&a, p, &o, NULL, &e) == CU_OK && a && a->nrows == 60000 && a->ncols == 3);
+  p = put("lf.csv", lf);
+  CHECK(cu_csv_read(&b, p, &o, NULL, &e) == CU_OK && b && b->nrows == 60000);
+  if (a && b) {
+    const double *x = col(a, "amount")->data, *y = col(b, "amount")->data;
+    int same = 1;
+    for (size_t i = 0; i < 60000; i++) same &= x[i] == y[i];
+    CHECK(same);
+    size_t len;
+    const char *ny = cu_dict_str(col(a, "city")->dict, ((int32_t *)col(a, "city")->data)[1000], &len);
+    CHECK(len == 8 && !memcmp(ny, "New\nYork", 8));
+  }
+  cu_frame_release(a);
+  cu_frame_release(b);
+  /* a bad id in row 40,001: line 40,001 + 2 (the header is line 1) + 41
+   * (each New York row before it, 0, 1000, ..., 40000, spans two lines) */
+  char *bad = strstr(cr, "\r40001,Paris,1.5\r");
+  CHECK(bad != NULL);
+  if (bad) memcpy(bad + 1, "4000x", 5);
+  p = put("lone_cr_bad.csv", cr);
+  cu_csv_coltype t[] = {{"id", CU_I64, NULL}};
+  cu_csv_options typed = {.block_size = 100000, .types = t, .ntypes = 1};
+  a = NULL;
+  CHECK(cu_csv_read(&a, p, &typed, NULL, &e) == CU_EPARSE);
+  CHECK(e.line == 40001 + 2 + 41);
+  cu_frame_release(a);
+  /* and skipped with --skip-bad-rows, on the same line */
+  cu_csv_info info;
+  typed.skip_bad_rows = 1;
+  a = NULL;
+  CHECK(cu_csv_read(&a, p, &typed, &info, &e) == CU_OK && a && a->nrows == 59999);
+  CHECK(info.skipped == 1 && info.skipped_lines[0] == 40001 + 2 + 41);
+  cu_frame_release(a);
+  free(cr);
+  free(lf);
+}
+
 int main(void) {
   if (!mkdtemp(dir)) return 1;
   test_streaming_and_columns();
@@ -490,6 +546,7 @@ int main(void) {
   test_long_records();
   test_wide_header();
   test_changed_while_read();
+  test_lone_cr();
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   if (system(cmd) != 0) return 1;

@@ -82,10 +82,19 @@ static int read_more(gzFile fh, char *buf, size_t want, size_t *got, const reade
                           rd->shown);
       break;
     }
+    if (rd->cr_lines) /* a lone CR ends a line: make it the LF the block splitter cuts at */
+      for (char *c = buf + n, *end = buf + n + r; (c = memchr(c, '\r', (size_t)(end - c))); c++)
+        *c = '\n';
     n += (size_t)r;
   }
   *got = n;
   return CU_OK;
+}
+
+/* Lines end with a lone CR: a CR before more text, and no LF at all. */
+static int lone_cr(const char *s, size_t n) {
+  const char *cr = memchr(s, '\r', n);
+  return cr && cr + 1 < s + n && !memchr(s, '\n', n);
 }
 
 /* Moves the rows read so far into a new frame.  With renew, the columns
@@ -397,7 +406,7 @@ int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o, cu_cs
     return cu_err_set(e, CU_ENOMEM, "out of memory");
   }
   if ((st = read_more(fh, head, hs, &n, &rd, e))) goto done;
-  while (n == hs && !memchr(head, '\n', n)) { /* a header longer than that */
+  while (n == hs && !memchr(head, '\n', n) && !lone_cr(head, n)) { /* a header longer than that */
     char *bigger = realloc(head, hs * 2 + 1);
     size_t more;
     if (!bigger) {
@@ -415,18 +424,13 @@ int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o, cu_cs
     st = cu_err_set(e, CU_EPARSE, "%s: the file is empty", rd.shown);
     goto done;
   }
-  {
+  if (lone_cr(head + off, n - off)) {
     /* Lines ended by a lone CR (classic Mac OS exports) would read as one
-     * endless header line: say so instead of inventing columns. */
-    const char *cr = memchr(head + off, '\r', n - off), *lf = memchr(head + off, '\n', n - off);
-    if (cr && !lf && cr + 1 < head + n) { /* a CR before more text, and no LF at all */
-      st = cu_err_set(e, CU_EPARSE,
-                      "%s:1: lines end with a lone carriage return (CR, as old Mac files do); "
-                      "convert them to LF or CR LF first (for example: tr '\\r' '\\n')",
-                      rd.shown);
-      e->line = 1;
-      goto done;
-    }
+     * endless header line: read every CR as a line end (a CR inside a
+     * quoted field becomes an LF, the same line break). */
+    rd.cr_lines = 1;
+    for (size_t i = off; i < n; i++)
+      if (head[i] == '\r') head[i] = '\n';
   }
   if (memchr(head, 0, n)) {
     const char *z = memchr(head, 0, n);

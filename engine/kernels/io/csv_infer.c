@@ -46,6 +46,7 @@ void cu_csvr_locate_lines(const reader *rd, const size_t *recs, size_t n, long *
       got = 0;
     }
     for (int i = 0; i < got || (done && len > 0 && i == got); i++) {
+      if (i < got && rd->cr_lines && buf[i] == '\r') buf[i] = '\n'; /* as the reader reads it */
       int eol = i < got && buf[i] == '\n';
       if (i < got) {
         if (len + 1 > cap) {

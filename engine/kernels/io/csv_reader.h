@@ -76,6 +76,7 @@ typedef struct reader {
   size_t delivered;      /* rows already handed to on_chunk */
   tctx t[2];
   cu_csv_info *info;
+  int cr_lines; /* lines end with a lone CR (old Mac files): read as LF */
 } reader;
 
 typedef struct names_ctx {
