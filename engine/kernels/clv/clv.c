@@ -156,18 +156,9 @@ int cu_bgnbd_loglik(const double *p, double *ll, double *grad, void *data) {
       lT = log(al + T);
     }
     double A3 = -(r + x) * lT, L = A3, w4 = 0, ltx = 0;
-    if (x > 0) { /* L = log(e^A3 + e^A4), w4 = e^(A4 - L), with one exp and one log1p */
+    if (x > 0) { /* L = log(e^A3 + e^A4), w4 = e^(A4 - L) */
       ltx = log(al + tx);
-      double A4 = c4 - (r + x) * ltx, dlt = A4 - A3;
-      if (dlt < 0) {
-        double ex = exp(dlt);
-        L = A3 + log(1 + ex); /* ex in (0, 1]: log1p buys nothing here and is slow */
-        w4 = ex / (1 + ex);
-      } else {
-        double ex = exp(-dlt);
-        L = A4 + log(1 + ex);
-        w4 = 1 / (1 + ex);
-      }
+      L = cu_log_add(A3, c4 - (r + x) * ltx, &w4);
     }
     double w3 = 1 - w4;
     s += w * (A1x + r * lal + A2x + L);
@@ -268,16 +259,7 @@ int cu_mbgnbd_loglik(const double *p, double *ll, double *grad, void *data) {
       lT = log(al + T);
     }
     double ltx = log(al + tx);
-    double A3 = B3 - (r + x) * lT, A4 = B4 - (r + x) * ltx, dlt = A4 - A3, L, w4;
-    if (dlt < 0) {
-      double ex = exp(dlt);
-      L = A3 + log(1 + ex);
-      w4 = ex / (1 + ex);
-    } else {
-      double ex = exp(-dlt);
-      L = A4 + log(1 + ex);
-      w4 = 1 / (1 + ex);
-    }
+    double w4, L = cu_log_add(B3 - (r + x) * lT, B4 - (r + x) * ltx, &w4);
     double w3 = 1 - w4;
     s += w * (A1x + r * lal + L);
     if (grad) {

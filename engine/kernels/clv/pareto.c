@@ -212,14 +212,8 @@ int cu_pareto_loglik(const double *p, double *ll, double *grad, void *data) {
     double L, w2 = 0;
     if (D == -INFINITY) {
       L = C1;
-    } else if (D < C1) {
-      double ex = exp(D - C1);
-      L = C1 + log(1 + ex);
-      w2 = ex / (1 + ex);
     } else {
-      double ex = exp(C1 - D);
-      L = D + log(1 + ex);
-      w2 = 1 / (1 + ex);
+      L = cu_log_add(C1, D, &w2);
     }
     double w1 = 1 - w2;
     tot += w * (A1x + r * lal + s * lbe + L);
