@@ -394,6 +394,15 @@ expect "seam: rfm.lua's customers.csv is segment.lua's input" 0 "customer table"
   "$custan" run segment.lua --input "$work/seam_rfm/customers.csv" --id customer --k 3
 expect "seam: rfm.lua's customers.csv is clv.lua's summary" 0 "bgnbd" -- \
   "$custan" run clv.lua --summary "$work/seam_rfm/customers.csv" --customer customer --unit day --draws 0
+# rfm's segments and churn's model make the customer table the policies
+# run on (examples/make_customers.lua): it must rebuild the bundled table
+# byte for byte, and experiment.lua must run on what it wrote.
+expect "seam: make_customers.lua builds the policies' customer table" 0 "wrote 4339 customers" -- \
+  "$custan" run "$root/examples/make_customers.lua" "$work/made_customers.csv"
+check "seam: the bundled customers.csv.gz is what make_customers.lua writes" \
+  bash -c "zcat '$root/examples/data/customers.csv.gz' | cmp - '$work/made_customers.csv'"
+expect "seam: experiment.lua runs on the rebuilt table" 0 "Win-back coupon for At Risk" -- \
+  "$custan" run experiment.lua --customers "$work/made_customers.csv" --policy "$root/examples/policies/winback_at_risk.lua" --draws 200
 
 # --- the one reader (architecture issue) -----------------------------------
 # churn.lua failed on any log without Online Retail's names ("a type is given
