@@ -7,7 +7,9 @@
 -- `os`, `io`, `package`, `debug` or `collectgarbage`, `load` for text only
 -- and into the same sandbox, `require` of the allowed modules only, and
 -- reading a global that does not exist is an error (it catches typos, as
--- Redis does for its scripts).  Every call into the file's code - the
+-- Redis does for its scripts).  Modules come read-only, and getmetatable
+-- sees only a file's own tables, so a file cannot change what the host
+-- or other files see.  Every call into the file's code - the
 -- chunk itself and each function it returns (a `target`, a rule's
 -- `when`, a feature's `value`) - is limited to `limits.instructions` Lua
 -- instructions and about `limits.memory_mb` of new memory, checked every
@@ -117,14 +119,43 @@ local function wrap(value, source, where, seen)
       return value(...)
     end
   end
-  if type(value) ~= "table" or seen[value] or getmetatable(value) then return value end
+  if type(value) ~= "table" or seen[value] or getmetatable(value) ~= nil then return value end
   seen[value] = true
   for k, v in pairs(value) do value[k] = wrap(v, source, where, seen) end
   return value
 end
 
+-- Modules and their plain tables are handed to files read-only (one proxy
+-- per table), so a file cannot change what the host and other files see.
+local proxies = setmetatable({}, {__mode = "k"})
+local function read_only(t)
+  if proxies[t] then return proxies[t] end
+  local proxy = setmetatable({}, {
+    __index = function(_, k)
+      local v = t[k]
+      if type(v) == "table" and getmetatable(v) == nil then return read_only(v) end
+      return v
+    end,
+    __newindex = function(_, k)
+      error(string.format("cannot change '%s' of a custan module from a sandboxed file", tostring(k)), 2)
+    end,
+    __pairs = function() return next, t, nil end,
+    __len = function() return #t end,
+    __metatable = false,
+  })
+  proxies[t] = proxy
+  return proxy
+end
+
+-- getmetatable for files: a table's own metatable only; nil for strings and
+-- custan's frames and columns, whose metatables are shared with the host.
+local function file_getmetatable(v)
+  if type(v) ~= "table" then return nil end
+  return getmetatable(v)
+end
+
 --- A fresh environment for a file: the allow-list, `require` of
--- M.modules, and `load`/`dofile` that stay in the sandbox.
+-- M.modules (read-only), and `load`/`dofile` that stay in the sandbox.
 function M.environment(where)
   local env = {}
   for _, name in ipairs(SAFE) do env[name] = _G[name] end
@@ -134,8 +165,9 @@ function M.environment(where)
       error(string.format("require '%s': not available to a sandboxed file (--trust lifts the sandbox)",
         tostring(name)), 2)
     end
-    return require(name)
+    return read_only(require(name))
   end
+  env.getmetatable = file_getmetatable
   env.load = function(chunk, name, _, e) return load(chunk, name, "t", e or env) end
   env.dofile = function(path) return M.run_file(path, where, nil, env) end
   env._G = env

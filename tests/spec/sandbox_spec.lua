@@ -88,6 +88,26 @@ describe("custan.sandbox", function()
     os.remove(path)
   end)
 
+  it("should hand out custan's modules read-only and hide shared metatables", function()
+    -- before: a file could replace custan.read_csv or string.format for
+    -- every later caller, through the module table or getmetatable("")
+    local custan = require "custan"
+    local read_csv = custan.read_csv
+    local ok, err = pcall(sandbox.run_text, "require('custan').read_csv = nil", "m.lua", "rules")
+    assert.is_false(ok)
+    assert.truthy(tostring(err):find("cannot change 'read_csv' of a custan module", 1, true))
+    assert.are.equal(read_csv, custan.read_csv)
+    ok = pcall(sandbox.run_text, "require('custan').versions.lua = 'x'", "m2.lua", "rules")
+    assert.is_false(ok)
+    local v = sandbox.run_text("local c = require('custan') return {mt = getmetatable(''), " ..
+      "frame_mt = getmetatable(c.frame({a = {1}})), own = getmetatable(setmetatable({}, {x = 1})), " ..
+      "n = c.frame({a = {1, 2}}):nrows()}", "m3.lua", "rules")
+    assert.is_nil(v.mt)
+    assert.is_nil(v.frame_mt)
+    assert.are.equal(1, v.own.x)
+    assert.are.equal(2, v.n)
+  end)
+
   it("should run a trusted file as ordinary Lua", function()
     sandbox.trusted = true
     assert.are.equal("string", sandbox.run_text("return type(os.getenv('HOME') or '')", "t.lua",
