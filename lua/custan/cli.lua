@@ -94,18 +94,9 @@ end
 -- which files it wrote.  `files` is an array of {file name, frame}; an
 -- entry without a frame (a table the run did not make) is left out.
 function M.write_results(out, files, result, say)
-  local written = {}
-  for _, f in ipairs(files) do
-    if f[2] then
-      f[2]:write_csv(util.join(out, f[1]))
-      written[#written + 1] = f[1]
-    end
-  end
-  local ok, err = json.write(util.join(out, "summary.json"), result)
-  if not ok then M.fail(err) end
+  local written = require("custan.report.files").write(out, files, result)
   say("")
-  say(string.format("wrote %ssummary.json in %s",
-    #written > 0 and table.concat(written, ", ") .. " and " or "", out))
+  say(string.format("wrote %s in %s", M.and_list(written), out))
 end
 
 --- A message without the location of custan's own Lua code in it (users
@@ -231,9 +222,7 @@ end
 
 --- The --encoding value for transcoding, nil for UTF-8.
 function M.encoding(args)
-  local e = args.encoding
-  if e == nil or e == "utf-8" or e == "utf8" then return nil end
-  return e
+  return transactions.encoding(args)
 end
 
 --- Prints to stdout unless --quiet or --json.

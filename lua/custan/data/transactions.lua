@@ -213,7 +213,8 @@ function M.columns(t, o)
   return c
 end
 
-local function encoding_of(o)
+--- The encoding to transcode from (the options' `encoding`), nil for UTF-8.
+function M.encoding(o)
   local e = o.encoding
   if e == nil or e == "utf-8" or e == "utf8" then return nil end
   return e
@@ -221,7 +222,7 @@ end
 
 --- Transcodes a frame's text columns to UTF-8 from the options' `encoding`.
 function M.transcode(t, o)
-  local encoding = encoding_of(o)
+  local encoding = M.encoding(o)
   if not encoding then return t end
   for _, name in ipairs(t:names()) do
     if t:col(name):type() == "string" then t[name] = t:col(name):transcode(encoding) end
