@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|all] [REPS]: custan's benchmarks, with the
+# bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|all] [REPS]: custan's benchmarks, with the
 # peer measured in the same run.  Prints Markdown for docs/benchmarks.md.
 #   load    Online Retail CSV into a typed frame, against DuckDB's read_csv
 #   rfm     Online Retail CSV to the written customer summary (whole process),
@@ -22,6 +22,9 @@
 #           bench/policy_bench.lua), against numpy (bench/numpy_policy.py):
 #           the same grouped algorithm, and one Bernoulli per customer on
 #           4,000 customers (the issue's reference)
+#   join    1,000,000 orders joined to 100,000 customers (and a tenth, and
+#           three times), against DuckDB and pandas (bench/join_bench.lua,
+#           duckdb_join.mjs, pandas_join.py); BUSY=1 runs it beside two spinning processes
 # Each repetition is a fresh process; the tools alternate so both see the
 # same machine state.
 set -eu
@@ -235,6 +238,45 @@ bench_clv() {
   echo
 }
 
+bench_join() {
+  echo "### Joins"
+  echo
+  echo "$(nproc) cores, $(date -u +%Y-%m-%d)${BUSY:+, busy (two spinning processes alongside)}; orders (order, customer, amount)"
+  echo "joined many-to-one to customers (customer, segment, score), inner and left; every tool loads"
+  echo "both tables first and times the join warm in its own process (median of $reps joins); the"
+  echo "first row of each size is custan on 2 threads, the second on 1; DuckDB on 2, pandas on 1"
+  echo
+  local pv dv
+  pv=$(/usr/bin/python3 -c "import pandas; print(pandas.__version__)" 2>/dev/null || echo "?")
+  dv=$( [ $have_duckdb -eq 1 ] && duck_version || echo "?")
+  echo "| orders x customers | custan inner (ms) | custan left (ms) | DuckDB $dv inner | left | pandas $pv inner | left | rows inner / left | same answer |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  local spin=()
+  if [ -n "${BUSY:-}" ]; then
+    for _ in 1 2; do (while :; do :; done) & spin+=($!); done
+  fi
+  for scale in 0.1 1 3; do
+    local d="/tmp/custan_bench_join_$scale"
+    mkdir -p "$d"
+    local c2 c1 dd="" pp=""
+    c2=$(CUSTAN_THREADS=2 "$custan" run bench/join_bench.lua "$d" "$reps" "$scale")
+    c1=$(CUSTAN_THREADS=1 "$custan" run bench/join_bench.lua "$d" "$reps" "$scale")
+    [ $have_duckdb -eq 1 ] && dd=$(node bench/duckdb_join.mjs "$d" "$reps" 2)
+    /usr/bin/python3 -c "import pandas" 2>/dev/null && pp=$(/usr/bin/python3 bench/pandas_join.py "$d" "$reps")
+    local rows same=yes
+    rows="$(echo "$c2" | cut -d' ' -f3) / $(echo "$c2" | cut -d' ' -f4)"
+    for other in "$c1" "$dd" "$pp"; do
+      [ -z "$other" ] && continue
+      [ "$(echo "$other" | cut -d' ' -f3-5)" = "$(echo "$c2" | cut -d' ' -f3-5)" ] || same=no
+    done
+    local n; n=$(awk -v s="$scale" 'BEGIN { printf "%d x %d", 1000000 * s, 100000 * s }')
+    echo "| $n | $(echo "$c2" | cut -d' ' -f1) | $(echo "$c2" | cut -d' ' -f2) | $(echo "$dd" | cut -d' ' -f1) | $(echo "$dd" | cut -d' ' -f2) | $(echo "$pp" | cut -d' ' -f1) | $(echo "$pp" | cut -d' ' -f2) | $rows | $same |"
+    echo "| (custan on 1 thread) | $(echo "$c1" | cut -d' ' -f1) | $(echo "$c1" | cut -d' ' -f2) | | | | | | |"
+  done
+  for p in "${spin[@]}"; do kill "$p" 2>/dev/null || true; done
+  echo
+}
+
 case "$what" in
   load) bench_load ;;
   rfm) bench_rfm ;;
@@ -243,6 +285,7 @@ case "$what" in
   cluster) bench_cluster ;;
   churn) bench_churn ;;
   policy) bench_policy ;;
-  all) bench_load; bench_rfm; bench_clv; bench_cluster; bench_churn; bench_policy; bench_stream ;;
-  *) echo "usage: bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|all] [REPS]" >&2; exit 2 ;;
+  join) bench_join ;;
+  all) bench_load; bench_rfm; bench_clv; bench_cluster; bench_churn; bench_policy; bench_join; bench_stream ;;
+  *) echo "usage: bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|all] [REPS]" >&2; exit 2 ;;
 esac

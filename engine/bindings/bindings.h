@@ -97,5 +97,6 @@ int luaopen_custan_clv(lua_State *L);
 int luaopen_custan_cluster(lua_State *L);
 int luaopen_custan_ml(lua_State *L);
 int luaopen_custan_sim(lua_State *L);
+int luaopen_custan_join(lua_State *L);
 
 #endif

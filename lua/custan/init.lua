@@ -7,6 +7,7 @@ local core = require "custan.core.frame"
 local io_core = require "custan.core.io"
 local host = require "custan.core.host"
 require "custan.frame" -- adds the Lua-side frame and column methods
+require "custan.join" -- and joins and reshaping
 
 local M = {}
 

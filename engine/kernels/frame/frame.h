@@ -244,4 +244,37 @@ void cu_groups_free(cu_groups *g);
 int cu_group_agg(cu_column **out, const cu_groups *g, const cu_column *src, cu_agg_fn fn,
                  cu_err *e);
 
+/* ---- joins and reshaping (join.c) ---- */
+typedef enum { CU_JOIN_INNER, CU_JOIN_LEFT } cu_join_how;
+/* Row pairs of an equi-join on nkeys key columns: left row li[k] with
+ * right row ri[k] for k < *n (ri[k] == SIZE_MAX: a left row with no match,
+ * left joins only).  Pairs come in left-row order and, for one left row,
+ * in right-row order.  A missing key matches nothing.  Keys must be of
+ * comparable types (int64 with float64 compares as numbers; text with
+ * text; timestamp with timestamp); CU_EARG names the key otherwise. */
+int cu_join_index(size_t **li, size_t **ri, size_t *n, const cu_column *const *lk,
+                  const cu_column *const *rk, size_t nkeys, cu_join_how how, cu_err *e);
+/* As-of join: for each left row, the right row with equal keys (nkeys may
+ * be 0) whose time is the latest at or before the left row's time (the
+ * last such row in row order among equal times); ri[i] == SIZE_MAX when
+ * there is none.  Times are both timestamps or both numbers. */
+int cu_join_asof(size_t **ri, const cu_column *const *lk, const cu_column *const *rk,
+                 size_t nkeys, const cu_column *lt, const cu_column *rt, cu_err *e);
+/* Pivot (long to wide): out[j] (names->ngroups columns) holds, for each
+ * row group of `rows`, the values of the rows in name group j summarised
+ * by fn (first, last, sum, mean, min, max, count, size); an empty cell is
+ * missing (0 for count and size). */
+int cu_pivot(cu_column **out, const cu_groups *rows, const cu_groups *names,
+             const cu_column *values, cu_agg_fn fn, cu_err *e);
+/* 1 and the first two rows that fall in one pivot cell, 0 when none, -1
+ * out of memory. */
+int cu_pivot_duplicates(size_t *row_a, size_t *row_b, const cu_groups *rows,
+                        const cu_groups *names);
+/* Unpivot (wide to long): the id columns repeated once per value column,
+ * a text column `names_to` with the value column's name and `values_to`
+ * with its values (types combined as cu_column_concat does). */
+int cu_unpivot(cu_frame **out, const cu_frame *f, const size_t *ids, size_t nids,
+               const size_t *vals, size_t nvals, const char *names_to, const char *values_to,
+               cu_err *e);
+
 #endif
