@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|all] [REPS]: custan's benchmarks, with the
+# bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|interval|all] [REPS]: custan's benchmarks, with the
 # peer measured in the same run.  Prints Markdown for docs/benchmarks.md.
 #   load    Online Retail CSV into a typed frame, against DuckDB's read_csv
 #   rfm     Online Retail CSV to the written customer summary (whole process),
@@ -25,6 +25,8 @@
 #   join    1,000,000 orders joined to 100,000 customers (and a tenth, and
 #           three times), against DuckDB and pandas (bench/join_bench.lua,
 #           duckdb_join.mjs, pandas_join.py); BUSY=1 runs it beside two spinning processes
+#   interval the CLV interval (200 draws, 12 months) at 100,000 to 3,000,000 simulated
+#           customers, and clv.lua on 23,570 (OLD=path/to/custan times an older build too)
 # Each repetition is a fresh process; the tools alternate so both see the
 # same machine state.
 set -eu
@@ -277,6 +279,48 @@ bench_join() {
   echo
 }
 
+bench_interval() {
+  echo "### CLV interval"
+  echo
+  echo "$(nproc) cores, $(date -u +%Y-%m-%d)${BUSY:+, busy (two spinning processes alongside)}; BG/NBD with Gamma-Gamma, 12 months, 200 parameter"
+  echo "draws (bench/clv_interval_bench.lua: customers simulated at CDNOW's estimates); interval timed inside"
+  echo "the process, median of $reps; peak memory of the whole process (simulation and fits included)"
+  echo
+  local spin=()
+  if [ -n "${BUSY:-}" ]; then
+    for _ in 1 2; do (while :; do :; done) & spin+=($!); done
+  fi
+  echo "| customers | threads | interval (s) | distinct (x, t_x, T) | peak memory (MB) |"
+  echo "|---|---|---|---|---|"
+  for n in 100000 1000000 3000000; do
+    for th in 2 1; do
+      local line mem
+      line=$( { CUSTAN_THREADS=$th /usr/bin/time -f "MEM %M" "$custan" run bench/clv_interval_bench.lua "$n" 200 "$reps"; } 2>&1 )
+      mem=$(echo "$line" | awk '/^MEM/ { printf "%.0f", $2 / 1024 }')
+      line=$(echo "$line" | grep -v '^MEM')
+      echo "| $n | $th | $(echo "$line" | cut -d' ' -f5) | $(echo "$line" | cut -d' ' -f6) | $mem |"
+    done
+  done
+  echo
+  local sum=/tmp/custan_bench_clv_23570.csv
+  [ -s "$sum" ] || "$custan" run bench/gen_clv_summary.lua 23570 "$sum"
+  local w=() o=()
+  for _ in $(seq "$reps"); do
+    local t0; t0=$(now)
+    "$custan" run clv.lua --summary "$sum" --customer customer -q
+    w+=("$(since "$t0")")
+    if [ -n "${OLD:-}" ]; then
+      t0=$(now)
+      "$OLD" run clv.lua --summary "$sum" --customer customer -q
+      o+=("$(since "$t0")")
+    fi
+  done
+  echo "whole \`clv.lua --summary\` on 23,570 simulated customers (the full CDNOW cohort's size; default 100 draws):"
+  echo "median $(printf '%s\n' "${w[@]}" | median) s (runs ${w[*]})${OLD:+; the previous Lua interval ($OLD): median $(printf '%s\n' "${o[@]}" | median) s (runs ${o[*]})}"
+  for p in "${spin[@]}"; do kill "$p" 2>/dev/null || true; done
+  echo
+}
+
 case "$what" in
   load) bench_load ;;
   rfm) bench_rfm ;;
@@ -286,6 +330,7 @@ case "$what" in
   churn) bench_churn ;;
   policy) bench_policy ;;
   join) bench_join ;;
-  all) bench_load; bench_rfm; bench_clv; bench_cluster; bench_churn; bench_policy; bench_join; bench_stream ;;
-  *) echo "usage: bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|all] [REPS]" >&2; exit 2 ;;
+  interval) bench_interval ;;
+  all) bench_load; bench_rfm; bench_clv; bench_cluster; bench_churn; bench_policy; bench_join; bench_interval; bench_stream ;;
+  *) echo "usage: bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|interval|all] [REPS]" >&2; exit 2 ;;
 esac

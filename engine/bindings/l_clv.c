@@ -313,7 +313,60 @@ static int l_simulate_bgbb(lua_State *L) {
   return 3;
 }
 
+/* A flat array of `count` numbers at i (parameter draws, row-major). */
+static double *flat_numbers(lua_State *L, int i, size_t count, const char *what) {
+  luaL_checktype(L, i, LUA_TTABLE);
+  if (lua_rawlen(L, i) != count)
+    luaL_error(L, "%s: expected %d numbers, got %d", what, (int)count, (int)lua_rawlen(L, i));
+  double *v = lua_newuserdatauv(L, (count ? count : 1) * sizeof *v, 0);
+  for (size_t k = 0; k < count; k++) {
+    lua_rawgeti(L, i, (lua_Integer)k + 1);
+    int ok;
+    v[k] = lua_tonumberx(L, -1, &ok);
+    lua_pop(L, 1);
+    if (!ok || !isfinite(v[k])) luaL_error(L, "%s: value %d is not a finite number", what, (int)k + 1);
+  }
+  return v;
+}
+
+/* interval(tx_model, spend_model, draws, ptx, psp, x, tx, T, m, options)
+ * -> point, low, high columns: the CLV at the point estimates (the last
+ * row of ptx and psp, which hold draws + 1 rows) and its quantiles over
+ * the draws
+ * (cu_clv_interval); options horizon, per_month, discount, margin, low,
+ * high, threads. */
+static int l_interval(lua_State *L) {
+  lua_settop(L, 10);
+  const cu_clv_model *mt = check_model(L, 1), *ms = check_model(L, 2);
+  lua_Integer draws = luaL_checkinteger(L, 3);
+  luaL_argcheck(L, draws > 0 && draws <= 1000000, 3, "draws must be 1 to 1,000,000");
+  luaL_checktype(L, 10, LUA_TTABLE);
+  double *ptx = flat_numbers(L, 4, (size_t)(draws + 1) * mt->k, "purchase model draws");
+  double *psp = flat_numbers(L, 5, (size_t)(draws + 1) * ms->k, "spend model draws");
+  size_t n = l_checkcolumn(L, 6)->n;
+  double *x = l_doubles(L, 6, n, "frequency"), *tx = l_doubles(L, 7, n, "recency");
+  double *T = l_doubles(L, 8, n, "T"), *m = l_doubles(L, 9, n, "monetary value");
+  int horizon = (int)l_optinteger_field(L, 10, "horizon", 12);
+  double per_month = l_optnumber_field(L, 10, "per_month", 4.345);
+  double discount = l_optnumber_field(L, 10, "discount", 0.01);
+  double margin = l_optnumber_field(L, 10, "margin", 1);
+  double qlo = l_optnumber_field(L, 10, "low", 0.05), qhi = l_optnumber_field(L, 10, "high", 0.95);
+  int threads = (int)l_optinteger_field(L, 10, "threads", 0);
+  cu_column *pt = result_column(L, n), *lo = result_column(L, n), *hi = result_column(L, n);
+  cu_err e = {0};
+  size_t D = (size_t)draws;
+  if (cu_clv_interval(pt->data, lo->data, hi->data, mt, ptx + D * mt->k, ptx, ms, psp + D * ms->k,
+                      psp, D, x, tx, T, m, n, horizon, per_month, discount, margin, qlo, qhi,
+                      threads, &e))
+    return l_raise(L, &e);
+  finish(pt);
+  finish(lo);
+  finish(hi);
+  return 3;
+}
+
 static const luaL_Reg clv_fns[] = {{"models", l_models},
+                                   {"interval", l_interval},
                                    {"loglik", l_loglik},
                                    {"simulate_bgbb", l_simulate_bgbb},
                                    {"fit", l_fit},

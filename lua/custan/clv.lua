@@ -286,8 +286,9 @@ end
 
 -- `draws` parameter sets from the asymptotic normal of the log parameters
 -- (the delta method: Var(log p) = Var(p) / p^2 elementwise in D^-1 S D^-1),
--- drawn by GSL (custan.core.sim.mvnormal) from the seed's stream; nil when
--- the covariance is not positive definite.
+-- drawn by GSL (custan.core.sim.mvnormal) from the seed's stream, as one
+-- flat row-major array (draws x k); nil when the covariance is not
+-- positive definite.
 local function draw_params(model, draws, seed, stream)
   local k, names = #model.param_names, model.param_names
   local mean, cov = {}, {}
@@ -299,19 +300,19 @@ local function draw_params(model, draws, seed, stream)
   end
   local ok, z = pcall(sim_core.mvnormal, mean, cov, draws, seed, stream)
   if not ok then return nil end
-  local out = {}
+  local flat = {}
   for d = 1, draws do
-    local p = {}
-    for i = 1, k do p[names[i]] = math.exp(z[d][i]) end
-    out[d] = p
+    for i = 1, k do flat[(d - 1) * k + i] = math.exp(z[d][i]) end
   end
-  return out
+  return flat
 end
+M.draw_params = draw_params
 
 --- CLV with an interval from parameter uncertainty: `draws` parameter sets
 -- from the asymptotic normal of both models' MLEs (on log parameters),
--- CLV for each, and per customer the 5% and 95% quantiles.  Seeded: the
--- same seed gives the same interval.
+-- CLV for each, and per customer the 5% and 95% quantiles.  The per-draw
+-- work is C (custan.core.clv.interval; customers with equal frequency,
+-- recency and age share it).  Seeded: the same seed gives the same interval.
 -- @return clv, low, high (columns)
 function M.clv_interval(tx, spend, summary, options)
   local o = options or {}
@@ -319,26 +320,21 @@ function M.clv_interval(tx, spend, summary, options)
   if not (tx.cov and spend.cov) then
     error("clv_interval: a model has no standard errors (its Hessian was not positive definite)", 2)
   end
-  local point = M.clv(tx, spend, summary, o)
   local ptx, psp = draw_params(tx, draws, seed, 1), draw_params(spend, draws, seed, 2)
-  local n = summary:nrows()
-  local values = {}
-  for i = 1, n do values[i] = {} end
-  for d = 1, (ptx and psp) and draws or 0 do
-    local c = M.clv(setmetatable({model = tx.model, params = ptx[d], param_names = tx.param_names}, Model),
-      setmetatable({model = spend.model, params = psp[d], param_names = spend.param_names}, Model),
-      summary, o):to_table()
-    for i = 1, n do
-      if c[i] then values[i][#values[i] + 1] = c[i] end
-    end
+  if not (ptx and psp) then
+    local point = M.clv(tx, spend, summary, o)
+    local missing = point:is_missing():cast("float64") * 0
+    return point, missing / 0, missing / 0 -- no draws: the interval is unknown (missing)
   end
-  local low, high = {}, {}
-  local qs = {o.low or 0.05, o.high or 0.95}
-  for i = 1, n do
-    local q = custan.column(values[i], "float64", #values[i]):quantiles(qs)
-    low[i], high[i] = q[1], q[2]
+  -- the point estimates ride along as one more row of parameters
+  for _, pair in ipairs{{ptx, tx}, {psp, spend}} do
+    for _, name in ipairs(pair[2].param_names) do pair[1][#pair[1] + 1] = pair[2].params[name] end
   end
-  return point, custan.column(low, "float64", n), custan.column(high, "float64", n)
+  local factor = M.per_month[o.unit or "week"] or error("unit must be day, week or month", 2)
+  return core.interval(tx.model, spend.model, draws, ptx, psp, summary.frequency,
+    summary.recency, summary.T, summary.monetary_value, {horizon = o.horizon or 12,
+    per_month = factor, discount = o.discount or 0.01, margin = o.margin or 1,
+    low = o.low or 0.05, high = o.high or 0.95, threads = o.threads})
 end
 
 -- ------------------------------------------------------------ evaluation --

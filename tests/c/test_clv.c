@@ -139,6 +139,41 @@ static void check_sbg(void) {
   CHECK(cu_sbg_data(&d, grows, 2, &e) == CU_EARG && strstr(e.msg, "period 2"));
 }
 
+/* The CLV interval kernel shares work between customers through
+ * E[X(t) | x, t_x, T] = P(alive | x, t_x, T) E[X(t) | alive, x, T]; with
+ * one draw the low and high quantiles are that draw's CLV, which must equal
+ * the direct sum of monthly conditional expectations (lifetimes'
+ * customer_lifetime_value), for each purchase model with a P(alive). */
+static void check_interval(void) {
+  const char *names[] = {"bgnbd", "mbgnbd", "pareto"};
+  const double params[3][4] = {{0.243, 4.414, 0.793, 2.426}, {0.525, 6.183, 0.891, 1.614},
+                               {0.553, 10.578, 0.606, 11.669}};
+  const double gg[3] = {6.25, 3.74, 15.44};
+  const double x[] = {0, 1, 2, 2, 7, 0}, tx[] = {0, 5, 30.5, 10, 38, 0}, T[] = {39, 38, 38, 38, 39, 30};
+  const double m[] = {0, 20, 35, 35, 11.5, 0};
+  const cu_clv_model *spend = cu_clv_model_find("gamma_gamma");
+  CHECK(spend != NULL);
+  for (int k = 0; k < 3; k++) {
+    const cu_clv_model *tm = cu_clv_model_find(names[k]);
+    double point[6], lo[6], hi[6];
+    cu_err e = {0};
+    CHECK(cu_clv_interval(point, lo, hi, tm, params[k], params[k], spend, gg, gg, 1, x, tx, T, m, 6,
+                          12, 4.345, 0.01, 1, 0.05, 0.95, 2, &e) == 0);
+    for (int i = 0; i < 6; i++) {
+      double direct = 0, before = 0;
+      for (int mo = 1; mo <= 12; mo++) {
+        double upto = tm->conditional(params[k], mo * 4.345, x[i], tx[i], T[i]);
+        direct += (upto - before) / pow(1.01, mo);
+        before = upto;
+      }
+      direct *= spend->spend(gg, x[i], m[i]);
+      CHECK_NEAR(point[i], direct, 1e-10 * direct);
+      CHECK_NEAR(lo[i], direct, 1e-10 * direct);
+      CHECK_NEAR(hi[i], direct, 1e-10 * direct);
+    }
+  }
+}
+
 int main(void) {
   check_predictions();
   check_pmfs();
@@ -246,5 +281,6 @@ int main(void) {
   free(T);
   free(w);
   cu_frame_release(f);
+  check_interval();
   return check_done("clv");
 }

@@ -340,6 +340,32 @@ describe("custan.clv", function()
       local inside = ((lo1:le(p1)) & (p1:le(hi1))):sum()
       assert.is_true(inside >= 45) -- the point estimate sits inside its 90% range
     end)
+
+    -- The interval moved into C (issue 14): its quantiles must equal those
+    -- of the CLV computed draw by draw in Lua (the previous implementation)
+    -- from the same parameter draws.
+    it("should give the quantiles of the per-draw CLV computed in Lua", function()
+      local bg, gg = clv.fit(summary), clv.fit_spend(summary)
+      local small, draws = summary:head(40), 60
+      local point, lo, hi = clv.clv_interval(bg, gg, small, {draws = draws, seed = 5})
+      local ptx, psp = clv.draw_params(bg, draws, 5, 1), clv.draw_params(gg, draws, 5, 2)
+      local values = {}
+      for i = 1, small:nrows() do values[i] = {} end
+      for d = 1, draws do
+        local pb, pg = {}, {}
+        for i, n in ipairs(bg.param_names) do pb[n] = ptx[(d - 1) * 4 + i] end
+        for i, n in ipairs(gg.param_names) do pg[n] = psp[(d - 1) * 3 + i] end
+        local c = clv.clv(model("bgnbd", pb, bg.param_names), model("gamma_gamma", pg, gg.param_names),
+          small, {}):to_table()
+        for i = 1, small:nrows() do values[i][d] = c[i] end
+      end
+      local direct = clv.clv(bg, gg, small, {})
+      for i = 1, small:nrows() do
+        local q = custan.column(values[i], "float64"):quantiles({0.05, 0.95})
+        assert.is_true(rel(lo:get(i), q[1]) < 1e-12 and rel(hi:get(i), q[2]) < 1e-12, "row " .. i)
+        assert.is_true(rel(point:get(i), direct:get(i)) < 1e-12, "row " .. i)
+      end
+    end)
   end)
 
   -- Regression (hardening issue): --penalizer was said to be lifetimes'

@@ -67,6 +67,23 @@ int cu_clv_predict(double *out, const cu_clv_model *m, cu_clv_what what, const d
                    const double *x, const double *tx, const double *T, const double *money,
                    size_t n, cu_err *e);
 
+/* Each customer's CLV at the point estimates (ptx0, psp0; point may be
+ * NULL) and its low and high quantiles over `draws` parameter draws (ptx:
+ * draws x tx->k, psp: draws x spend->k): margin
+ * times E(M | x, m) times the purchases expected in each of `horizon`
+ * months (per_month units each), discounted monthly, as lifetimes'
+ * customer_lifetime_value.  Work is shared between customers with equal
+ * (x, T), (x, t_x, T) and (x, t_x, T, m) (clv_interval.c); valid for
+ * models whose conditional expectation is P(alive) times a function of
+ * (x, T): BG/NBD, MBG/NBD, Pareto/NBD.  NaN where no draw gives a finite
+ * value. */
+int cu_clv_interval(double *point, double *low, double *high, const cu_clv_model *tx,
+                    const double *ptx0, const double *ptx, const cu_clv_model *spend,
+                    const double *psp0, const double *psp, size_t draws, const double *x,
+                    const double *t_x, const double *T, const double *m, size_t n, int horizon,
+                    double per_month, double discount, double margin, double qlow, double qhigh,
+                    int threads, cu_err *e);
+
 /* ---- sBG: the shifted-beta-geometric retention model (Fader & Hardie
  * 2007, "How to project customer retention"); p = {alpha, beta}: each
  * customer leaves at the end of a period with probability theta ~
