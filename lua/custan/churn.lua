@@ -234,15 +234,13 @@ function M.last_value(tx, s, cutoff, column)
   local until_ = custan.column({add_days(cutoff, 1)}, "string"):cast("timestamp"):get(1)
   local rows = tx:filter(tx.date:lt(until_))
   local g = rows:group_by("customer"):agg{{column, "last", as = "value"}}
-  local lookup = {}
-  local ids, values = g:col("customer"), g:col("value")
-  for i = 1, g:nrows() do
-    local id = ids:get(i)
-    if id ~= nil then lookup[math.tointeger(tonumber(id)) or id] = values:get(i) end
+  -- the summary holds numeric ids as numbers where the log may have text
+  -- ("12346.0"); numbers of either type join
+  local id_type = s:col("customer"):type()
+  if id_type ~= g:col("customer"):type() then
+    g.customer = g:col("customer"):cast(id_type == "int64" and "float64" or id_type)
   end
-  return s:col("customer"):map(function(id)
-    return lookup[math.tointeger(tonumber(id)) or id]
-  end, "string")
+  return s:select{"customer"}:join(g, "customer", {how = "left"}):col("value"):cast("string")
 end
 
 -- ------------------------------------------------------ feature builder --

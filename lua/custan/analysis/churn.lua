@@ -24,7 +24,7 @@ local function log_customers(input, o, window, cutoff)
   local customers, info = churn.customers(tx, {cutoff = cutoff, window = window,
                                                activity_days = o.activity_days})
   info.read = read
-  return customers, info
+  return customers, info, tx
 end
 
 local function read_table(input, o)
@@ -143,6 +143,7 @@ local function result_tables(doc)
   end
   return {
     {"scores.csv", doc.scores},
+    {"current_scores.csv", doc.current},
     {"models.csv", custan.from_rows(model_rows, {"model", "best", "cv_auc", "cv_sd", "roc_auc",
       "pr_auc", "log_loss", "brier", "accuracy", "precision", "recall", "f1"})},
     {"lift.csv", custan.from_rows(be.lift, {"group", "rows", "positives", "rate", "mean_score",
@@ -169,7 +170,7 @@ function M.train(input, options)
   local name = type(input) == "string" and input or "customers"
   local tiers = churn.load_tiers(o.tiers)
   local costs = churn.load_costs(o.costs)
-  local definition, customers, info, id_name, y
+  local definition, customers, info, id_name, y, tx
   if o.label then
     customers = read_table(input, o)
     id_name = o.id or customers:names()[1]
@@ -178,7 +179,7 @@ function M.train(input, options)
     definition = o.features and churn.load_features(o.features)
       or churn.table_features(customers, id_name, o.label)
   else
-    customers, info = log_customers(input, o, o.window, o.cutoff)
+    customers, info, tx = log_customers(input, o, o.window, o.cutoff)
     id_name = "customer"
     y = customers:col("churned"):cast("float64")
     definition = churn.load_features(o.features)
@@ -314,8 +315,24 @@ function M.train(input, options)
   fnames[#fnames + 1] = "churned"
   fnames[#fnames + 1] = "set"
 
+  -- every customer as of the log's end (or `as_of`): the scores to act on,
+  -- from the features the model was trained on, moved forward in time
+  local current
+  if tx then
+    local now, now_info = churn.customers(tx, {cutoff = o.as_of, activity_days = o.activity_days})
+    local X_now = featurize(now, definition, state, window, name)
+    check_values(X_now, names, now:col("customer"), name, not needs_complete)
+    local p_now = model:predict(X_now)
+    current = custan.frame({customer = now:col("customer"), churn_probability = p_now,
+      risk_tier = churn.tiers(p_now, tiers)}, {"customer", "churn_probability", "risk_tier"})
+    summary.scored_as_of = now_info.cutoff
+    summary.current_customers = now:nrows()
+    summary.current_churn_rate = p_now:mean() -- the expected share churning in the next window
+  end
+
   local doc = {
     kind = "churn", summary = summary, warnings = warnings, info = info, order = order,
+    current = current, definition = definition, state = state,
     model = model, trained = trained, scores = scores, y_test = y_test,
     importance = custan.from_rows(imp_rows, {"model", "feature", "permutation", "permutation_sd",
       "gain"}),

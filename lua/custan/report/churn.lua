@@ -78,7 +78,12 @@ function M.terminal(doc, w)
   for _, t in ipairs(s.tiers) do
     tier_parts[#tier_parts + 1] = string.format("%s %s", t.tier, util.commas(t.customers))
   end
-  w:line("risk tiers: " .. table.concat(tier_parts, ", "))
+  w:line("risk tiers (customers of the labelled window): " .. table.concat(tier_parts, ", "))
+  if s.scored_as_of then
+    w:line("scored as of %s: %s customers, expected churn %.1f%% in the next %d days " ..
+      "(current_scores.csv)", s.scored_as_of, util.commas(s.current_customers),
+      100 * s.current_churn_rate, s.window)
+  end
   if s.saved then w:line("saved the %s model to %s", best, s.saved) end
 end
 
