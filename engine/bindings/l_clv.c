@@ -330,7 +330,8 @@ static double *flat_numbers(lua_State *L, int i, size_t count, const char *what)
 }
 
 /* interval(tx_model, spend_model, draws, ptx, psp, x, tx, T, m, options)
- * -> point, low, high columns: the CLV at the point estimates (the last
+ * -> point, low, high columns, and a column of each draw's total CLV:
+ * the CLV at the point estimates (the last
  * row of ptx and psp, which hold draws + 1 rows) and its quantiles over
  * the draws
  * (cu_clv_interval); options horizon, per_month, discount, margin, low,
@@ -353,16 +354,18 @@ static int l_interval(lua_State *L) {
   double qlo = l_optnumber_field(L, 10, "low", 0.05), qhi = l_optnumber_field(L, 10, "high", 0.95);
   int threads = (int)l_optinteger_field(L, 10, "threads", 0);
   cu_column *pt = result_column(L, n), *lo = result_column(L, n), *hi = result_column(L, n);
+  cu_column *tot = result_column(L, (size_t)draws);
   cu_err e = {0};
   size_t D = (size_t)draws;
-  if (cu_clv_interval(pt->data, lo->data, hi->data, mt, ptx + D * mt->k, ptx, ms, psp + D * ms->k,
+  if (cu_clv_interval(pt->data, lo->data, hi->data, tot->data, mt, ptx + D * mt->k, ptx, ms, psp + D * ms->k,
                       psp, D, x, tx, T, m, n, horizon, per_month, discount, margin, qlo, qhi,
                       threads, &e))
     return l_raise(L, &e);
   finish(pt);
   finish(lo);
   finish(hi);
-  return 3;
+  finish(tot);
+  return 4;
 }
 
 static const luaL_Reg clv_fns[] = {{"models", l_models},

@@ -308,12 +308,30 @@ local function draw_params(model, draws, seed, stream)
 end
 M.draw_params = draw_params
 
+--- `count` models whose parameters are drawn from the fitted model's
+-- asymptotic normal (on log parameters; seeded stream), for carrying the
+-- models' uncertainty into a simulation; nil when the fit has no
+-- covariance (its Hessian was not positive definite).
+function M.parameter_draws(model, count, seed, stream)
+  if not model.cov then return nil end
+  local flat = draw_params(model, count, seed, stream)
+  if not flat then return nil end
+  local k, out = #model.param_names, {}
+  for d = 1, count do
+    local p = {}
+    for i, name in ipairs(model.param_names) do p[name] = flat[(d - 1) * k + i] end
+    out[d] = setmetatable({model = model.model, params = p, param_names = model.param_names}, Model)
+  end
+  return out
+end
+
 --- CLV with an interval from parameter uncertainty: `draws` parameter sets
 -- from the asymptotic normal of both models' MLEs (on log parameters),
 -- CLV for each, and per customer the 5% and 95% quantiles.  The per-draw
 -- work is C (custan.core.clv.interval; customers with equal frequency,
 -- recency and age share it).  Seeded: the same seed gives the same interval.
--- @return clv, low, high (columns)
+-- @return clv, low, high (columns), and a column of each draw's total CLV
+--   over the customers (for the interval of the total)
 function M.clv_interval(tx, spend, summary, options)
   local o = options or {}
   local draws, seed = o.draws or 100, o.seed or 1

@@ -36,6 +36,23 @@ function M.add_days(date, days)
   return M.format(us - us % US_PER_DAY + days * US_PER_DAY)
 end
 
+--- The same day `months` calendar months after `date` (negative goes
+-- back), moved to the month's last day when it has no such day:
+-- add_months("2011-01-31", 1) --> "2011-02-28".
+function M.add_months(date, months)
+  local y, m, d = tostring(date):match("^(%d%d%d%d)-(%d%d)-(%d%d)")
+  if not y or not M.parse(date:sub(1, 10)) then
+    error(string.format("not a date: '%s' (expected YYYY-MM-DD)", tostring(date)), 2)
+  end
+  local total = tonumber(y) * 12 + tonumber(m) - 1 + months
+  local ny, nm = total // 12, total % 12 + 1
+  for day = tonumber(d), 28, -1 do
+    local s = string.format("%04d-%02d-%02d", ny, nm, day)
+    if M.parse(s) then return s end
+  end
+  return string.format("%04d-%02d-%02d", ny, nm, math.min(tonumber(d), 28))
+end
+
 --- Whole days from `a` to `b` (both "YYYY-MM-DD"), negative when b is first.
 function M.days_between(a, b)
   local ua, ub = M.parse(a), M.parse(b)

@@ -117,7 +117,9 @@ function M.check(s, where)
     fail(where, "target", "must be a function(customers) returning a bool column, or \"all\"")
   end
   for _, g in ipairs{"assumptions", "costs", "baseline"} do
-    if s[g] ~= nil and type(s[g]) ~= "table" then fail(where, g, "must be a table") end
+    if s[g] ~= nil and type(s[g]) ~= "table" and not (g == "baseline" and s[g] == "clv") then
+      fail(where, g, g == "baseline" and "must be a table or \"clv\"" or "must be a table")
+    end
   end
   local a, c = s.assumptions or {}, s.costs or {}
   local known = {}
@@ -234,6 +236,73 @@ local function expected_value(r, o, ov, m, absolute)
   return e.net, e.cost
 end
 
+local UNIT_DAYS = {day = 1, week = 7, month = 30.436875}
+
+--- Whether a scenario takes its baseline from the CLV models: `baseline =
+-- "clv"`, or `baseline = {source = "clv", retention = ...}` where the
+-- fields given (retention, orders, order_value) replace the models'.
+function M.uses_clv(s)
+  return s.baseline == "clv" or (type(s.baseline) == "table" and s.baseline.source == "clv")
+end
+
+--- Baselines from the CLV models, for a scenario with `baseline = "clv"`:
+-- each customer's P(alive) now as the retention, the purchases expected
+-- over the horizon from a customer who is alive (E[X(h)] / P(alive)) as
+-- the orders, and Gamma-Gamma's expected order value.  Retained value
+-- r o ov is then the model's expected revenue over the horizon.
+-- @tparam frame customers rows to compute for, with an id column
+-- @tparam string id that column's name
+-- @tparam table clv {purchase = Model, spend = Model, summary = frame with
+--   customer, frequency, recency, T, monetary_value in `unit`, unit}
+-- @tparam number horizon_days
+-- @tparam[opt] table models {purchase, spend} to use instead of clv's (a
+--   parameter draw)
+-- @return r, o, ov columns in the customers' order
+function M.clv_baseline(customers, id, clv, horizon_days, models)
+  local purchase = models and models.purchase or clv.purchase
+  local spend = models and models.spend or clv.spend
+  local s = customers:select{id}:join(clv.summary:select{"customer", "frequency", "recency", "T",
+    "monetary_value"}, {[id] = "customer"}, {how = "left"})
+  local missing = s.frequency:nmissing()
+  if missing > 0 then
+    error(string.format("baseline \"clv\": %d customers have no CLV summary row", missing), 0)
+  end
+  local t = horizon_days / (UNIT_DAYS[clv.unit or "week"] or 7)
+  local pa = purchase:p_alive(s):fill(0)
+  local expected = purchase:conditional(s, t):fill(0)
+  local safe = pa:clip(1e-12, 1)
+  local o = (expected / safe):fill(0)
+  return pa:clip(0, 1), o, spend:expected_spend(s):fill(0)
+end
+
+-- Groups of selected customers: segment x retention rounded to
+-- `precision`; each group uses its members' mean retention, orders and
+-- value.  `names` fixes the segment numbering (nil: sorted names found).
+local function make_groups(selected, precision, names)
+  local key = precision > 0 and (selected:col("r") / precision):round() or selected:col("r")
+  local g = custan.frame({segment = selected:col("segment"), key = key, r = selected:col("r"),
+                          o = selected:col("o"), ov = selected:col("ov")},
+                         {"segment", "key", "r", "o", "ov"})
+  local agg = g:group_by({"segment", "key"}):agg{
+    {"r", "size", as = "count"}, {"r", "mean", as = "r"}, {"o", "mean", as = "o"},
+    {"ov", "mean", as = "ov"}}
+  local index = {}
+  if not names then
+    names = {}
+    for _, v in ipairs(agg:col("segment"):to_table()) do
+      if not index[v] then names[#names + 1] = v end
+      index[v] = true
+    end
+    table.sort(names)
+  end
+  index = {}
+  for i, v in ipairs(names) do index[v] = i end
+  local segnum = agg:col("segment"):map(function(v) return index[v] end, "int64")
+  return {count = agg:col("count"):cast("float64"), retain = agg:col("r"),
+          orders = agg:col("o"), ovalue = agg:col("ov"), segment = segnum,
+          nsegments = math.max(1, #names)}, names, agg:nrows()
+end
+
 --- Prepares a scenario's customers: targeted rows, baselines, the ranking
 -- by expected value, the budget or contact cut, and the groups.
 -- @return plan {targeted, selected, groups, segments, ...}
@@ -252,10 +321,33 @@ function M.plan(s, customers, options)
     end
     mask = v:fill(false)
   end
-  local b = s.baseline or {}
-  local r = baseline_column(customers, b.retention, "retention", where, nil)
-  local orders = baseline_column(customers, b.orders, "orders", where, 1)
-  local value = baseline_column(customers, b.order_value, "order_value", where, nil)
+  local r, orders, value
+  local id = o.id or customers:names()[1]
+  local override = {}
+  if M.uses_clv(s) then
+    if not o.clv then
+      fail(where, "baseline", "\"clv\" needs the fitted CLV models: run the policy in the " ..
+        "pipeline (custan run pipeline.lua), or give the baseline as columns")
+    end
+    -- retention P(alive), orders of an alive customer, Gamma-Gamma's order value
+    r, orders, value = M.clv_baseline(customers, id, o.clv, s.horizon_days or 90)
+    -- {source = "clv", retention = ...}: a field given replaces the models'
+    local b = type(s.baseline) == "table" and s.baseline or {}
+    if b.retention ~= nil then
+      r, override.retention = baseline_column(customers, b.retention, "retention", where), true
+    end
+    if b.orders ~= nil then
+      orders, override.orders = baseline_column(customers, b.orders, "orders", where), true
+    end
+    if b.order_value ~= nil then
+      value, override.order_value = baseline_column(customers, b.order_value, "order_value", where), true
+    end
+  else
+    local b = s.baseline or {}
+    r = baseline_column(customers, b.retention, "retention", where, nil)
+    orders = baseline_column(customers, b.orders, "orders", where, 1)
+    value = baseline_column(customers, b.order_value, "order_value", where, nil)
+  end
   if r:min() and (r:min() < 0 or r:max() > 1) then
     fail(where, "baseline.retention", string.format("must be a probability; values run from %g to %g",
       r:min(), r:max()))
@@ -265,7 +357,6 @@ function M.plan(s, customers, options)
   local seg_name = o.segment_column or s.segment_column or "segment"
   local seg = customers:has(seg_name) and customers:col(seg_name):cast("string"):fill("(none)")
     or nil
-  local id = o.id or customers:names()[1]
   local t = custan.frame({id = customers:col(id), r = r, o = orders, ov = orders * value, ev = ev,
                           ecost = ecost, target = mask},
                          {"id", "r", "o", "ov", "ev", "ecost", "target"})
@@ -285,36 +376,18 @@ function M.plan(s, customers, options)
   -- value, best first, within the same limits
   local positive = ranked:filter(ranked:col("ev"):gt(0))
   local best_k = math.min(positive:nrows(), k == ranked:nrows() and positive:nrows() or k)
-  -- groups: segment x rounded retention
-  -- Customers are grouped by retention rounded to `precision`; each group
-  -- uses its members' mean retention, so expected values are exact at any
-  -- precision, and the variance ignores only the spread of probabilities
-  -- inside a group, at most (precision / 2)^2 per customer against about
-  -- p (1 - p) for the draw itself (docs/models.md).
+  -- groups: segment x rounded retention.  Each group uses its members'
+  -- mean retention, so expected values are exact at any precision, and
+  -- the variance ignores only the spread of probabilities inside a group,
+  -- at most (precision / 2)^2 per customer against about p (1 - p) for
+  -- the draw itself (docs/models.md).
   local precision = o.precision or 0.01
-  local key = precision > 0 and (selected:col("r") / precision):round() or selected:col("r")
-  local g = custan.frame({segment = selected:col("segment"), key = key, r = selected:col("r"),
-                          o = selected:col("o"), ov = selected:col("ov")},
-                         {"segment", "key", "r", "o", "ov"})
-  local agg = g:group_by({"segment", "key"}):agg{
-    {"r", "size", as = "count"}, {"r", "mean", as = "r"}, {"o", "mean", as = "o"},
-    {"ov", "mean", as = "ov"}}
-  local names, index = {}, {}
-  local segs = agg:col("segment"):to_table()
-  for _, v in ipairs(segs) do
-    if not index[v] then names[#names + 1] = v end
-    index[v] = true
-  end
-  table.sort(names)
-  for i, v in ipairs(names) do index[v] = i end
-  local segnum = agg:col("segment"):map(function(v) return index[v] end, "int64")
+  local groups, names, ngroups = make_groups(selected, precision)
   return {
     scenario = s, customers = n, targeted = mask:sum(), selected = selected,
     contacted = selected:nrows(), ranked = ranked, best_k = best_k,
-    groups = {count = agg:col("count"):cast("float64"), retain = agg:col("r"),
-              orders = agg:col("o"), ovalue = agg:col("ov"), segment = segnum,
-              nsegments = math.max(1, #names)},
-    ngroups = agg:nrows(), segments = names, means = m,
+    groups = groups, ngroups = ngroups, segments = names, means = m, precision = precision,
+    clv = M.uses_clv(s) and o.clv or nil, override = override,
   }
 end
 
@@ -370,6 +443,82 @@ local function summarise(out)
   return r
 end
 
+-- The sum over segments of each metric's per-draw column.
+local function totals(per, draws)
+  local total = {}
+  for _, k in ipairs(metrics) do
+    local sum
+    for i = 1, #per do sum = sum and (sum + per[i][k]) or per[i][k] end
+    total[k] = sum or sim.draw(sim.constant(0), draws, 1)
+  end
+  return total
+end
+
+-- The kernel's sums with the CLV models' parameters drawn too: the draws
+-- are cut into #sets equal blocks, and block k uses parameter set k for
+-- every selected customer's baseline (the targeting stays the point
+-- estimates' decision).  Returns per-segment sums as core.simulate does.
+local function simulate_with_models(plan, sets, kernel, draws, seed, threads)
+  local K = #sets
+  if draws % K ~= 0 then error(string.format("draws (%d) must be a multiple of the %d parameter " ..
+    "sets", draws, K), 0) end
+  local B = draws // K
+  local blocks = {}
+  local horizon = plan.scenario.horizon_days or 90
+  for k = 1, K do
+    local r, orders, value = M.clv_baseline(plan.selected, "id", plan.clv, horizon, sets[k])
+    -- the fields the policy gave itself stay as they are
+    local fixed, sel_o = plan.override or {}, plan.selected:col("o")
+    if fixed.retention then r = plan.selected:col("r") end
+    if fixed.order_value then value = (plan.selected:col("ov") / sel_o:clip(1e-300, math.huge)):fill(0) end
+    if fixed.orders then orders = sel_o end
+    local sel = custan.frame({segment = plan.selected:col("segment"), r = r, o = orders,
+      ov = orders * value}, {"segment", "r", "o", "ov"})
+    local groups = make_groups(sel, plan.precision, plan.segments)
+    local from, to = (k - 1) * B + 1, k * B
+    local part = {uptake = kernel.uptake:slice(from, to), save = kernel.save:slice(from, to),
+                  save_absolute = kernel.save_absolute}
+    blocks[k] = core.simulate(groups, part, seed + 104729 * k, threads)
+  end
+  local per = {}
+  for i = 1, #blocks[1] do
+    local names = {}
+    for name in pairs(blocks[1][i]) do names[#names + 1] = name end
+    table.sort(names)
+    local frames = {}
+    for k = 1, K do frames[k] = custan.frame(blocks[k][i], names) end
+    local f = custan.concat(table.unpack(frames))
+    per[i] = {}
+    for _, name in ipairs(names) do per[i][name] = f:col(name) end
+  end
+  return per
+end
+
+-- How much of the net value's spread comes from the CLV models'
+-- parameters: by the law of total variance over the K blocks of draws
+-- (one parameter set each), Var(net) = Var(block mean) + E(Var within);
+-- the block means' variance less its sampling part (within / B) is the
+-- models' share.  Also the interval with the point estimates alone.
+local function decompose(net, fixed_net, K)
+  local n = net:len()
+  local B = n // K
+  local means, within = {}, 0
+  for k = 1, K do
+    local block = net:slice((k - 1) * B + 1, k * B)
+    means[k] = block:mean()
+    within = within + (B > 1 and block:var(1) or 0) / K
+  end
+  local between = custan.column(means, "float64"):var(1)
+  local total = net:var(1)
+  local model = math.max(0, between - within / B)
+  local q = net:quantiles({0.05, 0.95})
+  local qf = fixed_net:quantiles({0.05, 0.95})
+  return {parameter_sets = K, variance = total, model_share = total > 0 and math.min(1, model / total) or 0,
+          assumptions_share = total > 0 and 1 - math.min(1, model / total) or 1,
+          net_p05 = q[1], net_p95 = q[2], net_p05_point_estimates = qf[1],
+          net_p95_point_estimates = qf[2]}
+end
+
 --- Simulates a planned scenario.
 -- @tparam table plan from M.plan
 -- @tparam[opt] table options `draws` (10000), `seed` (1), `threads`
@@ -380,18 +529,24 @@ function M.simulate(plan, options)
   local draws, seed = o.draws or 10000, o.seed or 1
   local s = plan.scenario
   local a, kernel = draw_columns(s, draws, seed)
-  local per = core.simulate(plan.groups, kernel, seed, o.threads)
-  for i = 1, #per do per[i] = M.economics(per[i], a) end
-  local total = {}
-  for _, k in ipairs(metrics) do
-    local sum
-    for i = 1, #per do sum = sum and (sum + per[i][k]) or per[i][k] end
-    total[k] = sum or sim.draw(sim.constant(0), draws, 1)
+  local per, sets = nil, plan.clv and o.parameter_sets
+  if sets and #sets > 0 then
+    per = simulate_with_models(plan, sets, kernel, draws, seed, o.threads)
+  else
+    per = core.simulate(plan.groups, kernel, seed, o.threads)
   end
+  for i = 1, #per do per[i] = M.economics(per[i], a) end
+  local total = totals(per, draws)
   local result = {name = s.name, draws = draws, seed = seed, contacted = plan.contacted,
                   targeted = plan.targeted, groups = plan.ngroups, total = summarise(total),
                   segments = {}, per_draw = total}
   for i, name in ipairs(plan.segments) do result.segments[name] = summarise(per[i]) end
+  if sets and #sets > 0 then
+    -- the same draws of the assumptions at the point estimates alone
+    local fixed = core.simulate(plan.groups, kernel, seed, o.threads)
+    for i = 1, #fixed do fixed[i] = M.economics(fixed[i], a) end
+    result.uncertainty = decompose(total.net, totals(fixed, draws).net, #sets)
+  end
   result.sensitivity = M.sensitivity(plan)
   result.expected = M.expected(plan, plan.means)
   return result

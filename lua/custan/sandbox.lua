@@ -32,7 +32,7 @@ M.trusted = false
 --- Modules a sandboxed file may require.
 M.modules = {
   ["custan"] = true, ["custan.sim"] = true, ["custan.date"] = true,
-  ["custan.experiment"] = true,
+  ["custan.experiment"] = true, ["custan.pipeline"] = true,
 }
 
 local SAFE = {"assert", "error", "ipairs", "next", "pairs", "pcall", "xpcall", "select",

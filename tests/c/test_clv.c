@@ -155,9 +155,10 @@ static void check_interval(void) {
   CHECK(spend != NULL);
   for (int k = 0; k < 3; k++) {
     const cu_clv_model *tm = cu_clv_model_find(names[k]);
-    double point[6], lo[6], hi[6];
+    double sum = 0;
+    double point[6], lo[6], hi[6], total[1];
     cu_err e = {0};
-    CHECK(cu_clv_interval(point, lo, hi, tm, params[k], params[k], spend, gg, gg, 1, x, tx, T, m, 6,
+    CHECK(cu_clv_interval(point, lo, hi, total, tm, params[k], params[k], spend, gg, gg, 1, x, tx, T, m, 6,
                           12, 4.345, 0.01, 1, 0.05, 0.95, 2, &e) == 0);
     for (int i = 0; i < 6; i++) {
       double direct = 0, before = 0;
@@ -170,7 +171,9 @@ static void check_interval(void) {
       CHECK_NEAR(point[i], direct, 1e-10 * direct);
       CHECK_NEAR(lo[i], direct, 1e-10 * direct);
       CHECK_NEAR(hi[i], direct, 1e-10 * direct);
+      sum += direct;
     }
+    CHECK_NEAR(total[0], sum, 1e-10 * sum); /* the one draw's total over customers */
   }
 }
 

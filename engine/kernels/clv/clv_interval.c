@@ -142,6 +142,8 @@ typedef struct job {
   double *alive_sum;       /* xt.n x draws: discounted purchases of an alive customer */
   double *p_alive;         /* rows.n x draws */
   double *point, *low, *high; /* per full tuple */
+  size_t *weight;             /* customers per full tuple */
+  double *block_sums;         /* per block of stage 2: draws sums of CLV (NULL: none) */
   double **scratch;        /* per thread: draws doubles */
   int stage;
 } job;
@@ -179,9 +181,13 @@ static void stage_block(void *ctx, size_t b, int thread) {
       size_t i = j->full.first[u], r = j->rows.id[i], g = j->xt.id[i], n = 0;
       double x = j->x[i] > 0 ? j->x[i] : 0;
       const double *pa = j->p_alive + r * (j->draws + 1), *as = j->alive_sum + g * (j->draws + 1);
+      double *sums = j->block_sums ? j->block_sums + b * j->draws : NULL;
       for (size_t d = 0; d < j->draws; d++) {
         double c = j->margin * j->spend->spend(j->psp + d * j->ksp, x, j->m[i]) * pa[d] * as[d];
-        if (isfinite(c)) v[n++] = c;
+        if (isfinite(c)) {
+          v[n++] = c;
+          if (sums) sums[d] += c * (double)j->weight[u];
+        }
       }
       size_t D = j->draws;
       j->point[u] = j->margin * j->spend->spend(j->psp + D * j->ksp, x, j->m[i]) * pa[D] * as[D];
@@ -197,7 +203,7 @@ static void run_stage(job *j, int stage, size_t items, int threads) {
   cu_parallel_blocks((items + per - 1) / per, threads, stage_block, j);
 }
 
-int cu_clv_interval(double *point, double *low, double *high, const cu_clv_model *tx,
+int cu_clv_interval(double *point, double *low, double *high, double *totals, const cu_clv_model *tx,
                     const double *ptx0, const double *ptx, const cu_clv_model *spend,
                     const double *psp0, const double *psp, size_t draws, const double *x,
                     const double *t_x, const double *T, const double *m, size_t n, int horizon,
@@ -227,10 +233,14 @@ int cu_clv_interval(double *point, double *low, double *high, const cu_clv_model
   j.alive_sum = malloc((j.xt.n ? j.xt.n : 1) * (draws + 1) * sizeof(double));
   j.p_alive = malloc((j.rows.n ? j.rows.n : 1) * (draws + 1) * sizeof(double));
   j.point = malloc((j.full.n ? j.full.n : 1) * sizeof(double));
+  j.weight = calloc(j.full.n ? j.full.n : 1, sizeof(size_t));
+  size_t per = CU_BLOCK_ROWS / 64, nb = (j.full.n + per - 1) / per;
+  if (totals) j.block_sums = calloc((nb ? nb : 1) * draws, sizeof(double));
   j.low = malloc((j.full.n ? j.full.n : 1) * sizeof(double));
   j.high = malloc((j.full.n ? j.full.n : 1) * sizeof(double));
   j.scratch = calloc((size_t)nthreads, sizeof *j.scratch);
-  if (!j.ptx || !j.psp || !j.alive_sum || !j.p_alive || !j.point || !j.low || !j.high || !j.scratch) {
+  if (!j.ptx || !j.psp || !j.alive_sum || !j.p_alive || !j.point || !j.low || !j.high ||
+      !j.scratch || !j.weight || (totals && !j.block_sums)) {
     st = cu_err_set(e, CU_ENOMEM, "out of memory");
     goto done;
   }
@@ -243,6 +253,7 @@ int cu_clv_interval(double *point, double *low, double *high, const cu_clv_model
   memcpy(j.ptx + draws * j.ktx, ptx0, j.ktx * sizeof(double));
   memcpy(j.psp, psp, draws * j.ksp * sizeof(double));
   memcpy(j.psp + draws * j.ksp, psp0, j.ksp * sizeof(double));
+  for (size_t i = 0; i < n; i++) j.weight[j.full.id[i]]++;
   run_stage(&j, 0, j.xt.n, nthreads);
   run_stage(&j, 1, j.rows.n, nthreads);
   run_stage(&j, 2, j.full.n, nthreads);
@@ -251,12 +262,17 @@ int cu_clv_interval(double *point, double *low, double *high, const cu_clv_model
     low[i] = j.low[j.full.id[i]];
     high[i] = j.high[j.full.id[i]];
   }
+  if (totals) { /* block order: the same sums at any thread count */
+    for (size_t d = 0; d < draws; d++) totals[d] = 0;
+    for (size_t b = 0; b < nb; b++)
+      for (size_t d = 0; d < draws; d++) totals[d] += j.block_sums[b * draws + d];
+  }
 done:
   if (j.scratch)
     for (int t = 0; t < nthreads; t++) free(j.scratch[t]);
   free(j.scratch);
   free(j.ptx), free(j.psp), free(j.alive_sum), free(j.p_alive);
-  free(j.point), free(j.low), free(j.high);
+  free(j.point), free(j.low), free(j.high), free(j.weight), free(j.block_sums);
   distinct_free(&j.xt), distinct_free(&j.rows), distinct_free(&j.full);
   return st;
 }

@@ -76,8 +76,9 @@ int cu_clv_predict(double *out, const cu_clv_model *m, cu_clv_what what, const d
  * (x, T), (x, t_x, T) and (x, t_x, T, m) (clv_interval.c); valid for
  * models whose conditional expectation is P(alive) times a function of
  * (x, T): BG/NBD, MBG/NBD, Pareto/NBD.  NaN where no draw gives a finite
- * value. */
-int cu_clv_interval(double *point, double *low, double *high, const cu_clv_model *tx,
+ * value.  totals (draws doubles, or NULL): each draw's CLV summed over the
+ * customers, added in a fixed order (the same at any thread count). */
+int cu_clv_interval(double *point, double *low, double *high, double *totals, const cu_clv_model *tx,
                     const double *ptx0, const double *ptx, const cu_clv_model *spend,
                     const double *psp0, const double *psp, size_t draws, const double *x,
                     const double *t_x, const double *T, const double *m, size_t n, int horizon,

@@ -53,6 +53,16 @@ local function ready_summary(s, o)
   return s, name
 end
 
+--- The first parameter of a fit at the edge of what data can identify
+-- (above 1e3 or below 1e-4: no dropout, or no repeat purchases), as
+-- name, value; nil when none is.
+function M.edge_parameter(m)
+  for _, p in ipairs(m.param_names or {}) do
+    local v = m.params[p]
+    if v and (v > 1e3 or v < 1e-4) then return p, v end
+  end
+end
+
 -- Warnings for fits that converged to something that is no answer.
 local function fit_warnings(name, m, warnings)
   if not m.converged then
@@ -109,7 +119,7 @@ function M.run(input, options)
 
   local names = o.model == "all" and M.all or {o.model}
   local result = {input = name, customers = summary:nrows(), unit = o.unit, period = o.period,
-                  models = {}, skipped_bad_rows = info and info.read.skipped_bad_rows or nil}
+                  models = {}, skipped_bad_rows = info and info.read and info.read.skipped_bad_rows or nil}
   local warnings, models, fits = {}, {}, {}
   for _, model_name in ipairs(names) do
     local m = clv.fit(summary, {model = model_name, penalizer = o.penalizer, weight = o.weight})
@@ -147,7 +157,12 @@ function M.run(input, options)
     local opts = {horizon = o.horizon, discount = o.discount, margin = o.margin,
       unit = o.unit, draws = o.draws, seed = o.seed}
     if o.draws > 0 and model.cov and spend.cov then
-      summary.clv, summary.clv_low, summary.clv_high = clv.clv_interval(model, spend, summary, opts)
+      local totals
+      summary.clv, summary.clv_low, summary.clv_high, totals = clv.clv_interval(model, spend, summary, opts)
+      if totals and totals:nmissing() < totals:len() then
+        local q = totals:quantiles({0.05, 0.95})
+        result.total_clv_low, result.total_clv_high = q[1], q[2]
+      end
     else
       summary.clv = clv.clv(model, spend, summary, opts)
     end

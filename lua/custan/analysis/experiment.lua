@@ -72,7 +72,10 @@ end
 -- @tparam string|frame customers a customer table (path or frame)
 -- @tparam table options `policies` (paths or loaded policies), `draws`,
 --   `seed`, `id` (default the first column), `segment` (column of the
---   per-segment results), `precision` (retention grouping)
+--   per-segment results), `precision` (retention grouping), `clv` (the
+--   CLV models for policies with `baseline = "clv"`: {purchase, spend,
+--   summary, unit}), `parameter_sets` (drawn models {purchase, spend} whose
+--   uncertainty enters those policies' draws; draws must be a multiple)
 -- @return result document {kind = "experiment", summary, tables, results}
 function M.scenarios(customers, options)
   local o = {}
@@ -91,8 +94,11 @@ function M.scenarios(customers, options)
   for i, p in ipairs(o.policies or {}) do
     local s = type(p) == "string" and policy.load(p) or p
     local t0 = host.now()
-    local plan = policy.plan(s, customers, {id = id, segment_column = o.segment, precision = o.precision})
-    local r = policy.simulate(plan, {draws = o.draws, seed = o.seed})
+    local plan = policy.plan(s, customers, {id = id, segment_column = o.segment,
+      precision = o.precision, clv = o.clv})
+    local r = policy.simulate(plan, {draws = o.draws, seed = o.seed,
+      parameter_sets = o.parameter_sets})
+    r.baseline = policy.uses_clv(s) and "clv" or "columns"
     r.seconds = host.now() - t0 -- for the terminal only
     r.path = type(p) == "string" and p or s.path
     r.description = s.description
@@ -107,7 +113,8 @@ function M.scenarios(customers, options)
     summary.scenarios[i] = {name = r.name, path = r.path, description = r.description,
       horizon_days = r.horizon_days, contacted = r.contacted, targeted = r.targeted,
       groups = r.groups, total = r.total, segments = r.segments, sensitivity = r.sensitivity,
-      expected = r.expected, best_targeting = r.best_targeting}
+      expected = r.expected, best_targeting = r.best_targeting, baseline = r.baseline,
+      uncertainty = r.uncertainty}
   end
   return {kind = "experiment", summary = summary, warnings = {}, results = results,
           n_customers = customers:nrows(), tables = scenario_tables(results)}

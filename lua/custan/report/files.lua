@@ -52,6 +52,10 @@ function M.foreign_files(dir)
       for _, name in ipairs(manifest.files or {}) do known[name] = true end
     end
   end
+  for name in pairs(known) do -- a file in a subfolder makes the subfolder custan's
+    local top = name:match("^([^/]+)/")
+    if top then known[top] = true end
+  end
   local foreign = {}
   for _, name in ipairs(entries(dir)) do
     if not known[name] then foreign[#foreign + 1] = name end
@@ -78,16 +82,32 @@ local function new_sibling(parent, base, what)
   error(string.format("%s: cannot create a temporary folder beside it", parent), 0)
 end
 
--- Writes the tables, summary.json (when given) and extra files into dir.
+-- Makes the subfolders of a relative file name ("clv/customers.csv").
+local function make_parents(dir, name)
+  local path = dir
+  for part in name:gmatch("([^/]+)/") do
+    if part == ".." or part == "." then error(string.format("%s: not a file name inside the folder", name), 0) end
+    path = path .. "/" .. part
+    if lfs.attributes(path, "mode") ~= "directory" then
+      local ok, err = lfs.mkdir(path)
+      if not ok then error(string.format("%s: %s", path, tostring(err)), 0) end
+    end
+  end
+end
+
+-- Writes the tables, summary.json (when given) and extra files into dir;
+-- a name may hold subfolders ("clv/customers.csv").
 local function write_set(dir, tables, summary, extra)
   local names = {}
   for _, t in ipairs(tables) do
     if t[2] then
+      make_parents(dir, t[1])
       t[2]:write_csv(dir .. "/" .. t[1])
       names[#names + 1] = t[1]
     end
   end
   for _, f in ipairs(extra or {}) do
+    make_parents(dir, f[1])
     local ok, err = util.write_file_atomic(dir .. "/" .. f[1], f[2])
     if not ok then error(err, 0) end
     names[#names + 1] = f[1]

@@ -1,0 +1,359 @@
+--- The pipeline's stages, for pipeline files (docs/guide.md, "The pipeline").
+--
+-- A pipeline file lists stages; each is a table `{name = "clv", title =
+-- "...", run = function(ctx, options) ... return doc end}`.  `run` gets the
+-- pipeline's context and the file's `options[name]`, may add columns to the
+-- customer table (`ctx:add(frame, columns)`), and returns a result document
+-- (`{kind, summary, tables, warnings}`) whose tables are written to the
+-- stage's own folder.  The context:
+--
+--   ctx.input      the log's path         ctx.options   reader and run options
+--   ctx.as_of      "YYYY-MM-DD"            ctx.tx        the log up to as_of (custan's names)
+--   ctx.customers  one row per customer   ctx.results   the documents so far, by stage name
+--   ctx.warnings   for the whole run      ctx:progress(fmt, ...)  a line on stderr
+--
+-- Every stage here calls the same analysis the prepared script of its
+-- name runs (custan.analysis.*), so its numbers are that script's numbers
+-- with the same options.
+-- @module custan.pipeline
+
+local custan = require "custan"
+local date = require "custan.date"
+local transactions = require "custan.data.transactions"
+local rfm_analysis = require "custan.analysis.rfm"
+local segment_analysis = require "custan.analysis.segment"
+local clv_analysis = require "custan.analysis.clv"
+local churn_analysis = require "custan.analysis.churn"
+local experiment_analysis = require "custan.analysis.experiment"
+local clv = require "custan.clv"
+
+local M = {}
+
+local function merged(...)
+  local out = {}
+  for _, t in ipairs{...} do
+    for k, v in pairs(t or {}) do out[k] = v end
+  end
+  return out
+end
+
+-- "YYYY-MM-DD" of a timestamp column's min or max (text or microseconds)
+local function day_of(ts)
+  if type(ts) == "number" then return date.format(ts) end
+  return tostring(ts):sub(1, 10)
+end
+
+-- ------------------------------------------------------------------ read --
+
+--- Reads and cleans the log once; every later stage uses ctx.tx.  Sets
+-- ctx.as_of (default: the day of the last purchase) and keeps the rows up
+-- to it.  Its summary is the data-quality report.
+M.read = {name = "read", title = "read and clean", run = function(ctx, options)
+  local o = merged(ctx.options, options)
+  local tx, info = transactions.read(ctx.input, o)
+  local purchases = tx:filter(tx.purchase)
+  if purchases:nrows() == 0 then error(ctx.input .. ": no purchase rows", 0) end
+  local last = day_of(purchases.date:max())
+  local first = day_of(purchases.date:min())
+  ctx.as_of = o.as_of or last
+  if not date.parse(ctx.as_of) then error("--as-of: not a date: " .. tostring(ctx.as_of), 0) end
+  if ctx.as_of < first then
+    error(string.format("--as-of %s is before the first purchase (%s)", ctx.as_of, first), 0)
+  end
+  local after = tx.date:gt(ctx.as_of .. " 23:59:59"):fill(false)
+  local rows_after = after:sum()
+  ctx.tx = rows_after > 0 and tx:filter(~after) or tx
+  local month_end = date.add_days(date.add_months(ctx.as_of:sub(1, 8) .. "01", 1), -1)
+  local q = {
+    input = ctx.input, rows = info.rows, skipped_bad_rows = info.skipped_bad_rows,
+    skipped_lines = info.skipped_lines, cancelled_rows = tx.cancelled:sum(),
+    purchase_rows = purchases:nrows(), rows_without_customer = tx.customer:nmissing(),
+    first_purchase = first, last_purchase = last, as_of = ctx.as_of, rows_after_as_of = rows_after,
+    customers = purchases.customer:n_unique(),
+    -- the last calendar month is partial unless as_of is its last day
+    partial_last_month = ctx.as_of ~= month_end,
+    days_in_last_month = tonumber(ctx.as_of:sub(9, 10)),
+    event_log = ctx.event_log or nil,
+  }
+  local warnings = {}
+  local skipped = transactions.skipped_message(info)
+  if skipped then warnings[#warnings + 1] = skipped end
+  if q.rows_without_customer > 0 then
+    warnings[#warnings + 1] = string.format("%s rows have no customer id and are left out of " ..
+      "every per-customer result", q.rows_without_customer)
+  end
+  ctx.quality = q
+  ctx:progress("read %s rows (%s purchases, %s customers) up to %s", q.rows, q.purchase_rows,
+    q.customers, ctx.as_of)
+  return {kind = "read", summary = q, warnings = warnings, tables = {}}
+end}
+
+-- ------------------------------------------------------------- customers --
+
+--- The customer summary and the RFM segments (rfm.lua's analysis): the
+-- customer table starts here, one row per customer with a purchase.
+M.customers = {name = "customers", title = "customer summary and RFM segments",
+  run = function(ctx, options)
+  local o = merged(ctx.options, {period = "day", ["end"] = ctx.as_of}, options)
+  local doc = rfm_analysis.run(ctx.tx, o)
+  ctx.customers = doc.customers:copy()
+  -- each segment's recommended action, from the rules
+  local actions = doc.segments:select{"segment", "action"}:rename{action = "segment_action"}
+  ctx:add(ctx.customers:select{"customer", "segment"}:join(actions, "segment", {how = "left"}),
+    {"segment_action"})
+  -- orders per 90 days of a customer's life so far (at least 90 days): the
+  -- example policies' expected orders
+  ctx.customers.orders_90d = ctx.customers.orders:cast("float64") /
+    ctx.customers.tenure_days:cast("float64"):clip(90, math.huge) * 90
+  return doc
+end}
+
+-- ---------------------------------------------------------- segmentation --
+
+-- Whether a fitted mixture is degenerate: no convergence, or a component
+-- holding almost nobody (collapsed onto repeated values).
+local function degenerate(doc)
+  if not doc.model.converged then return "did not converge" end
+  local n, tiny = doc.summary.customers, 0
+  for _, r in ipairs(doc.profile:to_rows()) do
+    if r.customers < math.max(2, 0.005 * n) then tiny = tiny + 1 end
+  end
+  if tiny > 0 then return string.format("%d component%s held fewer than 0.5%% of the customers", tiny,
+    tiny == 1 and "" or "s") end
+end
+
+--- Segmentation (segment.lua's analysis) on log-scaled, standardised
+-- recency, orders and revenue: a Gaussian mixture by default; when it is
+-- degenerate, k-means instead, and the output says so.  options: method
+-- ("gmm" | "kmeans"), k (4) or k_min and k_max, features, seed.
+M.segments = {name = "segments", title = "segmentation", run = function(ctx, options)
+  local o = merged({method = "gmm", k_min = 4, k_max = 4, seed = ctx.options.seed or 1,
+    id = "customer"}, options)
+  if o.k then o.k_min, o.k_max = o.k, o.k end
+  local input = ctx.customers:copy()
+  local doc = segment_analysis.run(input, o)
+  if o.method == "gmm" then
+    local why = degenerate(doc)
+    if why then
+      local fallback = merged(o, {method = "kmeans"})
+      doc = segment_analysis.run(ctx.customers:copy(), fallback)
+      doc.warnings[#doc.warnings + 1] = string.format("the Gaussian mixture was degenerate (%s); " ..
+        "the segments are k-means' instead", why)
+      doc.summary.fallback = {from = "gmm", to = "kmeans", reason = why}
+    end
+  end
+  ctx.customers.cluster = doc.customers.cluster
+  ctx.customers.cluster_segment = doc.customers.cluster_segment
+  ctx:progress("segments: %s, k = %d", doc.summary.method, doc.summary.k)
+  return doc
+end}
+
+-- -------------------------------------------------------------------- clv --
+
+--- CLV per customer (clv.lua's analysis).  The purchase model is chosen by
+-- its mean absolute error on a holdout split off the end of the log (the
+-- last quarter of its span, or options.holdout_start), then refitted on
+-- the whole log; Gamma-Gamma spend; CLV with its interval.  options:
+-- models ({"bgnbd", "mbgnbd", "pareto"}), holdout_start, horizon (12
+-- months), discount, margin, draws (100), unit ("week").
+M.clv = {name = "clv", title = "purchase and spend models, CLV", run = function(ctx, options)
+  local o = merged({model = "all", unit = "week", horizon = 12, draws = 100,
+    seed = ctx.options.seed or 1}, ctx.options, options)
+  o["end"] = ctx.as_of
+  local first = day_of(ctx.tx:filter(ctx.tx.purchase).date:min())
+  local span = date.days_between(first, ctx.as_of)
+  local holdout_start = o.holdout_start or date.add_days(first, math.floor(span * 0.75) + 1)
+  local calibration = clv_analysis.run(ctx.tx, merged(o, {holdout_start = holdout_start, draws = 0}))
+  local rows = calibration.summary.comparison
+  -- rank by holdout error among the fits that converged; refit the best on
+  -- the whole log, and take the next when that refit sits at the edge of
+  -- what the data identify (a Pareto/NBD with no dropout) or has no
+  -- standard errors (then it cannot carry its uncertainty)
+  local ranked = {}
+  for _, r in ipairs(rows) do
+    if calibration.models[r.model].converged and r.holdout_mae then ranked[#ranked + 1] = r end
+  end
+  table.sort(ranked, function(x, y)
+    if x.holdout_mae ~= y.holdout_mae then return x.holdout_mae < y.holdout_mae end
+    return x.model < y.model
+  end)
+  if #ranked == 0 then ranked = {rows[1]} end
+  local doc, chosen, passed_over = nil, nil, {}
+  for _, r in ipairs(ranked) do
+    local d = clv_analysis.run(ctx.tx, merged(o, {model = r.model, holdout_start = false}))
+    local m = d.models[r.model]
+    local p, v = clv_analysis.edge_parameter(m)
+    local why = not m.converged and "did not converge" or p and string.format("%s = %.4g", p, v)
+      or (m.cov == nil and "no standard errors") or nil
+    if not why or not doc then doc, chosen = d, r end
+    if not why then break end
+    passed_over[#passed_over + 1] = string.format("%s (whole-log fit: %s)", r.model, why)
+    r.note = "whole-log fit: " .. why
+  end
+  if #passed_over > 0 then
+    doc.warnings[#doc.warnings + 1] = string.format("passed over for the lowest holdout error: %s",
+      table.concat(passed_over, ", "))
+  end
+  ctx:progress("clv: %s chosen (holdout MAE %.3f from %s)", chosen.model, chosen.holdout_mae or 0,
+    holdout_start)
+  doc.summary.selection = {holdout_start = holdout_start, calibration_end = date.add_days(holdout_start, -1),
+    chosen = chosen.model, by = "holdout mean absolute error per customer", comparison = rows,
+    holdout_length = calibration.summary.holdout_length}
+  doc.tables[#doc.tables + 1] = {"holdout_comparison.csv", custan.from_rows(rows,
+    {"model", "k", "loglik", "aic", "bic", "converged", "holdout_mae", "holdout_total_error",
+     "holdout_relative_error", "note"})}
+  for _, w in ipairs(calibration.warnings) do doc.warnings[#doc.warnings + 1] = "holdout fit: " .. w end
+  local cols = {}
+  for _, c in ipairs{"p_alive", "expected_purchases", "expected_spend", "clv", "clv_low", "clv_high"} do
+    if doc.customers:has(c) then cols[#cols + 1] = c end
+  end
+  ctx:add(doc.customers, cols)
+  -- what the policies need to take their baseline from the models
+  ctx.clv = {purchase = doc.models[doc.best], spend = doc.spend, summary = doc.customers,
+             unit = o.unit, horizon = o.horizon}
+  return doc
+end}
+
+-- ------------------------------------------------------------------ churn --
+
+--- Churn (churn.lua's analysis): trained on the labelled window before
+-- as_of (customers buying in the window's days before it, or not), every
+-- customer then scored as of as_of.  options: window (90 days), model
+-- ("all"), and churn.lua's others.
+M.churn = {name = "churn", title = "churn model and scores", run = function(ctx, options)
+  local o = merged({window = 90, model = "all", seed = ctx.options.seed or 1}, ctx.options, options)
+  o.cutoff = o.cutoff or date.add_days(ctx.as_of, -o.window)
+  o.as_of = ctx.as_of
+  o.progress = function(what) ctx:progress("churn: %s", what) end
+  local doc = churn_analysis.train(ctx.tx, o)
+  ctx:add(doc.current, {"churn_probability", "risk_tier"})
+  local c = ctx.customers
+  -- value at stake: the CLV a customer takes along if they leave
+  if c:has("clv") then c.value_at_stake = c.churn_probability * c.clv:fill(0) end
+  return doc
+end}
+
+-- --------------------------------------------------------------- policies --
+
+-- The library's default policies (lua/custan/rules/policies/).
+local function default_policies()
+  local out = {}
+  for _, name in ipairs{"winback_at_risk", "vip_perks"} do
+    local path = package.searchpath("custan.rules.policies." .. name, package.path)
+    if path then out[#out + 1] = path end
+  end
+  return out
+end
+
+--- Policy scenarios (experiment.lua's analysis) on the joined customer
+-- table.  A policy with `baseline = "clv"` takes each customer's P(alive),
+-- expected purchases and order value from the CLV models, and its draws
+-- also draw the models' parameters.  options: policies (paths; default
+-- --policy, else the library's), draws (10,000), parameter_sets (100).
+M.policies = {name = "policies", title = "policy scenarios", run = function(ctx, options)
+  local o = merged({draws = 10000, parameter_sets = 100, seed = ctx.options.seed or 1},
+    options, {policies = ctx.options.policies, draws = ctx.options.policy_draws})
+  if not o.policies or #o.policies == 0 then o.policies = default_policies() end
+  local sets
+  if ctx.clv and o.parameter_sets > 0 then
+    local seed = o.seed
+    local p = clv.parameter_draws(ctx.clv.purchase, o.parameter_sets, seed, 11)
+    local s = ctx.clv.spend and clv.parameter_draws(ctx.clv.spend, o.parameter_sets, seed, 12)
+    if p and s then
+      sets = {}
+      for k = 1, o.parameter_sets do sets[k] = {purchase = p[k], spend = s[k]} end
+    else
+      ctx.warnings[#ctx.warnings + 1] = "the CLV models have no standard errors: the policies' " ..
+        "intervals leave out the models' uncertainty"
+    end
+  end
+  local doc = experiment_analysis.scenarios(ctx.customers, {policies = o.policies, draws = o.draws,
+    seed = o.seed, id = "customer", segment = "segment", clv = ctx.clv, parameter_sets = sets,
+    precision = o.precision})
+  ctx:progress("policies: %d scenarios, %d draws each", #doc.results, o.draws)
+  return doc
+end}
+
+-- ----------------------------------------------------------- test design --
+
+-- Each contacted customer's revenue over the last `days` days (0 when
+-- none), in the order of `ids` (a frame with a customer column).
+local function recent_revenue(ctx, ids, days)
+  local from = date.add_days(ctx.as_of, -days) .. " 23:59:59"
+  local tx = ctx.tx
+  local recent = tx:filter(tx.purchase & tx.date:gt(from)):group_by("customer")
+    :agg{{"amount", "sum", as = "revenue"}}
+  local t = ids:select{"customer"}
+  local lt, rt = t:col("customer"):type(), recent:col("customer"):type()
+  if lt ~= rt then recent.customer = recent:col("customer"):cast(lt == "int64" and "float64" or lt) end
+  return t:join(recent, "customer", {how = "left"}):col("revenue"):fill(0)
+end
+
+--- The test that would prove the best scenario (the highest expected net
+-- value), between its contacted customers and a control group of the
+-- same kind, over the policy's horizon (the time its outcome needs to
+-- show).  When the scenario mainly keeps customers (an expected retention
+-- lift of at least `min_lift`, 0.005), the outcome is retention: a test of
+-- two proportions at the contacted customers' baseline.  Otherwise (it
+-- mainly makes customers buy more) the outcome is revenue per customer:
+-- a test of two means, with the standard deviation of those customers'
+-- revenue over the last horizon.  Two-sided, alpha 0.05, power 0.8.  When
+-- the customers are too few, the effect they could detect instead.
+M.test_design = {name = "test_design", title = "the test of the best scenario",
+  run = function(ctx, options)
+  local o = merged({alpha = 0.05, power = 0.8, min_lift = 0.005}, options)
+  local scen = ctx.results.policies
+  if not scen or #scen.results == 0 then return nil end
+  local best
+  for _, r in ipairs(scen.results) do
+    if not best or r.total.net.mean > best.total.net.mean then best = r end
+  end
+  local contacted = best.contacted
+  local horizon = best.horizon_days or 90
+  local summary = {scenario = best.name, contacted = contacted, expected_net = best.total.net.mean,
+    p_positive = best.total.p_positive, alpha = o.alpha, power = o.power, duration_days = horizon}
+  local warnings = {}
+  local tf = best.targeting_frame
+  local who = tf:filter(tf.contacted):select{"customer"}
+  if contacted < 4 then
+    warnings[#warnings + 1] = string.format("'%s' contacts %d customers: too few to test", best.name, contacted)
+    return {kind = "test_design", summary = summary, warnings = warnings, tables = {}}
+  end
+  local lift = best.total.retention_lift or 0
+  local design
+  if lift >= o.min_lift then
+    local churn = ctx.customers:select{"customer", "churn_probability"}
+    local base = 1 - who:join(churn, "customer", {how = "left"}).churn_probability:fill(0.5):mean()
+    summary.metric, summary.outcome = "proportion", string.format("bought again within %d days", horizon)
+    summary.baseline, summary.effect = base, math.min(lift, 1 - base - 1e-9)
+    design = {metric = "proportion", baseline = base}
+  else
+    local revenue = recent_revenue(ctx, who, horizon)
+    summary.metric, summary.outcome = "mean", string.format("revenue per customer over %d days", horizon)
+    summary.baseline, summary.sd = revenue:mean(), revenue:std(1)
+    summary.effect = best.total.revenue.mean / contacted
+    design = {metric = "mean", sd = summary.sd}
+  end
+  if not (summary.effect > 0) or (summary.sd and not (summary.sd > 0)) then
+    warnings[#warnings + 1] = string.format("'%s' expects no effect on %s to test", best.name, summary.outcome)
+    return {kind = "test_design", summary = summary, warnings = warnings, tables = {}}
+  end
+  local d = experiment_analysis.design(merged(design, {mde = summary.effect, alpha = o.alpha,
+    power = o.power})).summary
+  summary.per_arm, summary.total = d.n_per_arm, d.n_total
+  summary.feasible = d.n_total <= contacted
+  if not summary.feasible then
+    local avail = experiment_analysis.design(merged(design, {n = math.floor(contacted / 2),
+      alpha = o.alpha, power = o.power})).summary
+    summary.detectable_effect = avail.mde
+    warnings[#warnings + 1] = string.format("proving '%s' on %s needs %d customers but it " ..
+      "contacts %d; half of them against the other half detect an effect of %.4g, not the " ..
+      "expected %.4g", best.name, summary.outcome, d.n_total, contacted, avail.mde or 0, summary.effect)
+  end
+  return {kind = "test_design", summary = summary, warnings = warnings, tables = {}}
+end}
+
+--- The default order of the stages (lua/custan/rules/pipeline.lua lists them).
+M.default = {"read", "customers", "segments", "clv", "churn", "policies", "test_design"}
+
+return M
