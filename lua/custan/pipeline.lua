@@ -8,6 +8,7 @@
 -- stage's own folder.  The context:
 --
 --   ctx.input      the log's path         ctx.options   reader and run options
+--   ctx.source     what the summaries read (the path, streamed as the scripts do)
 --   ctx.as_of      "YYYY-MM-DD"            ctx.tx        the log up to as_of (custan's names)
 --   ctx.customers  one row per customer   ctx.results   the documents so far, by stage name
 --   ctx.warnings   for the whole run      ctx:progress(fmt, ...)  a line on stderr
@@ -83,6 +84,10 @@ M.read = {name = "read", title = "read and clean", run = function(ctx, options)
       "every per-customer result", q.rows_without_customer)
   end
   ctx.quality = q
+  -- the customer summaries stream the file as rfm.lua and clv.lua do (the
+  -- same sums in the same order, so the same digits); a log given as a
+  -- frame is summarised from the frame
+  ctx.source = type(ctx.input) == "string" and ctx.input or ctx.tx
   ctx:progress("read %s rows (%s purchases, %s customers) up to %s", q.rows, q.purchase_rows,
     q.customers, ctx.as_of)
   return {kind = "read", summary = q, warnings = warnings, tables = {}}
@@ -95,7 +100,7 @@ end}
 M.customers = {name = "customers", title = "customer summary and RFM segments",
   run = function(ctx, options)
   local o = merged(ctx.options, {period = "day", ["end"] = ctx.as_of}, options)
-  local doc = rfm_analysis.run(ctx.tx, o)
+  local doc = rfm_analysis.run(ctx.source, o)
   ctx.customers = doc.customers:copy()
   -- each segment's recommended action, from the rules
   local actions = doc.segments:select{"segment", "action"}:rename{action = "segment_action"}
@@ -163,7 +168,7 @@ M.clv = {name = "clv", title = "purchase and spend models, CLV", run = function(
   local first = day_of(ctx.tx:filter(ctx.tx.purchase).date:min())
   local span = date.days_between(first, ctx.as_of)
   local holdout_start = o.holdout_start or date.add_days(first, math.floor(span * 0.75) + 1)
-  local calibration = clv_analysis.run(ctx.tx, merged(o, {holdout_start = holdout_start, draws = 0}))
+  local calibration = clv_analysis.run(ctx.source, merged(o, {holdout_start = holdout_start, draws = 0}))
   local rows = calibration.summary.comparison
   -- rank by holdout error among the fits that converged; refit the best on
   -- the whole log, and take the next when that refit sits at the edge of
@@ -180,7 +185,7 @@ M.clv = {name = "clv", title = "purchase and spend models, CLV", run = function(
   if #ranked == 0 then ranked = {rows[1]} end
   local doc, chosen, passed_over = nil, nil, {}
   for _, r in ipairs(ranked) do
-    local d = clv_analysis.run(ctx.tx, merged(o, {model = r.model, holdout_start = false}))
+    local d = clv_analysis.run(ctx.source, merged(o, {model = r.model, holdout_start = false}))
     local m = d.models[r.model]
     local p, v = clv_analysis.edge_parameter(m)
     local why = not m.converged and "did not converge" or p and string.format("%s = %.4g", p, v)
@@ -311,8 +316,13 @@ M.test_design = {name = "test_design", title = "the test of the best scenario",
   local contacted = best.contacted
   local horizon = best.horizon_days or 90
   local summary = {scenario = best.name, contacted = contacted, expected_net = best.total.net.mean,
-    p_positive = best.total.p_positive, alpha = o.alpha, power = o.power, duration_days = horizon}
+    p_positive = best.total.p_positive, pays = best.total.net.mean > 0, alpha = o.alpha,
+    power = o.power, duration_days = horizon}
   local warnings = {}
+  if not summary.pays then
+    warnings[#warnings + 1] = string.format("no scenario is expected to pay; '%s' loses least " ..
+      "(%.0f): rework the offers before testing one", best.name, best.total.net.mean)
+  end
   local tf = best.targeting_frame
   local who = tf:filter(tf.contacted):select{"customer"}
   if contacted < 4 then

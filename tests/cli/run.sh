@@ -542,6 +542,111 @@ printf 'return {contact = -1}\n' > "$work/badcost.lua"
 expect "churn bad cost table" 1 "contact must be a number >= 0" -- "$custan" run churn.lua "${churn[@]}" --costs "$work/badcost.lua" --model logistic --cv 0
 expect "churn not a model file" 1 "not a JSON model file" -- "$custan" run churn.lua --score --model-file "$fx/orders.csv" --input "$retail"
 
+# --- pipeline.lua (pipeline issue) ------------------------------------------
+schema="$root/docs/insights.schema.json"
+valid_insights() { /usr/bin/python3 "$root/tests/cli/validate_insights.py" "$schema" "$@"; }
+json_field() { # json_field FILE LUA_EXPR: prints the expression of the decoded document `d`
+  "$custan" -e "local d = require('custan.json').decode(io.open('$1'):read('a')); print($2)"
+}
+export -f json_field valid_insights
+export custan schema root
+expect "pipeline: Online Retail end to end" 0 "customers at high risk, by value at stake" -- \
+  "$custan" run pipeline.lua --input "$retail" --output "$work/pipe"
+for f in customers.csv insights.json summary.json read/summary.json customers/customers.csv \
+    segments/customers.csv clv/customers.csv clv/holdout_comparison.csv churn/current_scores.csv \
+    policies/scenarios.csv test_design/summary.json; do
+  check "pipeline wrote $f" test -s "$work/pipe/$f"
+done
+check "pipeline: customers.csv has one row per customer" \
+  bash -c "[ \$(wc -l < '$work/pipe/customers.csv') -eq 4340 ]"
+check "pipeline: customers.csv has every per-customer column" \
+  bash -c "head -1 '$work/pipe/customers.csv' | grep -q 'segment,segment_action,orders_90d,cluster,cluster_segment,p_alive,expected_purchases,expected_spend,clv,clv_low,clv_high,churn_probability,risk_tier,value_at_stake'"
+check "pipeline: insights.json is valid against docs/insights.schema.json" valid_insights "$work/pipe/insights.json"
+# the validator fails on a document that breaks the schema (a share of 2)
+sed 's/"p_positive": [0-9.e-]*/"p_positive": 2/' "$work/pipe/insights.json" > "$work/bad_insights.json"
+check "pipeline: the schema check can fail" bash -c "! valid_insights '$work/bad_insights.json' >/dev/null 2>&1"
+check "pipeline: policies carry the CLV models' uncertainty" \
+  bash -c "[ \"\$(json_field '$work/pipe/insights.json' 'd.policies[1].baseline .. \" \" .. tostring(d.policies[1].uncertainty.model_share > 0)')\" = 'clv true' ]"
+# progress: plain lines on stderr when it is not a terminal; none with --quiet
+expect "pipeline: progress on stderr" 0 "[7/7] test_design: done" -- \
+  bash -c "'$custan' run pipeline.lua --input '$retail' --draws 200 2>&1 >/dev/null"
+check "pipeline: --quiet prints nothing" \
+  bash -c "[ -z \"\$('$custan' run pipeline.lua --input '$retail' --draws 200 --quiet 2>&1)\" ]"
+# the pipeline's numbers are the separate scripts' numbers with the same options
+"$custan" run rfm.lua --input "$retail" --output "$work/sep_rfm" --quiet
+check "pipeline = rfm.lua (customers)" cmp "$work/pipe/customers/customers.csv" "$work/sep_rfm/customers.csv"
+check "pipeline = rfm.lua (segments)" cmp "$work/pipe/customers/segments.csv" "$work/sep_rfm/segments.csv"
+"$custan" run segment.lua --input "$work/sep_rfm/customers.csv" --id customer --method gmm --k 4 \
+  --output "$work/sep_seg" --quiet
+check "pipeline = segment.lua --method gmm --k 4" cmp "$work/pipe/segments/customers.csv" "$work/sep_seg/customers.csv"
+chosen=$(json_field "$work/pipe/clv/summary.json" "d.selection.chosen")
+hstart=$(json_field "$work/pipe/clv/summary.json" "d.selection.holdout_start")
+"$custan" run clv.lua --input "$retail" --model "$chosen" --output "$work/sep_clv" --quiet
+check "pipeline = clv.lua --model $chosen (every customer's CLV and interval)" \
+  cmp "$work/pipe/clv/customers.csv" "$work/sep_clv/customers.csv"
+"$custan" run clv.lua --input "$retail" --model all --holdout-start "$hstart" --draws 0 --output "$work/sep_clvh" --quiet
+check "pipeline's model choice = clv.lua --model all --holdout-start $hstart" \
+  same_columns "$work/pipe/clv/holdout_comparison.csv" "$work/sep_clvh/comparison.csv"
+"$custan" run churn.lua --input "$retail" --cutoff 2011-09-10 --window 90 --output "$work/sep_churn" --quiet
+for f in models.csv current_scores.csv scores.csv; do
+  check "pipeline = churn.lua --cutoff 2011-09-10 --window 90 ($f)" cmp "$work/pipe/churn/$f" "$work/sep_churn/$f"
+done
+expect "pipeline with the example policies" 0 "" -- "$custan" run pipeline.lua --input "$retail" \
+  --policy "$root/examples/policies/winback_at_risk.lua" --policy "$root/examples/policies/vip_perks.lua" \
+  --draws 1000 --output "$work/pipe_ex" --quiet
+"$custan" run experiment.lua --customers "$work/pipe_ex/customers.csv" --id customer \
+  --policy "$root/examples/policies/winback_at_risk.lua" --policy "$root/examples/policies/vip_perks.lua" \
+  --draws 1000 --output "$work/sep_exp" --quiet
+check "pipeline = experiment.lua on its customers.csv (scenarios)" cmp "$work/pipe_ex/policies/scenarios.csv" "$work/sep_exp/scenarios.csv"
+expect "pipeline: CDNOW end to end" 0 "purchase model:" -- \
+  "$custan" run pipeline.lua --input "$root/examples/data/cdnow_sample.txt" --preset cdnow --output "$work/pipe_cdnow"
+check "pipeline: CDNOW insights.json is valid" valid_insights "$work/pipe_cdnow/insights.json"
+# --as-of: later rows left out, churn trained on the window before it
+expect "pipeline --as-of" 0 "rows after it left out" -- "$custan" run pipeline.lua --input "$retail" \
+  --as-of 2011-10-31 --draws 200 --output "$work/pipe_asof"
+check "pipeline --as-of: scored as of that day" \
+  bash -c "[ \"\$(json_field '$work/pipe_asof/churn/summary.json' 'd.scored_as_of .. \" \" .. d.cutoff')\" = '2011-10-31 2011-08-02' ]"
+expect "pipeline --as-of before the data" 1 "is before the first purchase" -- "$custan" run pipeline.lua --input "$retail" --as-of 2009-01-01
+expect "pipeline --as-of not a date" 2 "--as-of" -- "$custan" run pipeline.lua --input "$retail" --as-of 2011-13-01
+expect "pipeline missing input" 1 "nope.csv" -- "$custan" run pipeline.lua --input "$work/nope.csv" --output "$work/pipe_none"
+check "pipeline failure left no output folder" test ! -e "$work/pipe_none"
+# pipeline files: a stage replaced, one skipped, one added; sandboxed
+cat > "$work/my_pipeline.lua" <<'LUA'
+local stages = require "custan.pipeline"
+return {
+  stages = {
+    stages.read, stages.customers,
+    {name = "vip_flag", title = "my flag", run = function(ctx)
+      ctx.customers.vip = ctx.customers.revenue:gt(5000)
+      return {summary = {vips = ctx.customers.vip:sum()}, tables = {{"vips.csv", ctx.customers:filter(ctx.customers.vip):select{"customer", "revenue"}}}}
+    end},
+    {name = "segments", run = function(ctx, options) return stages.segments.run(ctx, {method = "kmeans", k = options.k}) end},
+    stages.clv, stages.churn, stages.policies,
+  },
+  skip = {"policies"},
+  options = {segments = {k = 3}, clv = {draws = 0}},
+}
+LUA
+expect "pipeline file: replace, skip and add stages" 0 "vip_flag" -- \
+  "$custan" run pipeline.lua --input "$retail" --pipeline "$work/my_pipeline.lua" --output "$work/pipe_mine"
+check "pipeline file: the added stage's column and folder" \
+  bash -c "head -1 '$work/pipe_mine/customers.csv' | grep -q ',vip,' && test -s '$work/pipe_mine/vip_flag/vips.csv'"
+check "pipeline file: the replaced stage ran (k-means, k = 3)" \
+  bash -c "[ \"\$(json_field '$work/pipe_mine/segments/summary.json' 'd.method .. math.tointeger(d.k)')\" = 'kmeans3' ]"
+check "pipeline file: the skipped stage wrote nothing" test ! -e "$work/pipe_mine/policies"
+printf 'return {stages = {{name = "x", run = function() os.execute("touch %s/owned") end}}}\n' "$work" > "$work/evil_pipeline.lua"
+expect "pipeline file is sandboxed" 1 "nonexistent global 'os'" -- \
+  "$custan" run pipeline.lua --input "$retail" --pipeline "$work/evil_pipeline.lua"
+check "sandboxed pipeline file ran nothing" test ! -e "$work/owned"
+printf 'return {stages = {{name = "x"}}}\n' > "$work/bad_pipeline.lua"
+expect "pipeline file: a stage without run" 1 "pipeline $work/bad_pipeline.lua: stages[1] (x): run must be a function" -- \
+  "$custan" run pipeline.lua --input "$retail" --pipeline "$work/bad_pipeline.lua"
+printf 'return {stages = {{name = "x", run = function() return {summary = {}} end}}, skip = {"y"}}\n' > "$work/skip_pipeline.lua"
+expect "pipeline file: skipping an unknown stage" 1 "skip: no stage named 'y'" -- \
+  "$custan" run pipeline.lua --input "$retail" --pipeline "$work/skip_pipeline.lua"
+expect "policy baseline clv outside the pipeline" 1 "needs the fitted CLV models" -- \
+  "$custan" run experiment.lua --customers "$work/pipe/customers.csv" --policy "$root/lua/custan/rules/policies/vip_perks.lua" --draws 200
+
 # --- prepared script: experiment.lua ---------------------------------------
 cust="$root/examples/data/customers.csv.gz"
 pol="$root/examples/policies"

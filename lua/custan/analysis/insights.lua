@@ -5,6 +5,7 @@
 
 local date = require "custan.date"
 local host = require "custan.core.host"
+local json = require "custan.json"
 
 local M = {}
 
@@ -145,6 +146,20 @@ local function model_quality(ctx)
   return q
 end
 
+-- A copy of a stage's summary for the document: its own fields only (the
+-- report layer adds `warnings` to stage summaries; insights lists them once).
+local function plain(t, arrays)
+  if not t then return nil end
+  local out = {}
+  for k, v in pairs(t) do
+    if k ~= "warnings" then out[k] = v end
+  end
+  for _, k in ipairs(arrays or {}) do
+    out[k] = setmetatable({table.unpack(out[k] or {})}, json.array_mt)
+  end
+  return out
+end
+
 --- The insights document of a pipeline context (after its stages ran).
 -- @tparam table ctx the pipeline's context (custan.analysis.pipeline)
 -- @tparam[opt] table options `top_at_risk` (20), `trend_days` (90), `active_days` (90)
@@ -158,17 +173,18 @@ function M.build(ctx, options)
     as_of = ctx.as_of, currency_note = "amounts are in the log's currency",
     kpis = kpis(ctx, o), segments = segments(ctx), at_risk = at_risk(ctx, o),
     policies = policies(ctx), model_quality = model_quality(ctx),
-    data_quality = ctx.quality,
+    data_quality = plain(ctx.quality, {"skipped_lines"}),
   }
   local test = ctx.results.test_design
-  if test and test.summary.scenario then doc.recommended_test = test.summary end
+  if test and test.summary.scenario then doc.recommended_test = plain(test.summary) end
   if ctx.results.funnel then doc.funnel = ctx.results.funnel.summary.overall end
   local warnings = {}
   for _, name in ipairs(ctx.order) do
     for _, w in ipairs(ctx.results[name].warnings or {}) do warnings[#warnings + 1] = name .. ": " .. w end
   end
   for _, w in ipairs(ctx.warnings) do warnings[#warnings + 1] = w end
-  doc.warnings = warnings
+  doc.warnings = setmetatable(warnings, json.array_mt)
+  for _, k in ipairs{"segments", "at_risk", "policies"} do setmetatable(doc[k], json.array_mt) end
   return doc
 end
 
