@@ -53,8 +53,12 @@ end
 -- mean the same thing in every script.
 function M.add_transaction_columns(p)
   local d = transactions.defaults
-  p:option("--preset", "Column layout: online_retail (default), online_retail_ii or cdnow.")
-    :choices{"online_retail", "online_retail_ii", "cdnow"}
+  local presets = {}
+  for name in pairs(transactions.presets) do presets[#presets + 1] = name end
+  table.sort(presets)
+  p:option("--preset", "Column layout: " .. table.concat(presets, ", ") .. " (default online_retail; " ..
+    "retailrocket is an event log: view, addtocart, transaction).")
+    :choices(presets)
   p:option("--customer", "Customer id column (default: " .. d.customer .. ").")
   p:option("--date", "Order date column (default: " .. d.date .. ").")
   p:option("--amount", "Line amount column (instead of --quantity x --price).")
@@ -68,6 +72,8 @@ function M.add_transaction_columns(p)
   p:option("--cancel-prefix", "Order ids starting with this are cancellations (default: C).")
   p:option("--returns", "Revenue gross of cancellations (default) or also net of them.")
     :choices{"gross", "net"}
+  p:option("--event", "Event column of an event log (with --purchase-event; default from --preset).")
+  p:option("--purchase-event", "The event value that is a purchase (e.g. transaction).")
   return p
 end
 
@@ -78,6 +84,7 @@ function M.transaction_options(args)
              amount = args.amount, quantity = args.quantity, price = args.price,
              order = args.order, product = args.product, country = args.country,
              cancel_prefix = args.cancel_prefix, returns = args.returns,
+             event = args.event, purchase_event = args.purchase_event,
              date_format = args.date_format, encoding = M.encoding(args),
              skip_bad_rows = args.skip_bad_rows or nil, delimiter = args.delimiter}
   if args.no_header then

@@ -26,6 +26,7 @@ local segment_analysis = require "custan.analysis.segment"
 local clv_analysis = require "custan.analysis.clv"
 local churn_analysis = require "custan.analysis.churn"
 local experiment_analysis = require "custan.analysis.experiment"
+local funnel_analysis = require "custan.analysis.funnel"
 local clv = require "custan.clv"
 
 local M = {}
@@ -52,6 +53,8 @@ end
 M.read = {name = "read", title = "read and clean", run = function(ctx, options)
   local o = merged(ctx.options, options)
   local tx, info = transactions.read(ctx.input, o)
+  ctx.event_log = tx:has("event")
+  ctx.counts_only = transactions.counts_only(o)
   local purchases = tx:filter(tx.purchase)
   if purchases:nrows() == 0 then error(ctx.input .. ": no purchase rows", 0) end
   local last = day_of(purchases.date:max())
@@ -74,7 +77,7 @@ M.read = {name = "read", title = "read and clean", run = function(ctx, options)
     -- the last calendar month is partial unless as_of is its last day
     partial_last_month = ctx.as_of ~= month_end,
     days_in_last_month = tonumber(ctx.as_of:sub(9, 10)),
-    event_log = ctx.event_log or nil,
+    event_log = ctx.event_log or nil, counts_only = ctx.counts_only or nil,
   }
   local warnings = {}
   local skipped = transactions.skipped_message(info)
@@ -258,6 +261,11 @@ end
 M.policies = {name = "policies", title = "policy scenarios", run = function(ctx, options)
   local o = merged({draws = 10000, parameter_sets = 100, seed = ctx.options.seed or 1},
     options, {policies = ctx.options.policies, draws = ctx.options.policy_draws})
+  if ctx.counts_only then
+    ctx.warnings[#ctx.warnings + 1] = "the log has no amounts: no policy can be valued, so " ..
+      "the policies stage did not run"
+    return nil
+  end
   if not o.policies or #o.policies == 0 then o.policies = default_policies() end
   local sets
   if ctx.clv and o.parameter_sets > 0 then
@@ -363,7 +371,21 @@ M.test_design = {name = "test_design", title = "the test of the best scenario",
   return {kind = "test_design", summary = summary, warnings = warnings, tables = {}}
 end}
 
+-- ---------------------------------------------------------------- funnel --
+
+--- View -> cart -> purchase conversion of an event log (RetailRocket's
+-- layout): overall, per RFM segment and per week (funnel.lua's analysis).
+-- An order log has no funnel: the stage then does nothing.
+M.funnel = {name = "funnel", title = "event funnel", run = function(ctx, options)
+  if not ctx.tx:has("event") then return nil end
+  local doc = funnel_analysis.run(ctx.tx, merged(ctx.options, {segments = ctx.customers}, options))
+  local f = doc.summary.overall
+  ctx:progress("funnel: %d visitors, view -> cart %.3f, cart -> purchase %.3f", f.visitors,
+    f.view_to_cart or 0, f.cart_to_purchase or 0)
+  return doc
+end}
+
 --- The default order of the stages (lua/custan/rules/pipeline.lua lists them).
-M.default = {"read", "customers", "segments", "clv", "churn", "policies", "test_design"}
+M.default = {"read", "customers", "segments", "clv", "churn", "policies", "test_design", "funnel"}
 
 return M

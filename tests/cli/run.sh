@@ -568,7 +568,7 @@ check "pipeline: the schema check can fail" bash -c "! valid_insights '$work/bad
 check "pipeline: policies carry the CLV models' uncertainty" \
   bash -c "[ \"\$(json_field '$work/pipe/insights.json' 'd.policies[1].baseline .. \" \" .. tostring(d.policies[1].uncertainty.model_share > 0)')\" = 'clv true' ]"
 # progress: plain lines on stderr when it is not a terminal; none with --quiet
-expect "pipeline: progress on stderr" 0 "[7/7] test_design: done" -- \
+expect "pipeline: progress on stderr" 0 "[7/8] test_design: done" -- \
   bash -c "'$custan' run pipeline.lua --input '$retail' --draws 200 2>&1 >/dev/null"
 check "pipeline: --quiet prints nothing" \
   bash -c "[ -z \"\$('$custan' run pipeline.lua --input '$retail' --draws 200 --quiet 2>&1)\" ]"
@@ -601,6 +601,20 @@ check "pipeline = experiment.lua on its customers.csv (scenarios)" cmp "$work/pi
 expect "pipeline: CDNOW end to end" 0 "purchase model:" -- \
   "$custan" run pipeline.lua --input "$root/examples/data/cdnow_sample.txt" --preset cdnow --output "$work/pipe_cdnow"
 check "pipeline: CDNOW insights.json is valid" valid_insights "$work/pipe_cdnow/insights.json"
+# an event log in RetailRocket's layout (examples/make_events.lua): counts
+# only, a funnel, no policies (nothing to value)
+events="$root/examples/data/events_sample.csv.gz"
+expect "pipeline: event log end to end" 0 "funnel: 2,000 visitors" -- \
+  "$custan" run pipeline.lua --input "$events" --preset retailrocket --output "$work/pipe_events"
+check "pipeline: event-log insights.json is valid" valid_insights "$work/pipe_events/insights.json"
+check "pipeline: event log's funnel by segment and week" \
+  bash -c "test -s '$work/pipe_events/funnel/funnel_segments.csv' && test -s '$work/pipe_events/funnel/funnel_weekly.csv'"
+check "pipeline: event log counts transactions as purchases" \
+  bash -c "[ \"\$(json_field '$work/pipe_events/insights.json' 'math.tointeger(d.data_quality.purchase_rows) .. \" \" .. tostring(d.data_quality.counts_only)')\" = '3049 true' ]"
+expect "event log: clv.lua counts only" 0 "counts only" -- "$custan" run clv.lua --input "$events" --preset retailrocket
+expect "event log: the rebuilt fixture is the bundled one" 0 "wrote 73180 events" -- \
+  "$custan" run "$root/examples/make_events.lua" "$work/events.csv"
+check "event log: make_events.lua is deterministic" bash -c "zcat '$events' | cmp - '$work/events.csv'"
 # --as-of: later rows left out, churn trained on the window before it
 expect "pipeline --as-of" 0 "rows after it left out" -- "$custan" run pipeline.lua --input "$retail" \
   --as-of 2011-10-31 --draws 200 --output "$work/pipe_asof"

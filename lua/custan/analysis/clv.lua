@@ -129,7 +129,8 @@ function M.run(input, options)
     fit_warnings(model_name, m, warnings)
   end
   local spend
-  if summary:has("monetary_value") and summary:filter(summary.frequency:gt(0)):nrows() > 1 then
+  if summary:has("monetary_value") and summary:filter(summary.frequency:gt(0)):nrows() > 1
+      and not transactions.counts_only(o) then
     spend = clv.fit_spend(summary, {penalizer = o.penalizer, weight = o.weight})
     result.models.gamma_gamma = describe(spend)
     fit_warnings("gamma_gamma", spend, warnings)

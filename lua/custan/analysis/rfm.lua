@@ -38,7 +38,10 @@ function M.run(input, options)
   end
   local warnings = {}
   local revenue = customers.revenue:sum()
-  if not (revenue > 0) then
+  if transactions.counts_only(o) then
+    warnings[#warnings + 1] = "the log has no amounts (counts only): revenue is 0 and the M " ..
+      "scores rank nothing"
+  elseif not (revenue > 0) then
     warnings[#warnings + 1] = string.format("total revenue is %.2f: revenue shares and M " ..
       "scores mean nothing (are the prices or amounts right?)", revenue)
   end

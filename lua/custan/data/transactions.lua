@@ -45,10 +45,33 @@ M.presets = {
     names = {"master", "customer", "date", "cds", "amount"}, header = false,
     delimiter = "whitespace", date_format = "%Y%m%d", cancel_prefix = "",
   },
+  -- an event log in RetailRocket's layout (Kaggle "Retailrocket
+  -- recommender system dataset", events.csv): milliseconds since 1970,
+  -- visitor, event (view, addtocart, transaction), item, transaction id.
+  -- Transactions are the purchases; with no amounts, counts only.
+  retailrocket = {
+    customer = "visitorid", date = "timestamp", date_format = "epoch_ms", event = "event",
+    product = "itemid", order = "transactionid", cancel_prefix = "",
+    view_event = "view", cart_event = "addtocart", purchase_event = "transaction",
+  },
 }
 
+--- Date formats that are numbers rather than text: seconds or
+-- milliseconds since 1970-01-01 UTC, to microseconds.
+M.epoch = {epoch_s = 1000000, epoch_ms = 1000}
+
+--- True when the options read an event log (an event column names what
+-- each row is; the purchase event's rows are the purchases).
+function M.is_event_log(o) return o.event ~= nil and o.purchase_event ~= nil end
+
+--- True when the log has no amounts (an event log without prices): the
+-- analyses count purchases only, and revenue and spend are left out.
+function M.counts_only(o)
+  return not o.amount and not (o.quantity and o.price) and M.is_event_log(o)
+end
+
 --- The roles a transaction column can play, in the order frames list them.
-M.roles = {"customer", "date", "amount", "quantity", "price", "order", "product", "country"}
+M.roles = {"customer", "date", "amount", "quantity", "price", "order", "product", "country", "event"}
 
 --- The default names (Online Retail's), for callers that need one role's.
 M.defaults = M.presets.online_retail
@@ -109,18 +132,20 @@ function M.read_options(o, header, shown, all_columns)
   end
   need("customer")
   need("date")
+  if M.is_event_log(o) then need("event") end
   if o.amount then
     need("amount")
-  elseif not all_columns and not (o.quantity and o.price and have[o.quantity] and have[o.price]) then
+  elseif not all_columns and not M.counts_only(o) and
+      not (o.quantity and o.price and have[o.quantity] and have[o.price]) then
     error(string.format("%s: no amount: give --amount, or --quantity and --price (columns: %s)",
       shown, list(header)), 0)
   end
   local r = M.file_options(o)
   local declared = r.types or {}
   local types, columns = {}, {}
-  local type_of = {customer = "string", date = "timestamp", amount = "float64",
-                   quantity = "float64", price = "float64", order = "string",
-                   product = "string", country = "string"}
+  local type_of = {customer = "string", date = M.epoch[o.date_format or ""] and "int64" or "timestamp",
+                   amount = "float64", quantity = "float64", price = "float64", order = "string",
+                   product = "string", country = "string", event = "string"}
   for _, role in ipairs(M.roles) do
     local name = o[role]
     if name and have[name] and not types[name] then
@@ -147,7 +172,7 @@ function M.present(o, header)
   return p
 end
 
-local STANDARD = {"customer", "date", "amount", "quantity", "order", "product", "country"}
+local STANDARD = {"customer", "date", "amount", "quantity", "order", "product", "country", "event"}
 
 --- True when t is a frame M.read made (custan's column names, with the
 -- cancelled and purchase masks): every analysis takes one as its input.
@@ -179,12 +204,18 @@ function M.columns(t, o)
     end
   end
   local c = {customer = col("customer", o.need_customer ~= false), date = col("date", true),
-             order = col("order"),
+             order = col("order"), event = col("event"),
              product = col("product"), country = col("country"), quantity = col("quantity")}
+  local scale = M.epoch[o.date_format or ""]
+  if scale and c.date:type() ~= "timestamp" then
+    c.date = (c.date:cast("int64") * scale):cast("timestamp") -- seconds or ms since 1970, UTC
+  end
   if o.amount then
     c.amount = col("amount", true)
   elseif c.quantity and o.price and t:has(o.price) then
     c.amount = c.quantity * t:col(o.price)
+  elseif M.counts_only(o) and c.event then
+    c.amount = c.date:is_missing():cast("float64") * 0 -- no amounts: counts only
   else
     error(string.format("give --amount, or --quantity and --price (columns: %s)",
       list(t:names())), 0)
@@ -195,6 +226,8 @@ function M.columns(t, o)
   end
   if o.cancelled then
     c.cancelled = o.cancelled(t, o)
+  elseif c.event and M.is_event_log(o) then
+    c.cancelled = c.date:is_missing() & false -- an event log cancels nothing
   else
     local sign = c.quantity or c.amount
     c.cancelled = sign:lt(0)
@@ -205,6 +238,8 @@ function M.columns(t, o)
   end
   if o.purchase then
     c.purchase = o.purchase(t, o, c.cancelled)
+  elseif c.event and M.is_event_log(o) then
+    c.purchase = c.event:eq(o.purchase_event):fill(false)
   elseif c.quantity then
     c.purchase = ~c.cancelled & c.quantity:gt(0):fill(false)
   else
@@ -241,7 +276,7 @@ function M.file_options(o)
   if o.header == false then r.header = false end
   if o.date_format then
     r.types = r.types or {}
-    r.types[o.date] = "timestamp:" .. o.date_format
+    r.types[o.date] = M.epoch[o.date_format] and "int64" or "timestamp:" .. o.date_format
   end
   return r
 end

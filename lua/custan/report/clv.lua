@@ -51,7 +51,11 @@ function M.terminal(doc, w)
   end
   w:blank()
   if not spend then
-    w:line("no monetary values: CLV needs the Gamma-Gamma spend model (monetary_value)")
+    if transactions.counts_only(o) then
+      w:line("the log has no amounts (counts only): P(alive) and expected purchases, no spend model or CLV")
+    else
+      w:line("no monetary values: CLV needs the Gamma-Gamma spend model (monetary_value)")
+    end
     return
   end
   local c = doc.customers

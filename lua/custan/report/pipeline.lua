@@ -60,6 +60,11 @@ function M.terminal(doc, w)
       mq.churn.model, mq.churn.auc or 0, mq.churn.auc_se or 0, mq.churn.test_customers,
       mq.churn.cutoff or "-", mq.churn.window_days or 0)
   end
+  if ins.funnel then
+    local f = ins.funnel
+    w:line("funnel: %s visitors; view -> cart %s, cart -> purchase %s, view -> purchase %s",
+      util.commas(f.visitors), pct(f.view_to_cart), pct(f.cart_to_purchase), pct(f.view_to_purchase))
+  end
   if #ins.policies > 0 then
     w:blank()
     w:table(ins.policies, {{"name", title = "policy", left = true}, {"contacted", fmt = "count"},

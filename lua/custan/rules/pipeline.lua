@@ -25,6 +25,7 @@ return {
     stages.churn,       -- trained on the window before --as-of, everyone scored as of it
     stages.policies,    -- policy scenarios on the joined customer table
     stages.test_design, -- the test that would prove the best scenario
+    stages.funnel,      -- view -> cart -> purchase (event logs only)
   },
   skip = {},
   options = {
