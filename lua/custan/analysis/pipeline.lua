@@ -96,6 +96,11 @@ function Ctx:add(frame, columns)
   self.customers = joined
 end
 
+--- A pipeline context (what stages get as `ctx`), with `fields` in it.
+function M.context(fields)
+  return setmetatable(fields or {}, Ctx)
+end
+
 -- ------------------------------------------------------------------- run --
 
 local function flatten(stage, doc, tables, extra)
@@ -114,8 +119,8 @@ end
 function M.run(input, options)
   local o = transactions.options(options)
   local p = M.load(o.pipeline)
-  local ctx = setmetatable({input = input, options = o, results = {}, order = {}, warnings = {},
-    quiet = o.quiet, started = host.now(), pipeline = p}, Ctx)
+  local ctx = M.context({input = input, options = o, results = {}, order = {}, warnings = {},
+    quiet = o.quiet, started = host.now(), pipeline = p})
   local timings = {}
   local n = #p.stages
   for i, st in ipairs(p.stages) do
