@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|interval|all] [REPS]: custan's benchmarks, with the
+# bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|interval|pipeline|all] [REPS]: custan's benchmarks, with the
 # peer measured in the same run.  Prints Markdown for docs/benchmarks.md.
 #   load    Online Retail CSV into a typed frame, against DuckDB's read_csv
 #   rfm     Online Retail CSV to the written customer summary (whole process),
@@ -27,6 +27,8 @@
 #           duckdb_join.mjs, pandas_join.py); BUSY=1 runs it beside two spinning processes
 #   interval the CLV interval (200 draws, 12 months) at 100,000 to 3,000,000 simulated
 #           customers, and clv.lua on 23,570 (OLD=path/to/custan times an older build too)
+#   pipeline the whole pipeline.lua on Online Retail, CDNOW and the event log, 2 and 1 threads,
+#           and the same stages as separate scripts
 # Each repetition is a fresh process; the tools alternate so both see the
 # same machine state.
 set -eu
@@ -321,6 +323,51 @@ bench_interval() {
   echo
 }
 
+bench_pipeline() {
+  echo "### The whole pipeline"
+  echo
+  echo "$(nproc) cores, $(date -u +%Y-%m-%d)${BUSY:+, busy (two spinning processes alongside)}; whole process, wall clock, median of $reps;"
+  echo "default draws (CLV interval 100, policies 10,000 with 100 parameter sets), output written"
+  echo
+  local spin=()
+  if [ -n "${BUSY:-}" ]; then
+    for _ in 1 2; do (while :; do :; done) & spin+=($!); done
+  fi
+  echo "| log | rows | custan threads | pipeline (s) | runs |"
+  echo "|---|---|---|---|---|"
+  local name input preset rows th
+  for spec in "Online Retail|examples/data/online_retail.csv.gz|online_retail|541,909" \
+      "CDNOW sample|examples/data/cdnow_sample.txt|cdnow|6,919" \
+      "event log (generated)|examples/data/events_sample.csv.gz|retailrocket|73,180"; do
+    IFS='|' read -r name input preset rows <<<"$spec"
+    for th in 2 1; do
+      local w=()
+      for _ in $(seq "$reps"); do
+        local t0; t0=$(now)
+        CUSTAN_THREADS=$th "$custan" run pipeline.lua --input "$input" --preset "$preset" --output "$out/pipe" --quiet
+        w+=("$(since "$t0")")
+      done
+      echo "| $name | $rows | $th | $(printf '%s\n' "${w[@]}" | median) | ${w[*]} |"
+    done
+  done
+  # the same work as separate scripts, as a user had to run it before
+  local w=()
+  for _ in $(seq "$reps"); do
+    local t0; t0=$(now)
+    "$custan" run rfm.lua --input examples/data/online_retail.csv.gz --output "$out/s_rfm" --quiet
+    "$custan" run segment.lua --input "$out/s_rfm/customers.csv" --id customer --method gmm --k 4 --output "$out/s_seg" --quiet
+    "$custan" run clv.lua --input examples/data/online_retail.csv.gz --model all --holdout-start 2011-09-07 --draws 0 --output "$out/s_clvh" --quiet
+    "$custan" run clv.lua --input examples/data/online_retail.csv.gz --model mbgnbd --output "$out/s_clv" --quiet
+    "$custan" run churn.lua --input examples/data/online_retail.csv.gz --cutoff 2011-09-10 --window 90 --output "$out/s_churn" --quiet
+    w+=("$(since "$t0")")
+  done
+  echo
+  echo "the same stages as five separate script runs (rfm, segment, clv twice, churn; no join, policies"
+  echo "or insights): median $(printf '%s\n' "${w[@]}" | median) s (runs ${w[*]})"
+  for p in "${spin[@]}"; do kill "$p" 2>/dev/null || true; done
+  echo
+}
+
 case "$what" in
   load) bench_load ;;
   rfm) bench_rfm ;;
@@ -331,6 +378,7 @@ case "$what" in
   policy) bench_policy ;;
   join) bench_join ;;
   interval) bench_interval ;;
-  all) bench_load; bench_rfm; bench_clv; bench_cluster; bench_churn; bench_policy; bench_join; bench_interval; bench_stream ;;
-  *) echo "usage: bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|interval|all] [REPS]" >&2; exit 2 ;;
+  pipeline) bench_pipeline ;;
+  all) bench_load; bench_rfm; bench_clv; bench_cluster; bench_churn; bench_policy; bench_join; bench_interval; bench_pipeline; bench_stream ;;
+  *) echo "usage: bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|interval|pipeline|all] [REPS]" >&2; exit 2 ;;
 esac

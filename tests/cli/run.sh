@@ -601,6 +601,13 @@ check "pipeline = experiment.lua on its customers.csv (scenarios)" cmp "$work/pi
 expect "pipeline: CDNOW end to end" 0 "purchase model:" -- \
   "$custan" run pipeline.lua --input "$root/examples/data/cdnow_sample.txt" --preset cdnow --output "$work/pipe_cdnow"
 check "pipeline: CDNOW insights.json is valid" valid_insights "$work/pipe_cdnow/insights.json"
+# a second run replaces the first's folder (its subfolders are custan's),
+# and a file of someone else's in it is still refused
+expect "pipeline: a rerun replaces its own output" 0 "" -- "$custan" run pipeline.lua \
+  --input "$root/examples/data/cdnow_sample.txt" --preset cdnow --output "$work/pipe_cdnow" --quiet
+touch "$work/pipe_cdnow/clv/mine.txt"
+expect "pipeline: a foreign file in a stage folder is refused" 1 "holds files custan did not write" -- \
+  "$custan" run pipeline.lua --input "$root/examples/data/cdnow_sample.txt" --preset cdnow --output "$work/pipe_cdnow" --quiet
 # an event log in RetailRocket's layout (examples/make_events.lua): counts
 # only, a funnel, no policies (nothing to value)
 events="$root/examples/data/events_sample.csv.gz"

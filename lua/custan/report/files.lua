@@ -52,14 +52,29 @@ function M.foreign_files(dir)
       for _, name in ipairs(manifest.files or {}) do known[name] = true end
     end
   end
+  local folders = {}
   for name in pairs(known) do -- a file in a subfolder makes the subfolder custan's
-    local top = name:match("^([^/]+)/")
-    if top then known[top] = true end
+    local path = ""
+    for part in name:gmatch("([^/]+)/") do
+      path = path .. part
+      folders[path] = true
+      path = path .. "/"
+    end
   end
+  -- every entry, also inside custan's subfolders (the swap removes those
+  -- whole, so a file someone put there would go with them)
   local foreign = {}
-  for _, name in ipairs(entries(dir)) do
-    if not known[name] then foreign[#foreign + 1] = name end
+  local function walk(rel)
+    for _, name in ipairs(entries(rel == "" and dir or dir .. "/" .. rel)) do
+      local path = rel == "" and name or rel .. "/" .. name
+      if folders[path] and lfs.attributes(dir .. "/" .. path, "mode") == "directory" then
+        walk(path)
+      elseif not known[path] then
+        foreign[#foreign + 1] = path
+      end
+    end
   end
+  walk("")
   return foreign
 end
 
