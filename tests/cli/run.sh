@@ -598,6 +598,9 @@ expect "pipeline with the example policies" 0 "" -- "$custan" run pipeline.lua -
   --policy "$root/examples/policies/winback_at_risk.lua" --policy "$root/examples/policies/vip_perks.lua" \
   --draws 1000 --output "$work/sep_exp" --quiet
 check "pipeline = experiment.lua on its customers.csv (scenarios)" cmp "$work/pipe_ex/policies/scenarios.csv" "$work/sep_exp/scenarios.csv"
+"$custan" run pipeline.lua --input "$root/examples/data/cdnow_sample.txt" --preset cdnow --draws 200 --json \
+  > "$work/pipe_cdnow.json" 2>/dev/null
+check "pipeline --json prints a valid insights document" valid_insights "$work/pipe_cdnow.json"
 expect "pipeline: CDNOW end to end" 0 "purchase model:" -- \
   "$custan" run pipeline.lua --input "$root/examples/data/cdnow_sample.txt" --preset cdnow --output "$work/pipe_cdnow"
 check "pipeline: CDNOW insights.json is valid" valid_insights "$work/pipe_cdnow/insights.json"
@@ -646,6 +649,7 @@ return {
   },
   skip = {"policies"},
   options = {segments = {k = 3}, clv = {draws = 0}},
+  after = {function(ctx, insights) insights.warnings[#insights.warnings + 1] = "after hook ran" end},
 }
 LUA
 expect "pipeline file: replace, skip and add stages" 0 "vip_flag" -- \
@@ -655,6 +659,7 @@ check "pipeline file: the added stage's column and folder" \
 check "pipeline file: the replaced stage ran (k-means, k = 3)" \
   bash -c "[ \"\$(json_field '$work/pipe_mine/segments/summary.json' 'd.method .. math.tointeger(d.k)')\" = 'kmeans3' ]"
 check "pipeline file: the skipped stage wrote nothing" test ! -e "$work/pipe_mine/policies"
+check "pipeline file: an after hook sees the insights" grep -q "after hook ran" "$work/pipe_mine/insights.json"
 printf 'return {stages = {{name = "x", run = function() os.execute("touch %s/owned") end}}}\n' "$work" > "$work/evil_pipeline.lua"
 expect "pipeline file is sandboxed" 1 "nonexistent global 'os'" -- \
   "$custan" run pipeline.lua --input "$retail" --pipeline "$work/evil_pipeline.lua"

@@ -193,3 +193,28 @@ describe("pipeline files", function()
       custan.frame({customer = {"a", "a"}, x = {1, 2}}, {"customer", "x"}), {"x"})))
   end)
 end)
+
+describe("the segments stage", function()
+  -- 300 customers on three repeated points and one far away: a mixture of
+  -- four puts a component on the lone customer (0.3% of them), which the
+  -- stage must see as degenerate and replace by k-means, saying so
+  it("should fall back to k-means when the mixture is degenerate", function()
+    local r, o, v = {}, {}, {}
+    for i = 1, 300 do
+      local g = i % 3
+      r[i], o[i], v[i] = 10 + 40 * g + i % 7, 1 + g + i % 2, 50 + 100 * g + i % 11
+    end
+    r[300], o[300], v[300] = 400, 60, 90000
+    local ids = {}
+    for i = 1, 300 do ids[i] = "c" .. i end
+    local c = custan.frame({customer = ids, recency_days = r, orders = o, revenue = v},
+      {"customer", "recency_days", "orders", "revenue"})
+    local ctx = pipeline.context({customers = c, options = {seed = 1}, warnings = {}})
+    ctx.quiet = true
+    local doc = require("custan.pipeline").segments.run(ctx, {})
+    assert.are.equal("kmeans", doc.summary.method)
+    assert.is_truthy(doc.summary.fallback)
+    assert.matches("the Gaussian mixture was degenerate", table.concat(doc.warnings, "\n"))
+    assert.is_true(ctx.customers:has("cluster_segment"))
+  end)
+end)
