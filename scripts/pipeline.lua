@@ -36,6 +36,8 @@ p:option("--pipeline", "A pipeline file (Lua) listing the stages; default the li
 p:option("--policy", "A policy scenario file (repeat for several); default the library's " ..
   "win-back and VIP policies.")
   :count("*")
+p:flag("--dashboards", "Also write the dashboards (dashboards/operational.html; docs/guide.md).")
+p:option("--layout", "With --dashboards: a layout file for the operational dashboard."):count("*")
 p:option("--draws", "Monte Carlo draws of each policy (default 10,000, or the pipeline " ..
   "file's), a multiple of 100."):convert(math.tointeger)
 local args = cli.parse(p, arg)
@@ -57,6 +59,17 @@ options.seed = args.seed
 options.policy_draws = args.draws
 options.quiet = args.quiet or args.json
 local doc = cli.try(analysis.run, args.input, options)
+if args.dashboards then
+  -- the pages join the run's files, so the folder stays one set
+  local dashboard = require "custan.analysis.dashboard"
+  local layouts = #args.layout > 0 and args.layout or {dashboard.layout_file("operational")}
+  local data = dashboard.from_pipeline(doc)
+  for i, layout in ipairs(layouts) do
+    local page = cli.try(dashboard.build, data, layout)
+    local name = #args.layout > 0 and (layout:match("([^/\\]+)%.lua$") or ("dashboard" .. i)) or "operational"
+    doc.extra[#doc.extra + 1] = {"dashboards/" .. name .. ".html", page}
+  end
+end
 
 if not args.quiet and not args.json then cli.try(report.render, doc, "terminal") end
 if args.output then

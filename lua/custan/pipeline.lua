@@ -98,6 +98,50 @@ end}
 
 -- ------------------------------------------------------------- customers --
 
+-- Revenue, orders and customers by week and segment, weeks counted back
+-- from the end of as_of (week 0 is its last 7 days, so the last 4 weeks
+-- are exactly 28 days) and labelled by their first day; a customer is new
+-- in the week of their first purchase.  Orders are distinct order ids, or
+-- purchase days where the log has none.  Also the last 4 weeks against the
+-- 4 before (the operational dashboard's tiles).
+local WEEK_US = 7 * 86400 * 1000000
+local function weekly_tables(ctx, customers)
+  local tx = ctx.tx
+  local p = tx:filter(tx.purchase & ~tx.customer:is_missing())
+  local end_us = date.parse(ctx.as_of .. " 23:59:59") + 1000000
+  local function week_of(ts) return ((-ts:cast("int64") + end_us) / WEEK_US):floor():cast("int64") end
+  local first = customers:select{"customer"}
+  first.first_week = week_of(customers.first_purchase:cast("timestamp"))
+  first.segment = customers.segment
+  local key = p.customer
+  local ct = first:col("customer"):type()
+  if key:type() ~= ct then key = key:cast(ct == "int64" and "float64" or ct) end
+  local t = custan.frame({customer = key, week = week_of(p.date), amount = p.amount,
+    order = p:has("order") and p.order or p.date:floor("day")}, {"customer", "week", "amount", "order"})
+  local per = t:group_by({"week", "customer"}):agg{{"amount", "sum", as = "revenue"},
+    {"order", "n_unique", as = "orders"}}
+  per = per:join(first, "customer", {how = "left"})
+  per.new = per.first_week:eq(per.week):fill(false):cast("int64")
+  local w = per:group_by({"week", "segment"}, {sort = true}):agg{{"revenue", "sum", as = "revenue"},
+    {"orders", "sum", as = "orders"}, {"customer", "size", as = "customers"},
+    {"new", "sum", as = "new_customers"}}
+  w.returning_customers = w.customers - w.new_customers
+  local labels = {}
+  w.week = w.week:map(function(k)
+    labels[k] = labels[k] or date.add_days(ctx.as_of, -7 * k - 6)
+    return labels[k]
+  end, "string")
+  w = w:sort({"week", "segment"})
+  local function period(from, to)
+    local x = per:filter(per.week:ge(from) & per.week:le(to))
+    local revenue, orders = x.revenue:sum(), x.orders:sum()
+    return {revenue = revenue, orders = orders, customers = x.customer:n_unique(),
+      average_order_value = orders > 0 and revenue / orders or nil}
+  end
+  return w:select{"week", "segment", "revenue", "orders", "customers", "new_customers",
+    "returning_customers"}, {weeks = 4, last = period(0, 3), previous = period(4, 7)}
+end
+
 --- The customer summary and the RFM segments (rfm.lua's analysis): the
 -- customer table starts here, one row per customer with a purchase.
 M.customers = {name = "customers", title = "customer summary and RFM segments",
@@ -113,6 +157,8 @@ M.customers = {name = "customers", title = "customer summary and RFM segments",
   -- example policies' expected orders
   ctx.customers.orders_90d = ctx.customers.orders:cast("float64") /
     ctx.customers.tenure_days:cast("float64"):clip(90, math.huge) * 90
+  doc.weekly, doc.summary.periods = weekly_tables(ctx, ctx.customers)
+  doc.tables[#doc.tables + 1] = {"weekly.csv", doc.weekly}
   return doc
 end}
 

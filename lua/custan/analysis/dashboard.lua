@@ -1,0 +1,287 @@
+--- Dashboards: a layout file (Lua, sandboxed) applied to a pipeline run's
+-- results, rendered as one self-contained HTML page.  The data come from
+-- a pipeline output folder (customers.csv, insights.json,
+-- customers/weekly.csv, customers/summary.json) or from a pipeline result
+-- in memory; the layout says which KPI tiles, charts and tables appear.
+-- @module custan.analysis.dashboard
+
+local custan = require "custan"
+local json = require "custan.json"
+local sandbox = require "custan.sandbox"
+local util = require "custan.util"
+local charts = require "custan.report.charts"
+local html = require "custan.report.html"
+
+local M = {}
+
+--- The library's layouts (lua/custan/rules/dashboards/NAME.lua).
+function M.layout_file(name)
+  local path = package.searchpath("custan.rules.dashboards." .. name, package.path)
+  if not path then error(string.format("no dashboard layout '%s' in the library", name), 0) end
+  return path
+end
+
+local function fail(where, msg) error(where .. ": " .. msg, 0) end
+
+--- Loads and checks a layout file (sandboxed); errors name the file and
+-- the section.
+function M.load_layout(path)
+  local where = "layout " .. path
+  local l = sandbox.run_file(path, "layout")
+  if type(l) ~= "table" then fail(where, "must return a table") end
+  if type(l.sections) ~= "table" or #l.sections == 0 then fail(where, "sections: give a list of sections") end
+  return l, where
+end
+
+-- ------------------------------------------------------------------ data --
+
+local function read_json(path)
+  local text = util.read_file(path)
+  if not text then return nil end
+  local ok, v = pcall(json.decode, text)
+  if not ok then error(path .. ": not JSON: " .. tostring(v), 0) end
+  return v
+end
+
+--- The data of a pipeline output folder.
+-- @return {insights, customers (frame), weekly (frame or nil), periods, dir}
+function M.from_folder(dir)
+  local ins = read_json(dir .. "/insights.json")
+  if not ins then
+    error(string.format("%s: no insights.json: give the --output folder of a pipeline run", dir), 0)
+  end
+  local customers = custan.read_csv(dir .. "/customers.csv", {types = {customer = "string"}})
+  local weekly
+  local wpath = dir .. "/customers/weekly.csv"
+  if util.read_file(wpath) then weekly = custan.read_csv(wpath, {types = {week = "string", segment = "string"}}) end
+  local s = read_json(dir .. "/customers/summary.json") or {}
+  return {insights = ins, customers = customers, weekly = weekly, periods = s.periods, dir = dir}
+end
+
+--- The same data from a pipeline result document in memory.
+function M.from_pipeline(doc)
+  local c = doc.results.customers
+  local customers = doc.customers:copy()
+  customers.customer = customers.customer:cast("string")
+  return {insights = doc.insights, customers = customers, weekly = c and c.weekly,
+          periods = c and c.summary.periods}
+end
+
+-- Weekly rows summed over segments (or of one segment).
+local function weekly_rows(weekly, segment)
+  if not weekly then return {} end
+  local w = segment and weekly:filter(weekly.segment:eq(segment):fill(false)) or weekly
+  local g = w:group_by("week", {sort = true}):agg{{"revenue", "sum", as = "revenue"},
+    {"orders", "sum", as = "orders"}, {"new_customers", "sum", as = "new_customers"},
+    {"returning_customers", "sum", as = "returning_customers"}}
+  return g:to_rows()
+end
+
+local function tier_rows(customers, segment)
+  local c = customers
+  if segment then c = c:filter(c.segment:eq(segment):fill(false)) end
+  if not c:has("risk_tier") or c:nrows() == 0 then return {} end
+  local g = c:filter(~c.risk_tier:is_missing()):group_by("risk_tier"):size()
+  local counts = {}
+  for _, r in ipairs(g:to_rows()) do counts[r.risk_tier] = r.size end
+  local out = {}
+  for _, t in ipairs{"High", "Medium", "Low"} do out[#out + 1] = {tier = t, customers = counts[t] or 0} end
+  return out
+end
+
+--- The named data sources a layout's charts and tables use, for all
+-- customers or one segment.
+function M.sources(data, segment)
+  local ins = data.insights
+  return {
+    weekly = weekly_rows(data.weekly, segment),
+    segments = ins.segments,
+    tiers = tier_rows(data.customers, segment),
+    funnel = ins.funnel,
+    insights = ins,
+  }
+end
+
+-- ------------------------------------------------------------------ KPIs --
+
+local function change(a, b)
+  if type(a) ~= "number" or type(b) ~= "number" or b == 0 then return nil end
+  return (a - b) / b
+end
+
+--- The KPI tiles a layout may name.  Each is function(data) -> tile.
+M.kpis = {
+  active_customers = function(d)
+    local p = d.periods
+    return {label = "active customers", value = html.number(p and p.last.customers),
+      change = p and change(p.last.customers, p.previous.customers), against = "on the 4 weeks before",
+      note = not p and "no weekly data" or nil}
+  end,
+  revenue = function(d)
+    local p = d.periods
+    return {label = "revenue, last 4 weeks", value = html.number(p and p.last.revenue),
+      change = p and change(p.last.revenue, p.previous.revenue), against = "on the 4 weeks before"}
+  end,
+  orders = function(d)
+    local p = d.periods
+    return {label = "orders, last 4 weeks", value = html.number(p and p.last.orders),
+      change = p and change(p.last.orders, p.previous.orders), against = "on the 4 weeks before"}
+  end,
+  average_order_value = function(d)
+    local p = d.periods
+    return {label = "average order value", value = html.number(p and p.last.average_order_value, 2),
+      change = p and change(p.last.average_order_value, p.previous.average_order_value),
+      against = "on the 4 weeks before"}
+  end,
+  churn_rate = function(d)
+    local k = d.insights.kpis
+    return {label = string.format("predicted churn, next %d days", math.tointeger(k.churn_window_days or 90) or 90),
+      value = html.percent(k.predicted_churn_rate), better = "down", note = "as of " .. d.insights.as_of}
+  end,
+  customers_at_risk = function(d)
+    local k = d.insights.kpis
+    return {label = "customers at high risk", value = html.number(k.customers_at_risk), better = "down",
+      note = "risk tier High"}
+  end,
+  value_at_stake = function(d)
+    local k = d.insights.kpis
+    return {label = "value at stake", value = html.number(k.value_at_stake), better = "down",
+      note = "churn probability x CLV"}
+  end,
+}
+
+-- ---------------------------------------------------------------- tables --
+
+local function action_text(v) return v or "" end
+
+--- The tables a layout may name: function(data, section) -> rows, columns, options.
+M.tables = {
+  contact_list = function(d, section)
+    local c = d.customers
+    if not (c:has("value_at_stake") and c:has("risk_tier")) then return nil end
+    local risky = c:filter(c.risk_tier:eq("High"):fill(false)):sort("value_at_stake", {desc = true})
+    local rows = risky:head(section.rows or 100):to_rows()
+    return rows, {
+      {key = "customer", title = "customer"}, {key = "segment", title = "segment"},
+      {key = "clv", title = "CLV", num = true}, {key = "p_alive", title = "P(alive)", num = true,
+        fmt = function(v) return v and string.format("%.2f", v) or "" end},
+      {key = "churn_probability", title = "churn probability", num = true,
+        fmt = function(v) return v and string.format("%.2f", v) or "" end},
+      {key = "value_at_stake", title = "value at stake", num = true},
+      {key = "recency_days", title = "days since last purchase", num = true},
+      {key = "segment_action", title = "recommended action", class = "action", fmt = action_text},
+    }, {segment = "segment"}
+  end,
+  segments = function(d)
+    return d.insights.segments, {
+      {key = "name", title = "segment"}, {key = "customers", title = "customers", num = true},
+      {key = "revenue", title = "revenue", num = true},
+      {key = "revenue_share", title = "revenue share", num = true, fmt = "percent"},
+      {key = "mean_clv", title = "mean CLV", num = true},
+      {key = "churn_risk", title = "churn risk", num = true, fmt = "percent"},
+      {key = "action", title = "recommended action", class = "action", fmt = action_text},
+    }, {segment = "name"}
+  end,
+}
+
+-- ---------------------------------------------------------------- render --
+
+local function segment_names(data)
+  local out = {}
+  for _, s in ipairs(data.insights.segments or {}) do out[#out + 1] = s.name end
+  return out
+end
+
+local render_section
+
+local function counts_only(data)
+  return data.insights.data_quality and data.insights.data_quality.counts_only
+end
+
+local function chart_block(page, data, section, where)
+  local name = section.chart
+  if counts_only(data) and charts.needs_amounts[name] ~= nil then
+    name = charts.needs_amounts[name]
+    if not name then return nil end -- no amounts to draw
+    section = setmetatable({chart = name, title = false}, {__index = section})
+  end
+  local fn = charts.get(name)
+  if not fn then fail(where, string.format("no chart '%s' (charts: %s)", tostring(section.chart),
+    table.concat(charts.names(), ", "))) end
+  local source = section.data or "insights"
+  local all = M.sources(data)[source]
+  if all == nil or (type(all) == "table" and #all == 0 and next(all) == nil) then
+    return nil -- nothing to draw (a funnel of an order log)
+  end
+  local config = fn(all)
+  -- the section's title stands above the chart: no second one inside it
+  if section.title then config.options.plugins.title.display = false end
+  local title = section.title or config.options.plugins.title.text or name
+  local by_segment
+  if section.by_segment ~= false and (source == "weekly" or source == "tiers") then
+    by_segment = {}
+    for _, name in ipairs(segment_names(data)) do
+      by_segment[name] = fn(M.sources(data, name)[source]).data
+    end
+  end
+  return page:section(title, page:chart(config, by_segment, section.height), section.note)
+end
+
+render_section = function(page, data, section, where)
+  if type(section) ~= "table" then fail(where, "a section is a table") end
+  if section.kpis then
+    local tiles = {}
+    local amounts = {revenue = true, average_order_value = true, value_at_stake = true}
+    for _, name in ipairs(section.kpis) do
+      local k = M.kpis[name]
+      if not k then
+        local names = {}
+        for n in pairs(M.kpis) do names[#names + 1] = n end
+        table.sort(names)
+        fail(where, string.format("no KPI '%s' (KPIs: %s)", tostring(name), table.concat(names, ", ")))
+      end
+      if not (counts_only(data) and amounts[name]) then tiles[#tiles + 1] = k(data) end
+    end
+    return page:kpis(tiles)
+  elseif section.chart then
+    return chart_block(page, data, section, where)
+  elseif section.table then
+    local t = M.tables[section.table]
+    if not t then fail(where, string.format("no table '%s'", tostring(section.table))) end
+    local rows, columns, o = t(data, section)
+    if not rows then return nil end
+    return page:section(section.title or section.table, page:table(rows, columns, o), section.note)
+  elseif section.grid then
+    local parts = {}
+    for i, s in ipairs(section.grid) do
+      parts[#parts + 1] = render_section(page, data, s, where .. ".grid[" .. i .. "]")
+    end
+    return '<div class="grid">' .. table.concat(parts) .. "</div>"
+  elseif section.text then
+    return page:section(section.title or "", "<p>" .. html.escape(section.text) .. "</p>")
+  end
+  fail(where, "a section has kpis, chart, table, grid or text")
+end
+
+--- Builds a dashboard page.
+-- @tparam table data from M.from_folder or M.from_pipeline
+-- @tparam string|table layout a layout file's path, or a layout table
+-- @return the page's HTML, and the layout
+function M.build(data, layout)
+  local where = "layout"
+  if type(layout) == "string" then layout, where = M.load_layout(layout) end
+  local ins = data.insights
+  local page = html.page({title = layout.title or "custan dashboard",
+    subtitle = string.format("%s, as of %s%s", ins.input, ins.as_of,
+      layout.subtitle and (" - " .. layout.subtitle) or ""),
+    segments = layout.segment_filter ~= false and segment_names(data) or nil,
+    footer = tostring(ins.generated_by or "custan") .. "; data as of " .. ins.as_of ..
+      ". Amounts in the log's currency."})
+  for i, section in ipairs(layout.sections) do
+    local part = render_section(page, data, section, string.format("%s: sections[%d]", where, i))
+    if part then page:add(part) end
+  end
+  return page:render(), layout
+end
+
+return M

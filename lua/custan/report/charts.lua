@@ -1,0 +1,175 @@
+--- Charts for the dashboards: each function takes data (frames, rows or a
+-- result document's parts) and returns one Chart.js configuration
+-- (`{type, data, options}`, turned into JSON and drawn by Chart.js in the
+-- page).  Layout files name them (`chart = "weekly_revenue"`); add your own
+-- with `charts.register(name, fn)`.  Every chart gets tooltips; colours
+-- come from one palette so a segment has one colour on a page.
+-- @module custan.report.charts
+
+local M = {}
+
+--- The palette (Tableau 10, colour-blind friendly enough for most uses).
+M.palette = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
+             "#ff9da7", "#9c755f", "#bab0ac"}
+
+--- The colour of the i-th series (1-based), cycling through the palette.
+function M.colour(i) return M.palette[(i - 1) % #M.palette + 1] end
+
+local function column(t, name)
+  if type(t) == "table" and t[1] ~= nil then -- rows
+    local out = {}
+    for i, r in ipairs(t) do out[i] = r[name] end
+    return out
+  end
+  return t:col(name):to_table()
+end
+
+local function base(kind, title, extra)
+  local o = {responsive = true, maintainAspectRatio = false, animation = false,
+    plugins = {title = {display = title ~= nil, text = title}, legend = {display = true},
+      tooltip = {enabled = true, mode = "index", intersect = false}}}
+  for k, v in pairs(extra or {}) do o[k] = v end
+  return {type = kind, options = o}
+end
+
+--- A line chart of one or more series over shared labels.
+-- @tparam table labels the x values
+-- @tparam table series array of {label = , values = {...}}
+-- @tparam[opt] table opts `title`, `y` (axis title), `stacked`
+function M.line(labels, series, opts)
+  opts = opts or {}
+  local c = base("line", opts.title, {scales = {y = {title = {display = opts.y ~= nil, text = opts.y},
+    beginAtZero = true}}})
+  local ds = {}
+  for i, s in ipairs(series) do
+    ds[i] = {label = s.label, data = s.values, borderColor = s.colour or M.colour(i),
+      backgroundColor = s.colour or M.colour(i), pointRadius = 0, borderWidth = 2, fill = false,
+      yAxisID = s.axis}
+  end
+  c.data = {labels = labels, datasets = ds}
+  return c
+end
+
+--- A bar chart of one or more series over shared labels.
+-- @tparam[opt] table opts `title`, `y`, `stacked`, `horizontal`
+function M.bar(labels, series, opts)
+  opts = opts or {}
+  local c = base("bar", opts.title, {indexAxis = opts.horizontal and "y" or "x",
+    scales = {x = {stacked = opts.stacked or false}, y = {stacked = opts.stacked or false,
+      title = {display = opts.y ~= nil, text = opts.y}}}})
+  local ds = {}
+  for i, s in ipairs(series) do
+    ds[i] = {label = s.label, data = s.values, backgroundColor = s.colour or M.colour(i),
+      yAxisID = s.axis}
+  end
+  c.data = {labels = labels, datasets = ds}
+  return c
+end
+
+--- A doughnut of shares.
+function M.doughnut(labels, values, opts)
+  opts = opts or {}
+  local c = base("doughnut", opts.title)
+  local colours = {}
+  for i = 1, #labels do colours[i] = M.colour(i) end
+  c.data = {labels = labels, datasets = {{data = values, backgroundColor = colours}}}
+  c.options.plugins.tooltip.mode = "nearest"
+  return c
+end
+
+-- --------------------------------------------------------- domain charts --
+
+--- Weekly revenue (bars) and orders (line, right axis) from a weekly
+-- table (week, revenue, orders).
+function M.weekly_revenue(weekly)
+  local c = M.bar(column(weekly, "week"), {
+    {label = "revenue", values = column(weekly, "revenue"), axis = "y"},
+  }, {title = "Revenue and orders by week", y = "revenue"})
+  c.data.datasets[2] = {type = "line", label = "orders", data = column(weekly, "orders"),
+    borderColor = M.colour(2), backgroundColor = M.colour(2), pointRadius = 0, borderWidth = 2,
+    yAxisID = "y2"}
+  c.options.scales.y2 = {position = "right", grid = {drawOnChartArea = false},
+    title = {display = true, text = "orders"}, beginAtZero = true}
+  return c
+end
+
+--- Orders by week (bars), for logs without amounts.
+function M.weekly_orders(weekly)
+  return M.bar(column(weekly, "week"), {{label = "orders", values = column(weekly, "orders")}},
+    {title = "Orders by week", y = "orders"})
+end
+
+--- New and returning customers by week (stacked bars), from a weekly
+-- table (week, new_customers, returning_customers).
+function M.new_vs_returning(weekly)
+  return M.bar(column(weekly, "week"), {
+    {label = "new", values = column(weekly, "new_customers")},
+    {label = "returning", values = column(weekly, "returning_customers")},
+  }, {title = "New and returning customers by week", stacked = true, y = "customers"})
+end
+
+--- Customers and revenue per segment (horizontal bars), from rows or a
+-- frame with segment (or name), customers and revenue.
+function M.segment_sizes(segments)
+  local names = column(segments, segments[1] and segments[1].name and "name" or "segment")
+  return M.bar(names, {{label = "customers", values = column(segments, "customers")}},
+    {title = "Customers per segment", horizontal = true})
+end
+
+function M.segment_revenue(segments)
+  local names = column(segments, segments[1] and segments[1].name and "name" or "segment")
+  return M.bar(names, {{label = "revenue", values = column(segments, "revenue"), colour = M.colour(5)}},
+    {title = "Revenue per segment", horizontal = true})
+end
+
+--- Colours of the churn risk tiers.
+M.tier_colours = {High = "#e15759", Medium = "#f28e2b", Low = "#59a14f"}
+
+--- Customers per churn risk tier (a doughnut), from rows {tier, customers}.
+function M.risk_tiers(tiers)
+  local names = column(tiers, "tier")
+  local c = M.doughnut(names, column(tiers, "customers"), {title = "Customers by churn risk tier"})
+  for i, n in ipairs(names) do c.data.datasets[1].backgroundColor[i] = M.tier_colours[n] or M.colour(i) end
+  return c
+end
+
+--- The funnel of an event log: visitors at each stage (bars), from
+-- insights' funnel {viewers, carters, buyers}.
+function M.funnel(f)
+  return M.bar({"viewed", "added to cart", "bought"}, {{label = "visitors",
+    values = {f.viewers, f.carters, f.buyers}}}, {title = "Funnel: visitors at each stage"})
+end
+
+-- ------------------------------------------------------------- registry --
+
+local registry = {
+  weekly_revenue = M.weekly_revenue, weekly_orders = M.weekly_orders,
+  new_vs_returning = M.new_vs_returning,
+  segment_sizes = M.segment_sizes, segment_revenue = M.segment_revenue,
+  risk_tiers = M.risk_tiers, funnel = M.funnel,
+}
+
+--- Charts that show amounts: a log without them (an event log) draws
+-- `instead` or nothing.
+M.needs_amounts = {weekly_revenue = "weekly_orders", segment_revenue = false}
+
+--- Adds or replaces a named chart: `fn(data)` returns a Chart.js config.
+function M.register(name, fn)
+  if type(name) ~= "string" or type(fn) ~= "function" then
+    error("charts.register(name, fn): a name and a function", 2)
+  end
+  registry[name] = fn
+end
+
+--- The chart function of a name, or nil.
+function M.get(name) return registry[name] end
+
+--- The registered names, sorted.
+function M.names()
+  local out = {}
+  for k in pairs(registry) do out[#out + 1] = k end
+  table.sort(out)
+  return out
+end
+
+return M

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Browser tests: the dashboards load in headless Chromium (Debian's
+# chromium) with every chart rendered, no script error, and every section;
+# the segment filter works; screenshots go to BUILD_DIR/screenshots/.
+# usage: tests/browser/run.sh BUILD_DIR     (prints "N passed, N failed")
+set -u
+build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
+custan="$build/custan"
+root=$(cd "$(dirname "$0")/../.." && pwd)
+check_page="$root/tests/browser/check.sh"
+shots="$build/screenshots"
+mkdir -p "$shots"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+
+ok() { passed=$((passed + 1)); }
+fail() { echo "FAIL $1"; [ -n "${2:-}" ] && echo "$2" | head -5 | sed 's/^/    /'; failed=$((failed + 1)); }
+# page NAME FILE[#hash] [SCREENSHOT]: the page renders every chart, with no error
+page() {
+  local out
+  if out=$("$check_page" "$2" ${3:+"$3"} 2>&1); then ok; echo "ok $1: $out"; else fail "$1" "$out"; fi
+}
+# has NAME FILE TEXT...: the page holds each text (section titles)
+has() {
+  local name=$1 file=$2 t
+  shift 2
+  for t in "$@"; do
+    grep -qF -- "$t" "$file" || { fail "$name: no '$t'"; return; }
+  done
+  ok
+}
+
+retail="$root/examples/data/online_retail.csv.gz"
+if "$custan" run pipeline.lua --input "$retail" --output "$work/retail" --dashboards --draws 1000 --quiet; then ok
+else fail "pipeline --dashboards on Online Retail"; fi
+op="$work/retail/dashboards/operational.html"
+page "operational dashboard (Online Retail)" "$op" "$shots/operational.png"
+has "operational dashboard sections" "$op" "Revenue and orders by week" "New and returning customers" \
+  "Churn risk tiers" "Customers per segment" "Revenue per segment" "Contact list" "Segments"
+size=$(stat -c %s "$op")
+if [ "$size" -le 5000000 ]; then ok; else fail "operational dashboard is $size bytes (at most 5 MB)"; fi
+# the segment filter: charts and rows follow it (a #segment= link applies it on load)
+out=$("$check_page" "$op#segment=At%20Risk" 2>&1)
+if grep -q "segment 'At Risk' rows [1-9]" <<<"$out"; then ok; else fail "segment filter" "$out"; fi
+out=$("$check_page" "$op#segment=Nobody" 2>&1)
+if grep -q "no segment Nobody" <<<"$out"; then ok; else fail "an unknown segment is an error the page records" "$out"; fi
+
+# dashboard.lua on the pipeline's folder gives the same page
+if "$custan" run dashboard.lua --input "$work/retail" --output "$work/op.html" --quiet; then ok
+else fail "dashboard.lua on a pipeline folder"; fi
+page "dashboard.lua page" "$work/op.html"
+
+# an event log: the funnel chart, no policies
+events="$root/examples/data/events_sample.csv.gz"
+if "$custan" run pipeline.lua --input "$events" --preset retailrocket --output "$work/events" --dashboards --quiet; then ok
+else fail "pipeline --dashboards on the event log"; fi
+page "operational dashboard (event log)" "$work/events/dashboards/operational.html" "$shots/operational_events.png"
+has "event-log dashboard has the funnel" "$work/events/dashboards/operational.html" "Funnel"
+
+# a layout of one's own: sections reordered, one chart, one table
+cat > "$work/mine.lua" <<'LUA'
+return {title = "Mine", segment_filter = false, sections = {
+  {kpis = {"revenue", "churn_rate"}},
+  {chart = "segment_revenue", data = "segments", title = "Where the money is"},
+  {table = "segments", title = "All segments"},
+}}
+LUA
+if "$custan" run dashboard.lua --input "$work/retail" --layout "$work/mine.lua" --output "$work/mine.html" --quiet; then ok
+else fail "dashboard.lua --layout"; fi
+page "a layout of one's own" "$work/mine.html"
+has "a layout of one's own has its sections" "$work/mine.html" "Where the money is" "All segments"
+printf 'return {sections = {{chart = "pie_in_the_sky"}}}\n' > "$work/bad.lua"
+out=$("$custan" run dashboard.lua --input "$work/retail" --layout "$work/bad.lua" --output "$work/bad.html" 2>&1)
+if [ $? -eq 1 ] && grep -qF "layout $work/bad.lua: sections[1]: no chart 'pie_in_the_sky'" <<<"$out" && [ ! -e "$work/bad.html" ]; then ok
+else fail "a layout naming an unknown chart" "$out"; fi
+printf 'return {sections = {{text = io.open("/etc/passwd"):read("a")}}}\n' > "$work/evil.lua"
+out=$("$custan" run dashboard.lua --input "$work/retail" --layout "$work/evil.lua" --output "$work/evil.html" 2>&1)
+if [ $? -eq 1 ] && grep -qF "nonexistent global 'io'" <<<"$out"; then ok
+else fail "layout files are sandboxed" "$out"; fi
+out=$("$custan" run dashboard.lua --input "$work" --output "$work/none.html" 2>&1)
+if [ $? -eq 1 ] && grep -qF "no insights.json" <<<"$out"; then ok
+else fail "dashboard.lua on a folder that is no pipeline output" "$out"; fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
