@@ -109,7 +109,8 @@ local function weekly_tables(ctx, customers)
   local tx = ctx.tx
   local p = tx:filter(tx.purchase & ~tx.customer:is_missing())
   local end_us = date.parse(ctx.as_of .. " 23:59:59") + 1000000
-  local function week_of(ts) return ((-ts:cast("int64") + end_us) / WEEK_US):floor():cast("int64") end
+  -- (end - ts - 1 us): a purchase at midnight starting a week belongs to it
+  local function week_of(ts) return ((-ts:cast("int64") + (end_us - 1)) / WEEK_US):floor():cast("int64") end
   local first = customers:select{"customer"}
   first.first_week = week_of(customers.first_purchase:cast("timestamp"))
   first.segment = customers.segment

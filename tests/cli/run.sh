@@ -562,6 +562,18 @@ check "pipeline: customers.csv has one row per customer" \
 check "pipeline: customers.csv has every per-customer column" \
   bash -c "head -1 '$work/pipe/customers.csv' | grep -q 'segment,segment_action,orders_90d,cluster,cluster_segment,p_alive,expected_purchases,expected_spend,clv,clv_low,clv_high,churn_probability,risk_tier,value_at_stake'"
 check "pipeline: insights.json is valid against docs/insights.schema.json" valid_insights "$work/pipe/insights.json"
+# the dashboard's "last 4 weeks" are the 28 days to the end of as-of: the
+# revenue of the purchases from 2011-11-12 00:00:00 on, summed directly
+last4() {
+  "$custan" -e "
+local tx = require('custan.data.transactions').read('$retail')
+local p = tx:filter(tx.purchase & ~tx.customer:is_missing() & tx.date:ge('2011-11-12 00:00:00'))
+local d = require('custan.json').decode(io.open('$work/pipe/customers/summary.json'):read('a'))
+local want, got = p.amount:sum(), d.periods.last.revenue
+assert(math.abs(want - got) < 1e-9 * want, want .. ' ~= ' .. got)
+assert(math.tointeger(d.periods.last.customers) == p.customer:n_unique(), 'customers')"
+}
+check "pipeline: the last 4 weeks' revenue and customers, computed directly" last4
 # the validator fails on a document that breaks the schema (a share of 2)
 sed 's/"p_positive": [0-9.e-]*/"p_positive": 2/' "$work/pipe/insights.json" > "$work/bad_insights.json"
 check "pipeline: the schema check can fail" bash -c "! valid_insights '$work/bad_insights.json' >/dev/null 2>&1"
