@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|interval|pipeline|all] [REPS]: custan's benchmarks, with the
+# bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|interval|pipeline|dashboard|all] [REPS]: custan's benchmarks, with the
 # peer measured in the same run.  Prints Markdown for docs/benchmarks.md.
 #   load    Online Retail CSV into a typed frame, against DuckDB's read_csv
 #   rfm     Online Retail CSV to the written customer summary (whole process),
@@ -29,6 +29,7 @@
 #           customers, and clv.lua on 23,570 (OLD=path/to/custan times an older build too)
 #   pipeline the whole pipeline.lua on Online Retail, CDNOW and the event log, 2 and 1 threads,
 #           and the same stages as separate scripts
+#   dashboard the dashboards' size and time to render in headless Chromium
 # Each repetition is a fresh process; the tools alternate so both see the
 # same machine state.
 set -eu
@@ -368,6 +369,38 @@ bench_pipeline() {
   echo
 }
 
+bench_dashboard() {
+  echo "### Dashboards in headless Chromium"
+  echo
+  echo "$(nproc) cores, $(date -u +%Y-%m-%d)${BUSY:+, busy (two spinning processes alongside)}; the pages of pipeline.lua --dashboards on Online Retail;"
+  echo "'ready' is the page's own clock (performance.now() when every chart has drawn: parsing, Chart.js"
+  echo "and the charts), 'load' the whole headless Chromium process (start, load, render, exit); median of $reps"
+  echo
+  "$custan" run pipeline.lua --input examples/data/online_retail.csv.gz --output "$out/dash" --dashboards --quiet
+  local browser; browser=$(command -v chromium || true)
+  local spin=()
+  if [ -n "${BUSY:-}" ]; then
+    for _ in 1 2; do (while :; do :; done) & spin+=($!); done
+  fi
+  echo "| page | size (MB) | charts | ready (ms) | load (s) |"
+  echo "|---|---|---|---|---|"
+  local f
+  for f in "$out"/dash/dashboards/*.html; do
+    local ready=() load=() line
+    for _ in $(seq "$reps"); do
+      local t0; t0=$(now)
+      line=$(tests/browser/check.sh "$f")
+      load+=("$(since "$t0")")
+      ready+=("$(sed -n 's/.*ready_ms \([0-9.]*\).*/\1/p' <<<"$line")")
+    done
+    echo "| $(basename "$f") | $(awk -v b="$(stat -c %s "$f")" 'BEGIN { printf "%.2f", b / 1e6 }') | $(cut -d' ' -f2 <<<"$line") | $(printf '%s\n' "${ready[@]}" | median) | $(printf '%s\n' "${load[@]}" | median) |"
+  done
+  echo
+  for p in "${spin[@]}"; do kill "$p" 2>/dev/null || true; done
+  echo "browser: $("$browser" --version 2>/dev/null)"
+  echo
+}
+
 case "$what" in
   load) bench_load ;;
   rfm) bench_rfm ;;
@@ -379,6 +412,7 @@ case "$what" in
   join) bench_join ;;
   interval) bench_interval ;;
   pipeline) bench_pipeline ;;
-  all) bench_load; bench_rfm; bench_clv; bench_cluster; bench_churn; bench_policy; bench_join; bench_interval; bench_pipeline; bench_stream ;;
-  *) echo "usage: bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|interval|pipeline|all] [REPS]" >&2; exit 2 ;;
+  dashboard) bench_dashboard ;;
+  all) bench_load; bench_rfm; bench_clv; bench_cluster; bench_churn; bench_policy; bench_join; bench_interval; bench_pipeline; bench_dashboard; bench_stream ;;
+  *) echo "usage: bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|interval|pipeline|dashboard|all] [REPS]" >&2; exit 2 ;;
 esac

@@ -20,14 +20,16 @@ local p = cli.parser("dashboard.lua",
   "  custan run dashboard.lua --input out/ --output operational.html\n" ..
   "  custan run dashboard.lua --input out/ --layout my_layout.lua --output mine.html")
 p:option("-i --input", "The --output folder of a pipeline.lua run."):count(1)
-p:option("--layout", "A layout file (Lua); default the library's operational layout.")
+p:option("--layout", "A layout file (Lua), or the name of one of the library's: operational " ..
+  "(the default) or diagnostics.")
 p:option("-o --output", "The HTML file to write."):count(1)
 p:flag("-q --quiet", "Print nothing but errors.")
 p:flag("--trust", "Run the layout file without the sandbox (your own file).")
 local args = cli.parse(p, arg)
 if args.trust then sandbox.trusted = true end
 
-local layout = args.layout or analysis.layout_file("operational")
+local layout = args.layout or "operational"
+if not layout:find("[/\\%.]") then layout = cli.try(analysis.layout_file, layout) end
 local page = cli.try(function()
   local data = analysis.from_folder(args.input)
   return (analysis.build(data, layout))

@@ -36,7 +36,8 @@ p:option("--pipeline", "A pipeline file (Lua) listing the stages; default the li
 p:option("--policy", "A policy scenario file (repeat for several); default the library's " ..
   "win-back and VIP policies.")
   :count("*")
-p:flag("--dashboards", "Also write the dashboards (dashboards/operational.html; docs/guide.md).")
+p:flag("--dashboards", "Also write the dashboards (dashboards/operational.html, " ..
+  "dashboards/diagnostics.html; docs/guide.md).")
 p:option("--layout", "With --dashboards: a layout file for the operational dashboard."):count("*")
 p:option("--draws", "Monte Carlo draws of each policy (default 10,000, or the pipeline " ..
   "file's), a multiple of 100."):convert(math.tointeger)
@@ -62,11 +63,12 @@ local doc = cli.try(analysis.run, args.input, options)
 if args.dashboards then
   -- the pages join the run's files, so the folder stays one set
   local dashboard = require "custan.analysis.dashboard"
-  local layouts = #args.layout > 0 and args.layout or {dashboard.layout_file("operational")}
+  local layouts = #args.layout > 0 and args.layout or
+    {dashboard.layout_file("operational"), dashboard.layout_file("diagnostics")}
   local data = dashboard.from_pipeline(doc)
   for i, layout in ipairs(layouts) do
     local page = cli.try(dashboard.build, data, layout)
-    local name = #args.layout > 0 and (layout:match("([^/\\]+)%.lua$") or ("dashboard" .. i)) or "operational"
+    local name = layout:match("([^/\\]+)%.lua$") or ("dashboard" .. i)
     doc.extra[#doc.extra + 1] = {"dashboards/" .. name .. ".html", page}
   end
 end

@@ -205,6 +205,70 @@ end}
 
 -- -------------------------------------------------------------------- clv --
 
+-- The model diagnostics lifetimes and CLVTools users know (the dashboards'
+-- diagnostics page): the frequency/recency matrices of expected purchases
+-- in the next month and of P(alive) at the largest T, customers by number
+-- of repeat purchases against a simulation from the fitted model, the
+-- calibration model's holdout purchases by calibration frequency, and
+-- repeat transactions per week against the calibration model, into the
+-- holdout.
+local function diagnostics(ctx, doc, calibration, chosen, o)
+  local model = doc.models[doc.best]
+  local s = doc.customers
+  local T = s.T:max()
+  local F = math.min(math.tointeger(s.frequency:max()) or 0, 30)
+  local step = math.max(1, math.ceil(T / 26))
+  local f, r, t = {}, {}, {}
+  for x = 0, F do
+    for rec = 0, math.floor(T), step do
+      if x > 0 or rec == 0 then f[#f + 1], r[#r + 1], t[#t + 1] = x, rec, T end
+    end
+  end
+  local grid = custan.frame({frequency = custan.column(f, "float64"), recency = custan.column(r, "float64"),
+    T = custan.column(t, "float64")}, {"frequency", "recency", "T"})
+  local month = clv.per_month[o.unit] or 4.345
+  grid.expected = model:conditional(grid, month)
+  grid.p_alive = model:p_alive(grid)
+  local d = {model = doc.best, params = model:parameters(), T = T, horizon = month, unit = o.unit,
+    frequency_recency = grid, holdout_start = doc.summary.selection and doc.summary.selection.holdout_start}
+  -- customers by repeat purchases: actual, and one simulation of the same
+  -- customers' ages from the fitted model (seeded)
+  local cap = 7
+  local function counts(freq)
+    local c = {}
+    for i = 0, cap do c[i] = 0 end
+    for _, v in ipairs(freq:to_table()) do
+      local k = math.min(math.floor(v), cap)
+      c[k] = c[k] + 1
+    end
+    return c
+  end
+  local ok, sim = pcall(clv.simulate, doc.best, model:parameters(), s.T,
+    {seed = ctx.options.seed or 1, resolution = o.period == "day" and 1 / 7 or 0})
+  local actual, simulated = counts(s.frequency), ok and counts(sim.frequency) or nil
+  local rows = {}
+  for k = 0, cap do
+    rows[#rows + 1] = {frequency = k == cap and (cap .. "+") or tostring(k), actual = actual[k],
+      simulated = simulated and simulated[k]}
+  end
+  d.period_transactions = custan.from_rows(rows, {"frequency", "actual", "simulated"})
+  local cmodel = calibration.models[chosen.model]
+  if cmodel and calibration.customers:has("frequency_holdout") then
+    d.holdout_by_frequency = clv.holdout_by_frequency(cmodel, calibration.customers)
+    local purchases = transactions.purchases(ctx.tx, {"customer", "date"})
+    purchases = purchases:filter(~purchases.customer:is_missing())
+    d.tracking = clv.tracking(cmodel, purchases, {customer = "customer", date = "date", unit = o.unit})
+  end
+  doc.diagnostics = d
+  local t = doc.tables
+  t[#t + 1] = {"frequency_recency.csv", grid}
+  t[#t + 1] = {"period_transactions.csv", d.period_transactions}
+  t[#t + 1] = {"holdout_by_frequency.csv", d.holdout_by_frequency}
+  t[#t + 1] = {"tracking.csv", d.tracking}
+  doc.summary.diagnostics = {model = d.model, params = d.params, T = T, horizon = month,
+    unit = o.unit, holdout_start = d.holdout_start}
+end
+
 --- CLV per customer (clv.lua's analysis).  The purchase model is chosen by
 -- its mean absolute error on a holdout split off the end of the log (the
 -- last quarter of its span, or options.holdout_start), then refitted on
@@ -263,6 +327,7 @@ M.clv = {name = "clv", title = "purchase and spend models, CLV", run = function(
     if doc.customers:has(c) then cols[#cols + 1] = c end
   end
   ctx:add(doc.customers, cols)
+  diagnostics(ctx, doc, calibration, chosen, o)
   -- what the policies need to take their baseline from the models
   ctx.clv = {purchase = doc.models[doc.best], spend = doc.spend, summary = doc.customers,
              unit = o.unit, horizon = o.horizon}

@@ -25,4 +25,4 @@ if [ -n "$shot" ]; then
   timeout 60 "$browser" "${flags[@]}" --window-size=1400,2600 --screenshot="$shot" "file://$page" >/dev/null 2>&1
   [ -s "$shot" ] || { echo "check.sh: $1: no screenshot"; exit 1; }
 fi
-echo "charts $charts rendered $rendered segment '$(attr data-segment)' rows $(attr data-rows-shown)"
+echo "charts $charts rendered $rendered segment '$(attr data-segment)' rows $(attr data-rows-shown) ready_ms $(attr data-ms)"

@@ -46,10 +46,44 @@ if grep -q "segment 'At Risk' rows [1-9]" <<<"$out"; then ok; else fail "segment
 out=$("$check_page" "$op#segment=Nobody" 2>&1)
 if grep -q "no segment Nobody" <<<"$out"; then ok; else fail "an unknown segment is an error the page records" "$out"; fi
 
+# the diagnostics page: its numbers are the CLV model's (every cell of both
+# matrices against the model's own predictions from clv/summary.json)
+diag="$work/retail/dashboards/diagnostics.html"
+page "diagnostics page (Online Retail)" "$diag" "$shots/diagnostics.png"
+has "diagnostics sections" "$diag" "Expected purchases in the next" "P(alive) by frequency and recency" \
+  "Customers by number of repeat purchases" "Calibration against holdout" "Repeat transactions per week" \
+  "Cumulative repeat transactions"
+out=$("$custan" -e "
+local custan, clv, json = require 'custan', require 'custan.clv', require 'custan.json'
+local d = json.decode(io.open('$work/retail/clv/summary.json'):read('a')).diagnostics
+local m = clv.from_params(d.model, d.params)
+local page = io.open('$diag'):read('a')
+local cells, n = {}, 0
+for r, c, v in page:gmatch('data%-row=\"(%d+)\" data%-col=\"(%d+)\" data%-v=\"([^\"]+)\"') do
+  n = n + 1
+  cells[n] = {tonumber(r), tonumber(c), tonumber(v)}
+end
+assert(n > 100 and n % 2 == 0, 'matrix cells: ' .. n)
+local half = n // 2
+local f, r, t = {}, {}, {}
+for i = 1, half do f[i], r[i], t[i] = cells[i][1], cells[i][2], d.T end
+local g = custan.frame({frequency = custan.column(f, 'float64'), recency = custan.column(r, 'float64'),
+  T = custan.column(t, 'float64')}, {'frequency', 'recency', 'T'})
+local e, pa = m:conditional(g, d.horizon):to_table(), m:p_alive(g):to_table()
+for i = 1, half do
+  assert(math.abs(cells[i][3] - e[i]) <= 1e-12 * math.max(1, e[i]), 'expected at ' .. i)
+  assert(math.abs(cells[half + i][3] - pa[i]) <= 1e-12, 'p_alive at ' .. i)
+end
+print('cells', n)" 2>&1)
+if grep -q "^cells" <<<"$out"; then ok; else fail "diagnostics' matrices are the model's predictions" "$out"; fi
+
 # dashboard.lua on the pipeline's folder gives the same page
 if "$custan" run dashboard.lua --input "$work/retail" --output "$work/op.html" --quiet; then ok
 else fail "dashboard.lua on a pipeline folder"; fi
 page "dashboard.lua page" "$work/op.html"
+if "$custan" run dashboard.lua --input "$work/retail" --layout diagnostics --output "$work/diag.html" --quiet; then ok
+else fail "dashboard.lua --layout diagnostics"; fi
+page "dashboard.lua diagnostics page" "$work/diag.html"
 
 # an event log: the funnel chart, no policies
 events="$root/examples/data/events_sample.csv.gz"

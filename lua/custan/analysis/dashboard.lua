@@ -55,7 +55,22 @@ function M.from_folder(dir)
   local wpath = dir .. "/customers/weekly.csv"
   if util.read_file(wpath) then weekly = custan.read_csv(wpath, {types = {week = "string", segment = "string"}}) end
   local s = read_json(dir .. "/customers/summary.json") or {}
-  return {insights = ins, customers = customers, weekly = weekly, periods = s.periods, dir = dir}
+  local diag
+  local clv_summary = read_json(dir .. "/clv/summary.json")
+  if clv_summary and clv_summary.diagnostics and util.read_file(dir .. "/clv/frequency_recency.csv") then
+    local function csv(name, types)
+      local path = dir .. "/clv/" .. name
+      return util.read_file(path) and custan.read_csv(path, {types = types}) or nil
+    end
+    diag = {}
+    for k, v in pairs(clv_summary.diagnostics) do diag[k] = v end
+    diag.frequency_recency = csv("frequency_recency.csv")
+    diag.period_transactions = csv("period_transactions.csv", {frequency = "string"})
+    diag.holdout_by_frequency = csv("holdout_by_frequency.csv")
+    diag.tracking = csv("tracking.csv")
+  end
+  return {insights = ins, customers = customers, weekly = weekly, periods = s.periods, dir = dir,
+          diagnostics = diag}
 end
 
 --- The same data from a pipeline result document in memory.
@@ -63,8 +78,9 @@ function M.from_pipeline(doc)
   local c = doc.results.customers
   local customers = doc.customers:copy()
   customers.customer = customers.customer:cast("string")
+  local clv_doc = doc.results.clv
   return {insights = doc.insights, customers = customers, weekly = c and c.weekly,
-          periods = c and c.summary.periods}
+          periods = c and c.summary.periods, diagnostics = clv_doc and clv_doc.diagnostics}
 end
 
 -- Weekly rows summed over segments (or of one segment).
@@ -93,7 +109,10 @@ end
 -- customers or one segment.
 function M.sources(data, segment)
   local ins = data.insights
+  local d = data.diagnostics or {}
   return {
+    period_transactions = d.period_transactions, holdout_by_frequency = d.holdout_by_frequency,
+    tracking = d.tracking,
     weekly = weekly_rows(data.weekly, segment),
     segments = ins.segments,
     tiers = tier_rows(data.customers, segment),
@@ -194,11 +213,46 @@ end
 
 local render_section
 
+-- A frequency/recency matrix (section.matrix = "expected" or "p_alive") of
+-- the diagnostics: rows are frequencies, columns recencies, at the
+-- largest T (lifetimes' plot_frequency_recency_matrix and
+-- plot_probability_alive_matrix).
+local function matrix_block(page, data, section, where)
+  local d = data.diagnostics
+  if not (d and d.frequency_recency) then return nil end
+  local what = section.matrix
+  if what ~= "expected" and what ~= "p_alive" then
+    fail(where, "matrix must be \"expected\" or \"p_alive\"")
+  end
+  local g = d.frequency_recency
+  local f, r, v = g.frequency:to_table(), g.recency:to_table(), g:col(what):to_table()
+  local rows, cols, ri, ci, cell = {}, {}, {}, {}, {}
+  for i = 1, #f do
+    local fk, rk = math.tointeger(f[i]) or f[i], math.tointeger(r[i]) or r[i]
+    if not ri[fk] then rows[#rows + 1] = fk; ri[fk] = #rows end
+    if not ci[rk] then cols[#cols + 1] = rk; ci[rk] = true end
+    cell[fk .. ":" .. rk] = v[i]
+  end
+  table.sort(cols)
+  local unit = d.unit or "week"
+  local body = page:matrix({rows = rows, columns = cols, row_title = "frequency",
+    column_title = "recency (" .. unit .. "s)",
+    value = function(i, j) return cell[rows[i] .. ":" .. cols[j]] end,
+    fmt = function(x) return what == "p_alive" and string.format("%.2f", x) or string.format("%.2f", x) end,
+    colour = what == "p_alive" and "89,161,79" or "78,121,167"})
+  local default = what == "p_alive" and
+    string.format("P(alive) by frequency and recency, at T = %.1f %ss (%s)", d.T or 0, unit, d.model or "")
+    or string.format("Expected purchases in the next %.3g %ss by frequency and recency, at T = %.1f (%s)",
+      d.horizon or 0, unit, d.T or 0, d.model or "")
+  return page:section(section.title or default, body, section.note)
+end
+
 local function counts_only(data)
   return data.insights.data_quality and data.insights.data_quality.counts_only
 end
 
 local function chart_block(page, data, section, where)
+  if section.requires == "diagnostics" and not data.diagnostics then return nil end
   local name = section.chart
   if counts_only(data) and charts.needs_amounts[name] ~= nil then
     name = charts.needs_amounts[name]
@@ -210,7 +264,8 @@ local function chart_block(page, data, section, where)
     table.concat(charts.names(), ", "))) end
   local source = section.data or "insights"
   local all = M.sources(data)[source]
-  if all == nil or (type(all) == "table" and #all == 0 and next(all) == nil) then
+  if all ~= nil and custan.is_frame(all) and all:nrows() == 0 then all = nil end
+  if all == nil or (type(all) == "table" and not custan.is_frame(all) and next(all) == nil) then
     return nil -- nothing to draw (a funnel of an order log)
   end
   local config = fn(all)
@@ -251,6 +306,8 @@ render_section = function(page, data, section, where)
     local rows, columns, o = t(data, section)
     if not rows then return nil end
     return page:section(section.title or section.table, page:table(rows, columns, o), section.note)
+  elseif section.matrix then
+    return matrix_block(page, data, section, where)
   elseif section.grid then
     local parts = {}
     for i, s in ipairs(section.grid) do

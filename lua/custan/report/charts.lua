@@ -140,13 +140,50 @@ function M.funnel(f)
     values = {f.viewers, f.carters, f.buyers}}}, {title = "Funnel: visitors at each stage"})
 end
 
+--- Customers by number of repeat purchases, actual against simulated from
+-- the model (lifetimes' plot_period_transactions), from rows {frequency,
+-- actual, simulated}.
+function M.period_transactions(rows)
+  return M.bar(column(rows, "frequency"), {{label = "actual", values = column(rows, "actual")},
+    {label = "model (simulated)", values = column(rows, "simulated")}},
+    {title = "Customers by number of repeat purchases", y = "customers"})
+end
+
+--- Mean holdout purchases by calibration frequency, actual and predicted
+-- (lifetimes' plot_calibration_purchases_vs_holdout_purchases).
+function M.holdout_by_frequency(rows)
+  local labels = {}
+  for i, f in ipairs(column(rows, "frequency")) do
+    labels[i] = tostring(math.tointeger(f) or f) .. (i == #column(rows, "frequency") and "+" or "")
+  end
+  return M.line(labels, {{label = "actual", values = column(rows, "actual")},
+    {label = "model", values = column(rows, "predicted")}},
+    {title = "Holdout purchases by calibration frequency", y = "mean purchases in the holdout"})
+end
+
+--- Repeat transactions per period, actual against the model (CLVTools'
+-- tracking plot), weekly and cumulative.
+function M.tracking_weekly(rows)
+  return M.line(column(rows, "period"), {{label = "actual", values = column(rows, "actual")},
+    {label = "model", values = column(rows, "expected")}},
+    {title = "Repeat transactions per week", y = "repeat transactions"})
+end
+
+function M.tracking_cumulative(rows)
+  return M.line(column(rows, "period"), {{label = "actual", values = column(rows, "cumulative_actual")},
+    {label = "model", values = column(rows, "cumulative_expected")}},
+    {title = "Cumulative repeat transactions", y = "repeat transactions"})
+end
+
 -- ------------------------------------------------------------- registry --
 
 local registry = {
   weekly_revenue = M.weekly_revenue, weekly_orders = M.weekly_orders,
   new_vs_returning = M.new_vs_returning,
   segment_sizes = M.segment_sizes, segment_revenue = M.segment_revenue,
-  risk_tiers = M.risk_tiers, funnel = M.funnel,
+  risk_tiers = M.risk_tiers, funnel = M.funnel, period_transactions = M.period_transactions,
+  holdout_by_frequency = M.holdout_by_frequency, tracking_weekly = M.tracking_weekly,
+  tracking_cumulative = M.tracking_cumulative,
 }
 
 --- Charts that show amounts: a log without them (an event log) draws

@@ -74,6 +74,7 @@ th{cursor:pointer;background:#fafbfc;position:sticky;top:0}th:hover{background:#
 .tablewrap{max-height:460px;overflow:auto}
 input.search{font-size:13px;padding:4px 8px;margin-bottom:8px;width:260px}
 td.action{white-space:normal;min-width:260px;color:#394150}
+table.matrix td,table.matrix th{padding:3px 5px;font-size:11px;text-align:right}table.matrix th{cursor:default}
 footer{color:#5b6472;font-size:12px;padding:0 28px 24px}
 @media print{header select,input.search{display:none}section{break-inside:avoid}}
 ]]
@@ -125,6 +126,7 @@ document.querySelectorAll('table.sortable th').forEach(function(th,i){
       return asc?r:-r;});
     rows.forEach(function(r){tb.appendChild(r);});});
 });
+st.setAttribute('data-ms',performance.now().toFixed(1));
 st.setAttribute('data-ready','1');
 })();
 ]]
@@ -204,6 +206,44 @@ function Page:table(rows, columns, o)
       local dv = type(v) == "number" and v == v and string.format(' data-v="%.17g"', v) or ""
       out[#out + 1] = string.format('<td class="%s%s"%s>%s</td>', c.num and "num" or "",
         c.class and (" " .. c.class) or "", dv, M.escape(text))
+    end
+    out[#out + 1] = "</tr>"
+  end
+  out[#out + 1] = "</tbody></table></div>"
+  return table.concat(out)
+end
+
+--- A matrix as a table with colour-scaled cells (computed here, not in
+-- the browser): rows and columns labelled, `value(i, j)` a number or nil;
+-- each cell carries its row, column and value as data attributes.
+-- @tparam table o `rows`, `columns` (labels), `value` (function), `fmt`
+--   (function(v) -> text), `row_title`, `column_title`, `colour` ("r,g,b")
+function Page:matrix(o)
+  local lo, hi = math.huge, -math.huge
+  for i = 1, #o.rows do
+    for j = 1, #o.columns do
+      local v = o.value(i, j)
+      if type(v) == "number" and v == v then lo, hi = math.min(lo, v), math.max(hi, v) end
+    end
+  end
+  local span = hi > lo and hi - lo or 1
+  local rgb = o.colour or "78,121,167"
+  local out = {'<div class="tablewrap"><table class="matrix"><thead><tr><th>',
+    M.escape(o.row_title or ""), " / ", M.escape(o.column_title or ""), "</th>"}
+  for _, c in ipairs(o.columns) do out[#out + 1] = "<th class=\"num\">" .. M.escape(c) .. "</th>" end
+  out[#out + 1] = "</tr></thead><tbody>"
+  for i, rl in ipairs(o.rows) do
+    out[#out + 1] = "<tr><th>" .. M.escape(rl) .. "</th>"
+    for j, cl in ipairs(o.columns) do
+      local v = o.value(i, j)
+      if type(v) == "number" and v == v then
+        local a = 0.08 + 0.82 * (v - lo) / span
+        out[#out + 1] = string.format('<td class="num" style="background:rgba(%s,%.3f);color:%s" ' ..
+          'data-row="%s" data-col="%s" data-v="%.17g">%s</td>', rgb, a, a > 0.55 and "#fff" or "#1d2330",
+          M.escape(rl), M.escape(cl), v, M.escape((o.fmt or tostring)(v)))
+      else
+        out[#out + 1] = "<td></td>"
+      end
     end
     out[#out + 1] = "</tr>"
   end
