@@ -37,7 +37,7 @@ p:option("--policy", "A policy scenario file (repeat for several); default the l
   "win-back and VIP policies.")
   :count("*")
 p:flag("--dashboards", "Also write the dashboards (dashboards/operational.html, " ..
-  "dashboards/diagnostics.html; docs/guide.md).")
+  "dashboards/strategic.html, dashboards/diagnostics.html; docs/guide.md).")
 p:option("--layout", "With --dashboards: a layout file for the operational dashboard."):count("*")
 p:option("--draws", "Monte Carlo draws of each policy (default 10,000, or the pipeline " ..
   "file's), a multiple of 100."):convert(math.tointeger)
@@ -64,7 +64,8 @@ if args.dashboards then
   -- the pages join the run's files, so the folder stays one set
   local dashboard = require "custan.analysis.dashboard"
   local layouts = #args.layout > 0 and args.layout or
-    {dashboard.layout_file("operational"), dashboard.layout_file("diagnostics")}
+    {dashboard.layout_file("operational"), dashboard.layout_file("strategic"),
+     dashboard.layout_file("diagnostics")}
   local data = dashboard.from_pipeline(doc)
   for i, layout in ipairs(layouts) do
     local page = cli.try(dashboard.build, data, layout)

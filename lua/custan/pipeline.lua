@@ -27,6 +27,7 @@ local clv_analysis = require "custan.analysis.clv"
 local churn_analysis = require "custan.analysis.churn"
 local experiment_analysis = require "custan.analysis.experiment"
 local funnel_analysis = require "custan.analysis.funnel"
+local cohort_analysis = require "custan.analysis.cohort"
 local clv = require "custan.clv"
 
 local M = {}
@@ -161,6 +162,17 @@ M.customers = {name = "customers", title = "customer summary and RFM segments",
   doc.weekly, doc.summary.periods = weekly_tables(ctx, ctx.customers)
   doc.tables[#doc.tables + 1] = {"weekly.csv", doc.weekly}
   return doc
+end}
+
+-- --------------------------------------------------------------- cohorts --
+
+--- Monthly acquisition cohorts and their retention with the sBG
+-- projection, revenue concentration, ABC products and countries
+-- (cohort.lua's analysis on the log up to as_of).  options: cohort.lua's.
+M.cohorts = {name = "cohorts", title = "cohorts, concentration, products, countries",
+  run = function(ctx, options)
+  if ctx.counts_only then return nil end -- shares of revenue need amounts
+  return cohort_analysis.run(ctx.tx, merged(ctx.options, options))
 end}
 
 -- ---------------------------------------------------------- segmentation --
@@ -498,6 +510,7 @@ M.funnel = {name = "funnel", title = "event funnel", run = function(ctx, options
 end}
 
 --- The default order of the stages (lua/custan/rules/pipeline.lua lists them).
-M.default = {"read", "customers", "segments", "clv", "churn", "policies", "test_design", "funnel"}
+M.default = {"read", "customers", "cohorts", "segments", "clv", "churn", "policies", "test_design",
+  "funnel"}
 
 return M

@@ -46,6 +46,16 @@ if grep -q "segment 'At Risk' rows [1-9]" <<<"$out"; then ok; else fail "segment
 out=$("$check_page" "$op#segment=Nobody" 2>&1)
 if grep -q "no segment Nobody" <<<"$out"; then ok; else fail "an unknown segment is an error the page records" "$out"; fi
 
+# the strategic dashboard: every section, every chart drawn
+strat="$work/retail/dashboards/strategic.html"
+page "strategic dashboard (Online Retail)" "$strat" "$shots/strategic.png"
+has "strategic dashboard sections" "$strat" "CLV by segment" "Cohort retention" \
+  "Cohort survival and the sBG projection" "Revenue concentration" "ABC products" "Countries" \
+  "Segment map" "Policy scenarios side by side" "Net value over the draws" "Sensitivity" \
+  "Targeting curves" "ROC on the test split" "cumulative gain" "calibration" "feature importance"
+size=$(stat -c %s "$strat")
+if [ "$size" -le 5000000 ]; then ok; else fail "strategic dashboard is $size bytes (at most 5 MB)"; fi
+
 # the diagnostics page: its numbers are the CLV model's (every cell of both
 # matrices against the model's own predictions from clv/summary.json)
 diag="$work/retail/dashboards/diagnostics.html"

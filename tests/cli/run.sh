@@ -553,6 +553,7 @@ export custan schema root
 expect "pipeline: Online Retail end to end" 0 "customers at high risk, by value at stake" -- \
   "$custan" run pipeline.lua --input "$retail" --output "$work/pipe"
 for f in customers.csv insights.json summary.json read/summary.json customers/customers.csv \
+    customers/weekly.csv cohorts/cohorts.csv clv/frequency_recency.csv clv/tracking.csv \
     segments/customers.csv clv/customers.csv clv/holdout_comparison.csv churn/current_scores.csv \
     policies/scenarios.csv test_design/summary.json; do
   check "pipeline wrote $f" test -s "$work/pipe/$f"
@@ -580,12 +581,16 @@ check "pipeline: the schema check can fail" bash -c "! valid_insights '$work/bad
 check "pipeline: policies carry the CLV models' uncertainty" \
   bash -c "[ \"\$(json_field '$work/pipe/insights.json' 'd.policies[1].baseline .. \" \" .. tostring(d.policies[1].uncertainty.model_share > 0)')\" = 'clv true' ]"
 # progress: plain lines on stderr when it is not a terminal; none with --quiet
-expect "pipeline: progress on stderr" 0 "[7/8] test_design: done" -- \
+expect "pipeline: progress on stderr" 0 "[8/9] test_design: done" -- \
   bash -c "'$custan' run pipeline.lua --input '$retail' --draws 200 2>&1 >/dev/null"
 check "pipeline: --quiet prints nothing" \
   bash -c "[ -z \"\$('$custan' run pipeline.lua --input '$retail' --draws 200 --quiet 2>&1)\" ]"
 # the pipeline's numbers are the separate scripts' numbers with the same options
 "$custan" run rfm.lua --input "$retail" --output "$work/sep_rfm" --quiet
+"$custan" run cohort.lua --input "$retail" --output "$work/sep_cohort" --quiet
+for f in cohorts.csv lorenz.csv abc.csv countries.csv retention_projection.csv; do
+  check "pipeline = cohort.lua ($f)" cmp "$work/pipe/cohorts/$f" "$work/sep_cohort/$f"
+done
 check "pipeline = rfm.lua (customers)" cmp "$work/pipe/customers/customers.csv" "$work/sep_rfm/customers.csv"
 check "pipeline = rfm.lua (segments)" cmp "$work/pipe/customers/segments.csv" "$work/sep_rfm/segments.csv"
 "$custan" run segment.lua --input "$work/sep_rfm/customers.csv" --id customer --method gmm --k 4 \

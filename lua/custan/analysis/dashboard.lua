@@ -6,6 +6,7 @@
 -- @module custan.analysis.dashboard
 
 local custan = require "custan"
+local lfs = require "lfs"
 local json = require "custan.json"
 local sandbox = require "custan.sandbox"
 local util = require "custan.util"
@@ -70,7 +71,7 @@ function M.from_folder(dir)
     diag.tracking = csv("tracking.csv")
   end
   return {insights = ins, customers = customers, weekly = weekly, periods = s.periods, dir = dir,
-          diagnostics = diag}
+          diagnostics = diag, cache = {}}
 end
 
 --- The same data from a pipeline result document in memory.
@@ -80,7 +81,8 @@ function M.from_pipeline(doc)
   customers.customer = customers.customer:cast("string")
   local clv_doc = doc.results.clv
   return {insights = doc.insights, customers = customers, weekly = c and c.weekly,
-          periods = c and c.summary.periods, diagnostics = clv_doc and clv_doc.diagnostics}
+          periods = c and c.summary.periods, diagnostics = clv_doc and clv_doc.diagnostics,
+          doc = doc, cache = {}}
 end
 
 -- Weekly rows summed over segments (or of one segment).
@@ -105,12 +107,197 @@ local function tier_rows(customers, segment)
   return out
 end
 
+--- A stage's table by file name: from the pipeline result in memory, or
+-- the folder's `stage/file`; nil when the run has none.
+function M.stage_table(data, stage, file, types)
+  local key = stage .. "/" .. file
+  data.cache = data.cache or {}
+  if data.cache[key] == nil then
+    local t
+    if data.doc then
+      local d = data.doc.results[stage]
+      for _, e in ipairs(d and d.tables or {}) do
+        if e[1] == file then t = e[2] end
+      end
+    elseif data.dir then
+      local path = data.dir .. "/" .. key
+      if lfs.attributes(path, "mode") == "file" then t = custan.read_csv(path, {types = types}) end
+    end
+    data.cache[key] = t or false
+  end
+  return data.cache[key] or nil
+end
+
+--- A stage's summary (its summary.json), or nil.
+function M.stage_summary(data, stage)
+  if data.doc then
+    local d = data.doc.results[stage]
+    return d and d.summary
+  end
+  return data.dir and read_json(data.dir .. "/" .. stage .. "/summary.json")
+end
+
+-- The policies' targeting tables, as {scenario, frame}.
+local function targeting_tables(data)
+  local out = {}
+  local names = {}
+  if data.doc then
+    local d = data.doc.results.policies
+    for _, e in ipairs(d and d.tables or {}) do
+      if e[1]:match("^targeting_") and e[2] then out[#out + 1] = e[2] end
+    end
+  elseif data.dir and lfs.attributes(data.dir .. "/policies", "mode") == "directory" then
+    for f in lfs.dir(data.dir .. "/policies") do
+      if f:match("^targeting_.*%.csv$") then names[#names + 1] = f end
+    end
+    table.sort(names)
+    for _, f in ipairs(names) do out[#out + 1] = M.stage_table(data, "policies", f, {customer = "string", segment = "string"}) end
+  end
+  return out
+end
+
+-- Derived sources of the strategic dashboard, by name.
+local derived = {}
+
+function derived.clv_segments(data)
+  local c = data.customers
+  if not c:has("clv") then return nil end
+  local specs = {{"clv", "mean", as = "clv"}}
+  if c:has("clv_low") then
+    specs[2] = {"clv_low", "mean", as = "clv_low"}
+    specs[3] = {"clv_high", "mean", as = "clv_high"}
+  end
+  return c:group_by("segment"):agg(specs):sort("clv", {desc = true}):to_rows()
+end
+
+function derived.retention_projection(data)
+  local t = M.stage_table(data, "cohorts", "retention_projection.csv")
+  return t and t:to_rows()
+end
+
+function derived.lorenz(data)
+  local t = M.stage_table(data, "cohorts", "lorenz.csv")
+  return t and t:to_rows()
+end
+
+function derived.countries(data)
+  local t = M.stage_table(data, "cohorts", "countries.csv", {country = "string"})
+  return t and t:sort("revenue", {desc = true}):head(10):to_rows()
+end
+
+function derived.abc(data)
+  local t = M.stage_table(data, "cohorts", "abc.csv", {product = "string", class = "string"})
+  if not t then return nil end
+  local total = t.revenue:sum()
+  local rows = t:group_by("class", {sort = true}):agg{{"product", "size", as = "products"},
+    {"revenue", "sum", as = "revenue"}}:to_rows()
+  for _, r in ipairs(rows) do r.share = total > 0 and r.revenue / total or nil end
+  return rows
+end
+
+function derived.segment_map(data)
+  local t = M.stage_table(data, "segments", "customers.csv", {customer = "string", cluster_segment = "string"})
+  if not (t and t:has("pc1")) then return nil end
+  local n = t:nrows()
+  local step = math.max(1, math.ceil(n / 2500)) -- at most 2,500 points
+  local rows = {}
+  for i = 1, n, step do rows[#rows + 1] = t:row(i) end
+  return rows
+end
+
+function derived.net_distributions(data)
+  local t = M.stage_table(data, "policies", "draws.csv", {scenario = "string"})
+  if not t then return nil end
+  local rows = {}
+  local scen = t.scenario:to_table()
+  local net = t.net:to_table()
+  local by, order = {}, {}
+  for i, s in ipairs(scen) do
+    if not by[s] then by[s] = {}; order[#order + 1] = s end
+    by[s][#by[s] + 1] = net[i]
+  end
+  for _, s in ipairs(order) do -- 40 bins between the scenario's smallest and largest draw
+    local v = by[s]
+    local lo, hi = math.huge, -math.huge
+    for _, x in ipairs(v) do lo, hi = math.min(lo, x), math.max(hi, x) end
+    local width = hi > lo and (hi - lo) / 40 or 1
+    local counts = {}
+    for b = 1, 40 do counts[b] = 0 end
+    for _, x in ipairs(v) do
+      local b = math.min(40, math.floor((x - lo) / width) + 1)
+      counts[b] = counts[b] + 1
+    end
+    for b = 1, 40 do rows[#rows + 1] = {scenario = s, bin = lo + (b - 0.5) * width, draws = counts[b]} end
+  end
+  return rows
+end
+
+function derived.sensitivity(data)
+  local t = M.stage_table(data, "policies", "sensitivity.csv", {scenario = "string", assumption = "string",
+    distribution = "string"})
+  return t and t:sort("swing", {desc = true}):head(10):to_rows()
+end
+
+function derived.targeting(data)
+  local rows = {}
+  for _, t in ipairs(targeting_tables(data)) do
+    local scen = data.insights.policies
+    local name
+    -- the scenario of a targeting table: the policy whose best targeting has as many customers
+    local n = t:nrows()
+    local cum = t.expected_net:cumsum():to_table()
+    local step = math.max(1, math.ceil(n / 300))
+    for _, p in ipairs(scen or {}) do
+      if not name and p.targeted == n then name = p.name end
+    end
+    name = name or ("scenario " .. (#rows + 1))
+    for i = 1, n, step do rows[#rows + 1] = {scenario = name, customers = i, expected_net = cum[i]} end
+    if n > 0 then rows[#rows + 1] = {scenario = name, customers = n, expected_net = cum[n]} end
+  end
+  return #rows > 0 and rows or nil
+end
+
+function derived.roc(data)
+  local t = M.stage_table(data, "churn", "scores.csv", {customer = "string", risk_tier = "string", set = "string"})
+  if not t then return nil end
+  t = t:filter(t:col("set"):eq("test"):fill(false)):sort("churn_probability", {desc = true})
+  local y = t.churned:to_table()
+  local pos, neg = 0, 0
+  for _, v in ipairs(y) do if v == 1 then pos = pos + 1 else neg = neg + 1 end end
+  if pos == 0 or neg == 0 then return nil end
+  local rows, tp, fp = {{fpr = 0, tpr = 0}}, 0, 0
+  local p = t.churn_probability:to_table()
+  for i, v in ipairs(y) do
+    if v == 1 then tp = tp + 1 else fp = fp + 1 end
+    if i == #y or p[i + 1] ~= p[i] then rows[#rows + 1] = {fpr = fp / neg, tpr = tp / pos} end
+  end
+  return rows
+end
+
+function derived.gain(data)
+  local t = M.stage_table(data, "churn", "lift.csv")
+  return t and t:to_rows()
+end
+
+function derived.calibration(data)
+  local t = M.stage_table(data, "churn", "calibration.csv")
+  return t and t:filter(t:col("rows"):gt(0)):to_rows()
+end
+
+function derived.importance(data)
+  local t = M.stage_table(data, "churn", "importance.csv", {model = "string", feature = "string"})
+  local best = data.insights.model_quality and data.insights.model_quality.churn and
+    data.insights.model_quality.churn.model
+  if not (t and best) then return nil end
+  return t:filter(t.model:eq(best):fill(false)):sort("permutation", {desc = true}):head(12):to_rows()
+end
+
 --- The named data sources a layout's charts and tables use, for all
 -- customers or one segment.
 function M.sources(data, segment)
   local ins = data.insights
   local d = data.diagnostics or {}
-  return {
+  local fixed = {
     period_transactions = d.period_transactions, holdout_by_frequency = d.holdout_by_frequency,
     tracking = d.tracking,
     weekly = weekly_rows(data.weekly, segment),
@@ -119,6 +306,16 @@ function M.sources(data, segment)
     funnel = ins.funnel,
     insights = ins,
   }
+  -- the strategic dashboard's sources are computed when first asked for
+  return setmetatable(fixed, {__index = function(t, k)
+    local fn = derived[k]
+    if not fn then return nil end
+    data.derived = data.derived or {}
+    if data.derived[k] == nil then data.derived[k] = fn(data) or false end
+    local v = data.derived[k] or nil
+    rawset(t, k, v)
+    return v
+  end})
 end
 
 -- ------------------------------------------------------------------ KPIs --
@@ -162,6 +359,25 @@ M.kpis = {
     return {label = "customers at high risk", value = html.number(k.customers_at_risk), better = "down",
       note = "risk tier High"}
   end,
+  expected_value = function(d)
+    local e = d.insights.kpis.expected_value
+    if not e then return {label = "expected value", value = "-", note = "no spend model"} end
+    return {label = string.format("expected value, next %d months", math.tointeger(e.horizon_months) or 12),
+      value = html.number(e.value), note = e.low and string.format("90%% range %s to %s",
+        html.number(e.low), html.number(e.high)) or nil}
+  end,
+  customers = function(d)
+    return {label = "customers", value = html.number(d.insights.kpis.customers),
+      note = string.format("%s active in the last %d days", html.number(d.insights.kpis.active_customers),
+        math.tointeger(d.insights.kpis.active_days) or 90)}
+  end,
+  top_share = function(d)
+    local s = M.stage_summary(d, "cohorts")
+    local c = s and s.concentration
+    return {label = "revenue from the top customers", value = c and html.percent(c.top_share) or "-",
+      note = c and string.format("the top %s%% of customers; Gini %.2f", html.number(100 * (c.top or 0.2)),
+        c.gini or 0) or nil}
+  end,
   value_at_stake = function(d)
     local k = d.insights.kpis
     return {label = "value at stake", value = html.number(k.value_at_stake), better = "down",
@@ -191,6 +407,29 @@ M.tables = {
       {key = "segment_action", title = "recommended action", class = "action", fmt = action_text},
     }, {segment = "segment"}
   end,
+  abc = function(d)
+    local rows = M.sources(d).abc
+    if not rows then return nil end
+    return rows, {{key = "class", title = "class"}, {key = "products", title = "products", num = true},
+      {key = "revenue", title = "revenue", num = true}, {key = "share", title = "revenue share", num = true,
+        fmt = "percent"}}, {search = false}
+  end,
+  policies = function(d)
+    local rows = {}
+    for _, p in ipairs(d.insights.policies or {}) do
+      rows[#rows + 1] = {name = p.name, contacted = p.contacted, mean = p.net.mean, p05 = p.net.p05,
+        p95 = p.net.p95, p_positive = p.p_positive, roi = p.roi, model_share = p.uncertainty and p.uncertainty.model_share,
+        best = p.targeting and p.targeting.customers}
+    end
+    if #rows == 0 then return nil end
+    return rows, {{key = "name", title = "policy"}, {key = "contacted", title = "contacted", num = true},
+      {key = "mean", title = "net (mean)", num = true}, {key = "p05", title = "5%", num = true},
+      {key = "p95", title = "95%", num = true},
+      {key = "p_positive", title = "P(net > 0)", num = true, fmt = function(v) return v and string.format("%.3f", v) or "" end},
+      {key = "roi", title = "ROI", num = true, fmt = function(v) return v and string.format("%.2f", v) or "" end},
+      {key = "model_share", title = "spread from the models", num = true, fmt = "percent"},
+      {key = "best", title = "best targeting (customers)", num = true}}, {search = false}
+  end,
   segments = function(d)
     return d.insights.segments, {
       {key = "name", title = "segment"}, {key = "customers", title = "customers", num = true},
@@ -217,12 +456,33 @@ local render_section
 -- the diagnostics: rows are frequencies, columns recencies, at the
 -- largest T (lifetimes' plot_frequency_recency_matrix and
 -- plot_probability_alive_matrix).
+-- The cohort retention matrix: rows are acquisition months, columns
+-- months since, cells the share still buying.
+local function cohort_matrix(page, data, section)
+  local t = M.stage_table(data, "cohorts", "cohorts.csv", {cohort = "string"})
+  if not t then return nil end
+  local cohort, age, ret = t.cohort:to_table(), t.age:to_table(), t.retention:to_table()
+  local rows, ri, cols, ci, cell = {}, {}, {}, {}, {}
+  for i = 1, #cohort do
+    local c, a = cohort[i]:sub(1, 7), math.tointeger(age[i]) or age[i]
+    if not ri[c] then rows[#rows + 1] = c; ri[c] = true end
+    if not ci[a] then cols[#cols + 1] = a; ci[a] = true end
+    cell[c .. ":" .. a] = ret[i]
+  end
+  table.sort(cols)
+  local body = page:matrix({rows = rows, columns = cols, row_title = "cohort", column_title = "months since",
+    value = function(i, j) return cell[rows[i] .. ":" .. cols[j]] end,
+    fmt = function(x) return string.format("%.0f%%", 100 * x) end})
+  return page:section(section.title or "Cohort retention", body, section.note)
+end
+
 local function matrix_block(page, data, section, where)
+  if section.matrix == "cohorts" then return cohort_matrix(page, data, section) end
   local d = data.diagnostics
   if not (d and d.frequency_recency) then return nil end
   local what = section.matrix
   if what ~= "expected" and what ~= "p_alive" then
-    fail(where, "matrix must be \"expected\" or \"p_alive\"")
+    fail(where, "matrix must be \"expected\", \"p_alive\" or \"cohorts\"")
   end
   local g = d.frequency_recency
   local f, r, v = g.frequency:to_table(), g.recency:to_table(), g:col(what):to_table()

@@ -175,6 +175,158 @@ function M.tracking_cumulative(rows)
     {title = "Cumulative repeat transactions", y = "repeat transactions"})
 end
 
+-- ------------------------------------------------------ strategic charts --
+
+--- A scatter chart: series of {label, points = {{x =, y =}, ...}}.
+function M.scatter(series, opts)
+  opts = opts or {}
+  local c = base("scatter", opts.title, {scales = {
+    x = {title = {display = opts.x ~= nil, text = opts.x}},
+    y = {title = {display = opts.y ~= nil, text = opts.y}}}})
+  c.options.plugins.tooltip.mode = "nearest"
+  c.options.plugins.tooltip.intersect = true
+  local ds = {}
+  for i, s in ipairs(series) do
+    ds[i] = {label = s.label, data = s.points, backgroundColor = s.colour or M.colour(i),
+      pointRadius = opts.radius or 2, showLine = s.line or false, borderColor = s.colour or M.colour(i),
+      borderWidth = s.line and 2 or 0}
+  end
+  c.data = {datasets = ds}
+  return c
+end
+
+--- Mean CLV per segment with the mean of its customers' 90% ranges (a
+-- floating bar from the mean low to the mean high), from rows {segment,
+-- clv, clv_low, clv_high}.
+function M.clv_by_segment(rows)
+  local names, mean, range = column(rows, "segment"), column(rows, "clv"), {}
+  local lo, hi = column(rows, "clv_low"), column(rows, "clv_high")
+  for i = 1, #names do range[i] = {lo[i] or mean[i], hi[i] or mean[i]} end
+  return M.bar(names, {{label = "mean CLV", values = mean},
+    {label = "mean 90% range (parameters)", values = range, colour = "rgba(78,121,167,0.35)"}},
+    {title = "CLV by segment", y = "CLV, next 12 months"})
+end
+
+--- The sBG projection of cohort survival against what was observed, from
+-- retention_projection rows {age, survival, observed_survival}.
+function M.survival_projection(rows)
+  return M.line(column(rows, "age"), {{label = "observed (cohorts pooled)", values = column(rows, "observed_survival")},
+    {label = "sBG projection", values = column(rows, "survival")}},
+    {title = "Share of a cohort still buying, by month", y = "survival"})
+end
+
+--- The Lorenz curve of revenue over customers (at most 200 points), from
+-- rows {customer_share, revenue_share}, with the line of equality.
+function M.lorenz(rows)
+  local xs, ys = column(rows, "customer_share"), column(rows, "revenue_share")
+  local step, pts = math.max(1, #xs // 200), {}
+  for i = 1, #xs, step do pts[#pts + 1] = {x = xs[i], y = ys[i]} end
+  pts[#pts + 1] = {x = xs[#xs], y = ys[#ys]}
+  local c = M.scatter({{label = "revenue share", points = pts, line = true},
+    {label = "equality", points = {{x = 0, y = 0}, {x = 1, y = 1}}, line = true, colour = "#bab0ac"}},
+    {title = "Revenue concentration (Lorenz curve)", x = "share of customers (smallest first)",
+     y = "share of revenue", radius = 0})
+  return c
+end
+
+--- Revenue by country (the top 10), from rows {country, revenue}.
+function M.countries(rows)
+  local names, rev = {}, {}
+  for i = 1, math.min(10, #rows) do names[i], rev[i] = rows[i].country, rows[i].revenue end
+  return M.bar(names, {{label = "revenue", values = rev, colour = M.colour(5)}},
+    {title = "Revenue by country (top 10)", horizontal = true})
+end
+
+--- The segment map: the first two principal components of the scaled RFM
+-- features, one colour per cluster, from rows {pc1, pc2, cluster_segment}.
+function M.segment_map(rows)
+  local by, order = {}, {}
+  for _, r in ipairs(rows) do
+    local k = r.cluster_segment or "?"
+    if not by[k] then by[k] = {}; order[#order + 1] = k end
+    by[k][#by[k] + 1] = {x = r.pc1, y = r.pc2}
+  end
+  table.sort(order)
+  local series = {}
+  for i, k in ipairs(order) do series[i] = {label = k, points = by[k]} end
+  return M.scatter(series, {title = "Segment map (PCA of log-scaled RFM)", x = "PC1", y = "PC2"})
+end
+
+--- Histograms of each scenario's net value over the draws, from rows
+-- {scenario, bin (the bin's centre), draws}.
+function M.net_distributions(rows)
+  local by, order = {}, {}
+  for _, r in ipairs(rows) do
+    if not by[r.scenario] then by[r.scenario] = {}; order[#order + 1] = r.scenario end
+    by[r.scenario][#by[r.scenario] + 1] = {x = r.bin, y = r.draws}
+  end
+  local series = {}
+  for i, k in ipairs(order) do series[i] = {label = k, points = by[k], line = true} end
+  return M.scatter(series, {title = "Net value over the draws", x = "net value against doing nothing",
+    y = "draws", radius = 0})
+end
+
+--- Tornado: the expected net value with each assumption at its 5% and
+-- 95% quantile, from sensitivity rows {scenario, assumption, net_at_low, net_at_high}.
+function M.tornado(rows)
+  local labels, ranges = {}, {}
+  for i, r in ipairs(rows) do
+    labels[i] = r.scenario .. ": " .. tostring(r.assumption):gsub("^assumptions%.", ""):gsub("^costs%.", "cost ")
+    ranges[i] = {math.min(r.net_at_low, r.net_at_high), math.max(r.net_at_low, r.net_at_high)}
+  end
+  return M.bar(labels, {{label = "expected net, assumption from its 5% to its 95% quantile", values = ranges}},
+    {title = "Sensitivity (tornado)", horizontal = true})
+end
+
+--- Targeting curves: the expected net value of contacting the best n
+-- customers of each scenario's rule, from rows {scenario, customers, expected_net}.
+function M.targeting(rows)
+  local by, order = {}, {}
+  for _, r in ipairs(rows) do
+    if not by[r.scenario] then by[r.scenario] = {}; order[#order + 1] = r.scenario end
+    by[r.scenario][#by[r.scenario] + 1] = {x = r.customers, y = r.expected_net}
+  end
+  local series = {}
+  for i, k in ipairs(order) do series[i] = {label = k, points = by[k], line = true} end
+  return M.scatter(series, {title = "Targeting: expected net value of contacting the best n",
+    x = "customers contacted (best first)", y = "expected net value", radius = 0})
+end
+
+--- The churn model's ROC curve on the test split, from rows {fpr, tpr}.
+function M.roc(rows)
+  local pts = {}
+  for i, r in ipairs(rows) do pts[i] = {x = r.fpr, y = r.tpr} end
+  return M.scatter({{label = "ROC (test split)", points = pts, line = true},
+    {label = "chance", points = {{x = 0, y = 0}, {x = 1, y = 1}}, line = true, colour = "#bab0ac"}},
+    {title = "ROC curve", x = "false positive rate", y = "true positive rate", radius = 0})
+end
+
+--- Cumulative gain by decile, from lift rows {group, gain}.
+function M.gain(rows)
+  local pts = {{x = 0, y = 0}}
+  local groups, gains = column(rows, "group"), column(rows, "gain")
+  for i = 1, #groups do pts[#pts + 1] = {x = groups[i] / #groups, y = gains[i]} end
+  return M.scatter({{label = "model", points = pts, line = true},
+    {label = "random", points = {{x = 0, y = 0}, {x = 1, y = 1}}, line = true, colour = "#bab0ac"}},
+    {title = "Cumulative gain", x = "share of customers contacted (riskiest first)",
+     y = "share of churners reached", radius = 3})
+end
+
+--- Calibration: mean predicted against observed churn per bin.
+function M.calibration(rows)
+  local pts = {}
+  for i, r in ipairs(rows) do pts[i] = {x = r.mean_predicted, y = r.observed} end
+  return M.scatter({{label = "model", points = pts, line = true},
+    {label = "perfect", points = {{x = 0, y = 0}, {x = 1, y = 1}}, line = true, colour = "#bab0ac"}},
+    {title = "Calibration", x = "mean predicted probability", y = "observed churn rate", radius = 3})
+end
+
+--- Permutation importance of the best churn model's features.
+function M.importance(rows)
+  return M.bar(column(rows, "feature"), {{label = "test AUC lost when shuffled", values = column(rows, "permutation")}},
+    {title = "Feature importance", horizontal = true})
+end
+
 -- ------------------------------------------------------------- registry --
 
 local registry = {
@@ -183,12 +335,17 @@ local registry = {
   segment_sizes = M.segment_sizes, segment_revenue = M.segment_revenue,
   risk_tiers = M.risk_tiers, funnel = M.funnel, period_transactions = M.period_transactions,
   holdout_by_frequency = M.holdout_by_frequency, tracking_weekly = M.tracking_weekly,
-  tracking_cumulative = M.tracking_cumulative,
+  tracking_cumulative = M.tracking_cumulative, clv_by_segment = M.clv_by_segment,
+  survival_projection = M.survival_projection, lorenz = M.lorenz, countries = M.countries,
+  segment_map = M.segment_map, net_distributions = M.net_distributions, tornado = M.tornado,
+  targeting = M.targeting, roc = M.roc, gain = M.gain, calibration = M.calibration,
+  importance = M.importance,
 }
 
 --- Charts that show amounts: a log without them (an event log) draws
 -- `instead` or nothing.
-M.needs_amounts = {weekly_revenue = "weekly_orders", segment_revenue = false}
+M.needs_amounts = {weekly_revenue = "weekly_orders", segment_revenue = false, lorenz = false,
+  countries = false, clv_by_segment = false}
 
 --- Adds or replaces a named chart: `fn(data)` returns a Chart.js config.
 function M.register(name, fn)

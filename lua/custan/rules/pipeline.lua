@@ -20,6 +20,7 @@ return {
   stages = {
     stages.read,        -- read and clean once; data quality; --as-of
     stages.customers,   -- customer summary (lifetimes' fields) and RFM segments
+    stages.cohorts,     -- cohorts and the sBG projection, concentration, ABC, countries
     stages.segments,    -- Gaussian mixture on log-scaled RFM (k-means if degenerate)
     stages.clv,         -- purchase model chosen on a holdout, Gamma-Gamma, CLV interval
     stages.churn,       -- trained on the window before --as-of, everyone scored as of it
