@@ -38,7 +38,10 @@ p:option("--policy", "A policy scenario file (repeat for several); default the l
   :count("*")
 p:flag("--dashboards", "Also write the dashboards (dashboards/operational.html, " ..
   "dashboards/strategic.html, dashboards/diagnostics.html; docs/guide.md).")
-p:option("--layout", "With --dashboards: a layout file for the operational dashboard."):count("*")
+p:option("--layout", "With --dashboards: layout files instead of the library's three."):count("*")
+p:flag("--pdf", "Also print the strategic dashboard and the model diagnostics into report.pdf " ..
+  "(headless Chromium).")
+p:flag("--png", "Also write each dashboard chart as a PNG, for slides (charts/; headless Chromium).")
 p:option("--draws", "Monte Carlo draws of each policy (default 10,000, or the pipeline " ..
   "file's), a multiple of 100."):convert(math.tointeger)
 local args = cli.parse(p, arg)
@@ -60,7 +63,13 @@ options.seed = args.seed
 options.policy_draws = args.draws
 options.quiet = args.quiet or args.json
 local doc = cli.try(analysis.run, args.input, options)
-if args.dashboards then
+if (args.pdf or args.png) and not args.output then cli.usage_error("--pdf and --png need --output") end
+if args.dashboards or args.pdf or args.png then
+  local browser = require "custan.report.browser"
+  if args.pdf or args.png then
+    local _, err = browser.find()
+    if err then cli.fail(err) end
+  end
   -- the pages join the run's files, so the folder stays one set
   local dashboard = require "custan.analysis.dashboard"
   local layouts = #args.layout > 0 and args.layout or
@@ -70,7 +79,16 @@ if args.dashboards then
   for i, layout in ipairs(layouts) do
     local page = cli.try(dashboard.build, data, layout)
     local name = layout:match("([^/\\]+)%.lua$") or ("dashboard" .. i)
-    doc.extra[#doc.extra + 1] = {"dashboards/" .. name .. ".html", page}
+    if args.dashboards then doc.extra[#doc.extra + 1] = {"dashboards/" .. name .. ".html", page} end
+    if args.png then
+      for _, img in ipairs(cli.try(browser.png_images, page)) do
+        doc.extra[#doc.extra + 1] = {"charts/" .. name .. "/" .. img[1], img[2]}
+      end
+    end
+  end
+  if args.pdf then
+    local report = cli.try(dashboard.build, data, dashboard.report_layout())
+    doc.extra[#doc.extra + 1] = {"report.pdf", cli.try(browser.pdf_bytes, report)}
   end
 end
 

@@ -87,6 +87,22 @@ end
 print('cells', n)" 2>&1)
 if grep -q "^cells" <<<"$out"; then ok; else fail "diagnostics' matrices are the model's predictions" "$out"; fi
 
+# static forms: the report as a PDF (the strategic dashboard and the
+# diagnostics), each chart as a PNG; a clear message without Chromium
+if "$custan" run dashboard.lua --input "$work/retail" --pdf "$work/report.pdf" --quiet &&
+    [ "$(head -c 5 "$work/report.pdf")" = "%PDF-" ]; then ok
+else fail "dashboard.lua --pdf writes a PDF"; fi
+pages=$(/usr/bin/python3 -c "import re, sys; print(len(re.findall(rb'/Type\s*/Page(?!s)', open(sys.argv[1], 'rb').read())))" "$work/report.pdf")
+if [ "${pages:-0}" -ge 5 ]; then ok; else fail "the report has $pages pages (at least 5)"; fi
+if "$custan" run dashboard.lua --input "$work/retail" --layout strategic --png "$work/png" --quiet; then ok
+else fail "dashboard.lua --png"; fi
+n=$(ls "$work/png" | grep -c '\.png$')
+if [ "$n" -eq 12 ] && [ "$(head -c 4 "$work/png/01_clv_by_segment.png" | tail -c 3)" = "PNG" ]; then ok
+else fail "--png wrote $n charts (12 expected, PNG files)"; fi
+out=$(CUSTAN_BROWSER=no-such-browser "$custan" run pipeline.lua --input "$retail" --output "$work/nobrowser" --pdf 2>&1)
+if [ $? -eq 1 ] && grep -qF "apt-get install chromium" <<<"$out" && [ ! -e "$work/nobrowser" ]; then ok
+else fail "--pdf without Chromium: a clear message and no output" "$out"; fi
+
 # dashboard.lua on the pipeline's folder gives the same page
 if "$custan" run dashboard.lua --input "$work/retail" --output "$work/op.html" --quiet; then ok
 else fail "dashboard.lua on a pipeline folder"; fi

@@ -580,6 +580,20 @@ render_section = function(page, data, section, where)
   fail(where, "a section has kpis, chart, table, grid or text")
 end
 
+--- The report's layout: the strategic dashboard's sections, then the
+-- model diagnostics', as one page to print.
+function M.report_layout()
+  local strategic = M.load_layout(M.layout_file("strategic"))
+  local diagnostics = M.load_layout(M.layout_file("diagnostics"))
+  local sections = {}
+  for _, s in ipairs(strategic.sections) do sections[#sections + 1] = s end
+  sections[#sections + 1] = {text = "The purchase model behind the CLV figures, checked as " ..
+    "lifetimes and CLVTools users check it.", title = "Model diagnostics"}
+  for _, s in ipairs(diagnostics.sections) do sections[#sections + 1] = s end
+  return {title = "Customer analytics report", subtitle = "strategic dashboard and model diagnostics",
+    segment_filter = false, sections = sections}
+end
+
 --- Builds a dashboard page.
 -- @tparam table data from M.from_folder or M.from_pipeline
 -- @tparam string|table layout a layout file's path, or a layout table

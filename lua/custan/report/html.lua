@@ -76,7 +76,10 @@ input.search{font-size:13px;padding:4px 8px;margin-bottom:8px;width:260px}
 td.action{white-space:normal;min-width:260px;color:#394150}
 table.matrix td,table.matrix th{padding:3px 5px;font-size:11px;text-align:right}table.matrix th{cursor:default}
 footer{color:#5b6472;font-size:12px;padding:0 28px 24px}
-@media print{header select,input.search{display:none}section{break-inside:avoid}}
+@media print{header select,input.search{display:none}section{break-inside:avoid}
+.grid{grid-template-columns:1fr}.tablewrap{max-height:none;overflow:visible}body{background:#fff}
+section{box-shadow:none;border:1px solid #e6e8ec}table{font-size:10px}th,td{padding:3px 5px}}
+@page{size:A4;margin:12mm}
 ]]
 
 local SCRIPT = [[
@@ -90,7 +93,9 @@ function rendered(){st.setAttribute('data-rendered',String(+st.getAttribute('dat
 try{
   Object.keys(CUSTAN.charts).forEach(function(id){
     var spec=CUSTAN.charts[id],cfg=spec.config;
-    cfg.plugins=[{id:'custanStatus',afterRender:function(c){if(!c.$custanDone){c.$custanDone=true;rendered();}}}];
+    cfg.plugins=[{id:'custanStatus',afterRender:function(c){if(!c.$custanDone){c.$custanDone=true;rendered();}}},
+      {id:'custanWhite',beforeDraw:function(c){var x=c.ctx;x.save();x.globalCompositeOperation='destination-over';
+        x.fillStyle='#fff';x.fillRect(0,0,c.width,c.height);x.restore();}}];
     charts[id]={chart:new Chart(document.getElementById(id),cfg),spec:spec,all:JSON.parse(JSON.stringify(cfg.data))};
   });
 }catch(e){err('chart: '+e.message);}
@@ -126,6 +131,13 @@ document.querySelectorAll('table.sortable th').forEach(function(th,i){
       return asc?r:-r;});
     rows.forEach(function(r){tb.appendChild(r);});});
 });
+if(location.hash==='#export'){ /* every chart as an image, for `--png` */
+  Object.keys(charts).sort(function(a,b){return +a.slice(5)-(+b.slice(5));}).forEach(function(id){
+    var c=charts[id].chart,sec=c.canvas.closest('section'),h=sec&&sec.querySelector('h2');
+    var img=document.createElement('img');img.className='custan-export';img.setAttribute('data-id',id);
+    img.setAttribute('data-title',h?h.textContent:id);img.src=c.toBase64Image('image/png',1);
+    document.body.appendChild(img);});
+}
 st.setAttribute('data-ms',performance.now().toFixed(1));
 st.setAttribute('data-ready','1');
 })();
