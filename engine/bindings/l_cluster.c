@@ -288,6 +288,40 @@ static int l_pca(lua_State *L) {
   return 1;
 }
 
+/* tsne(columns, names, perplexity, iterations, threads) -> x, y columns */
+static int l_tsne(lua_State *L) {
+  size_t n, d;
+  double *X = l_gather(L, 1, &n, &d, 0);
+  double perplexity = luaL_optnumber(L, 3, 30);
+  lua_Integer iterations = luaL_optinteger(L, 4, 1000), threads = luaL_optinteger(L, 5, 0);
+  luaL_argcheck(L, iterations >= 250 && iterations <= 100000, 4, "iterations must be 250 to 100,000");
+  double *Y = lua_newuserdatauv(L, 2 * (n ? n : 1) * sizeof *Y, 0);
+  cu_err e = {0};
+  if (cu_tsne(Y, X, n, d, perplexity, (int)iterations, (int)threads, &e)) return l_raise(L, &e);
+  for (int c = 0; c < 2; c++) {
+    l_column_box *box = l_newcolumn(L);
+    if (!(box->c = cu_column_new(CU_F64, n, NULL))) return luaL_error(L, "out of memory");
+    double *v = box->c->data;
+    for (size_t i = 0; i < n; i++) v[i] = Y[2 * i + (size_t)c];
+  }
+  return 2;
+}
+
+/* trustworthiness(columns, names, embedded_columns, embedded_names, k) -> number */
+static int l_trustworthiness(lua_State *L) {
+  size_t n, d, n2, d2;
+  double *X = l_gather(L, 1, &n, &d, 0);
+  double *Y = l_gather(L, 3, &n2, &d2, 0);
+  luaL_argcheck(L, n == n2, 3, "the embedding has another number of rows");
+  lua_Integer k = luaL_optinteger(L, 5, 5);
+  luaL_argcheck(L, k >= 1, 5, "k must be at least 1");
+  double t;
+  cu_err e = {0};
+  if (cu_trustworthiness(&t, X, d, Y, d2, n, (size_t)k, &e)) return l_raise(L, &e);
+  lua_pushnumber(L, t);
+  return 1;
+}
+
 int luaopen_custan_cluster(lua_State *L) {
   luaL_requiref(L, "custan.core.frame", luaopen_custan_frame, 0); /* column metatables */
   lua_pop(L, 1);
@@ -302,6 +336,8 @@ int luaopen_custan_cluster(lua_State *L) {
                                  {"gmm_predict", l_gmm_predict},
                                  {"metrics", l_metrics},
                                  {"pca", l_pca},
+                                 {"tsne", l_tsne},
+                                 {"trustworthiness", l_trustworthiness},
                                  {NULL, NULL}};
   luaL_newlib(L, fns);
   return 1;

@@ -224,6 +224,33 @@ end
 
 --- Principal components of the scaled features, for 2-D maps of segments.
 -- @return {mean, components, variance, variance_ratio, scores = {pc1, pc2}}
+--- t-SNE: a 2-D map of the rows (van der Maaten & Hinton 2008), as
+-- scikit-learn's TSNE(method="exact") with its defaults; the features are
+-- scaled as for the clusters first.  O(n^2) time and memory per
+-- iteration: a few thousand rows (sample larger tables).
+-- @tparam frame frame
+-- @tparam table options `features`, `scale` ("log-standard"), `perplexity` (30),
+--   `iterations` (1000), `threads`
+-- @return x, y columns
+function M.tsne(frame, options)
+  local o = options or {}
+  local features = o.features or error("tsne: give features", 2)
+  local scaler = o.scaler or M.scaler(frame, features, o.scale or "log-standard")
+  return core.tsne(scaler:transform(frame), features, o.perplexity or 30, o.iterations or 1000, o.threads)
+end
+
+--- Trustworthiness of an embedding (sklearn.manifold.trustworthiness):
+-- the share of each row's k nearest neighbours in the embedding that are
+-- near in the original space, penalised by how far they rank there.
+-- @tparam frame frame the rows; `features` its columns (as they are)
+-- @tparam table embedded {x column, y column}
+-- @tparam[opt] integer k (5)
+function M.trustworthiness(frame, features, embedded, k)
+  local cols = {}
+  for i, f in ipairs(features) do cols[i] = frame:col(f) end
+  return core.trustworthiness(cols, features, embedded, {"x", "y"}, k or 5)
+end
+
 function M.pca(frame, options)
   local o = options or {}
   local features = features_of(o)

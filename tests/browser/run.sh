@@ -123,13 +123,15 @@ cat > "$work/mine.lua" <<'LUA'
 return {title = "Mine", segment_filter = false, sections = {
   {kpis = {"revenue", "churn_rate"}},
   {chart = "segment_revenue", data = "segments", title = "Where the money is"},
+  {chart = "segment_map", data = "segment_map_tsne", title = "Segment map (t-SNE)"},
   {table = "segments", title = "All segments"},
 }}
 LUA
 if "$custan" run dashboard.lua --input "$work/retail" --layout "$work/mine.lua" --output "$work/mine.html" --quiet; then ok
 else fail "dashboard.lua --layout"; fi
 page "a layout of one's own" "$work/mine.html"
-has "a layout of one's own has its sections" "$work/mine.html" "Where the money is" "All segments"
+has "a layout of one's own has its sections" "$work/mine.html" "Where the money is" "All segments" \
+  "Segment map (t-SNE)"
 printf 'return {sections = {{chart = "pie_in_the_sky"}}}\n' > "$work/bad.lua"
 out=$("$custan" run dashboard.lua --input "$work/retail" --layout "$work/bad.lua" --output "$work/bad.html" 2>&1)
 if [ $? -eq 1 ] && grep -qF "layout $work/bad.lua: sections[1]: no chart 'pie_in_the_sky'" <<<"$out" && [ ! -e "$work/bad.html" ]; then ok

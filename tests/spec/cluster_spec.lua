@@ -139,4 +139,48 @@ describe("custan.cluster", function()
       assert.are.equal(4339, #p.scores[1])
     end)
   end)
+  -- t-SNE (issue 15).  tests/reference/tsne_sklearn.py: scikit-learn 1.2.1's
+  -- TSNE(method="exact", perplexity 30, its defaults) on
+  -- tests/fixtures/tsne_rfm500.csv gives trustworthiness 0.995715 with 5
+  -- neighbours and 0.992575 with 10 (the same for random states 0, 1, 2);
+  -- ours must be within 0.02.  Our trustworthiness equals sklearn's on the
+  -- same embedding (0.996028 and 0.992470 on ours, both tools, 2026-11-30).
+  describe("t-SNE", function()
+    local f = custan.read_csv(fixtures .. "/tsne_rfm500.csv")
+    local features = {"a", "b", "c"}
+    it("should embed as faithfully as scikit-learn's TSNE", function()
+      local x, y = cluster.tsne(f, {features = features, scale = "none"})
+      assert.are.equal(500, x:len())
+      local t5 = cluster.trustworthiness(f, features, {x, y}, 5)
+      local t10 = cluster.trustworthiness(f, features, {x, y}, 10)
+      assert.is_true(math.abs(t5 - 0.995715) < 0.02, "k = 5: " .. t5)
+      assert.is_true(math.abs(t10 - 0.992575) < 0.02, "k = 10: " .. t10)
+      assert.are.near(0.996028, t5, 1e-6) -- this embedding, as sklearn scores it
+    end)
+
+    it("should give the same map at any thread count", function()
+      local small = f:head(120)
+      local x1, y1 = cluster.tsne(small, {features = features, scale = "none", threads = 1, iterations = 300})
+      local x2, y2 = cluster.tsne(small, {features = features, scale = "none", threads = 2, iterations = 300})
+      assert.are.same(x1:to_table(), x2:to_table())
+      assert.are.same(y1:to_table(), y2:to_table())
+    end)
+
+    it("should score a perfect embedding 1 and a shuffled one lower", function()
+      local small = f:head(100)
+      local same = cluster.trustworthiness(small, features, {small.a, small.b}, 5)
+      assert.is_true(same < 1) -- two of three features: close, not perfect
+      local a3 = cluster.trustworthiness(small, {"a", "b"}, {small.a, small.b}, 5)
+      assert.are.near(1, a3, 1e-12)
+      local b, rev = small.b:to_table(), {}
+      for i = #b, 1, -1 do rev[#rev + 1] = b[i] end -- a map unrelated to the rows
+      local shuffled = cluster.trustworthiness(small, {"a", "b"}, {custan.column(rev, "float64"), small.a}, 5)
+      assert.is_true(shuffled < 0.9)
+    end)
+
+    it("should refuse a perplexity the rows cannot have", function()
+      assert.matches("perplexity", select(2, pcall(cluster.tsne, f:head(10), {features = features,
+        scale = "none", perplexity = 30})))
+    end)
+  end)
 end)

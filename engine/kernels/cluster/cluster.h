@@ -117,4 +117,17 @@ int cu_cluster_metrics_compute(cu_cluster_metrics *out, const double *X, size_t 
 int cu_pca(const double *X, size_t n, size_t d, size_t m, double *mean, double *components,
            double *variance, double *ratio, double *scores, cu_err *e);
 
+/* t-SNE (tsne.c): Y (n x 2, row-major) embeds the n x d rows of X, as
+ * scikit-learn's TSNE(method="exact") with its defaults: perplexity,
+ * `iterations` (at least 250; 1000 as sklearn), PCA initialisation,
+ * early exaggeration 12 for 250 iterations, learning rate max(n/48, 50).
+ * Deterministic (no random draw) and the same at any thread count.
+ * Memory: an n x n matrix. */
+int cu_tsne(double *Y, const double *X, size_t n, size_t d, double perplexity, int iterations,
+            int threads, cu_err *e);
+/* Trustworthiness of an embedding Y (n x dy) of X (n x d) with k
+ * neighbours, as sklearn.manifold.trustworthiness (Venna & Kaski 2001). */
+int cu_trustworthiness(double *out, const double *X, size_t d, const double *Y, size_t dy, size_t n,
+                       size_t k, cu_err *e);
+
 #endif

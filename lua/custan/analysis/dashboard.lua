@@ -205,6 +205,29 @@ function derived.segment_map(data)
   return rows
 end
 
+-- The segment map by t-SNE (custan.cluster.tsne, O(n^2)): at most 1,000
+-- customers, every k-th, on the clusters' features, log-scaled and
+-- standardised as the clusters were.
+function derived.segment_map_tsne(data)
+  local t = M.stage_table(data, "segments", "customers.csv", {customer = "string", cluster_segment = "string"})
+  local features = {"recency_days", "orders", "revenue"}
+  if not t then return nil end
+  for _, f in ipairs(features) do
+    if not t:has(f) then return nil end
+  end
+  local n = t:nrows()
+  local step = math.max(1, math.ceil(n / 1000))
+  local idx = {}
+  for i = 1, n, step do idx[#idx + 1] = i end
+  local sample = t:take(idx)
+  local cluster = require "custan.cluster"
+  local x, y = cluster.tsne(sample, {features = features, scale = "log-standard",
+    perplexity = math.min(30, (sample:nrows() - 1) / 3)})
+  local seg, xs, ys, rows = sample.cluster_segment:to_table(), x:to_table(), y:to_table(), {}
+  for i = 1, #xs do rows[i] = {pc1 = xs[i], pc2 = ys[i], cluster_segment = seg[i]} end
+  return rows
+end
+
 function derived.net_distributions(data)
   local t = M.stage_table(data, "policies", "draws.csv", {scenario = "string"})
   if not t then return nil end

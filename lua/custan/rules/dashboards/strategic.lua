@@ -24,6 +24,9 @@ return {
     {chart = "segment_map", data = "segment_map", title = "Segment map", height = 420,
      note = "the customers on the first two principal components of log-scaled recency, orders " ..
        "and revenue, coloured by cluster"},
+    -- t-SNE instead of (or beside) PCA: data = "segment_map_tsne" (1,000 customers at most;
+    -- about 1.5 s more to build the page)
+    -- {chart = "segment_map", data = "segment_map_tsne", title = "Segment map (t-SNE)", height = 420},
     {table = "policies", title = "Policy scenarios side by side"},
     {grid = {
       {chart = "net_distributions", data = "net_distributions", title = "Net value over the draws"},
