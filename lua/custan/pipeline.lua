@@ -359,6 +359,19 @@ M.churn = {name = "churn", title = "churn model and scores", run = function(ctx,
   o.progress = function(what) ctx:progress("churn: %s", what) end
   local doc = churn_analysis.train(ctx.tx, o)
   ctx:add(doc.current, {"churn_probability", "risk_tier"})
+  -- the same model's scores 4 weeks earlier, for the dashboards' "against
+  -- the 4 weeks before" (customers with a purchase by then)
+  local before = date.add_days(ctx.as_of, -28)
+  local ok, prev = pcall(function()
+    local churn = require "custan.churn"
+    local then_, _ = churn.customers(ctx.tx, {cutoff = before, activity_days = o.activity_days})
+    local X = churn.build(then_, doc.definition, doc.state, {window = o.window})
+    local p = doc.model:predict(X)
+    local tiers = churn.tiers(p, churn.load_tiers(o.tiers))
+    return {as_of = before, customers = then_:nrows(), churn_rate = p:mean(),
+            at_risk = tiers:eq("High"):fill(false):sum()}
+  end)
+  if ok then doc.summary.previous_scoring = prev end
   local c = ctx.customers
   -- value at stake: the CLV a customer takes along if they leave
   if c:has("clv") then c.value_at_stake = c.churn_probability * c.clv:fill(0) end

@@ -374,13 +374,18 @@ M.kpis = {
   end,
   churn_rate = function(d)
     local k = d.insights.kpis
+    local prev = (M.stage_summary(d, "churn") or {}).previous_scoring
     return {label = string.format("predicted churn, next %d days", math.tointeger(k.churn_window_days or 90) or 90),
-      value = html.percent(k.predicted_churn_rate), better = "down", note = "as of " .. d.insights.as_of}
+      value = html.percent(k.predicted_churn_rate), better = "down",
+      change = prev and change(k.predicted_churn_rate, prev.churn_rate),
+      against = prev and ("on " .. prev.as_of .. " (the same model)"), note = "as of " .. d.insights.as_of}
   end,
   customers_at_risk = function(d)
     local k = d.insights.kpis
+    local prev = (M.stage_summary(d, "churn") or {}).previous_scoring
     return {label = "customers at high risk", value = html.number(k.customers_at_risk), better = "down",
-      note = "risk tier High"}
+      change = prev and change(k.customers_at_risk, prev.at_risk),
+      against = prev and ("on " .. prev.as_of .. " (the same model)"), note = "risk tier High"}
   end,
   expected_value = function(d)
     local e = d.insights.kpis.expected_value
@@ -404,7 +409,7 @@ M.kpis = {
   value_at_stake = function(d)
     local k = d.insights.kpis
     return {label = "value at stake", value = html.number(k.value_at_stake), better = "down",
-      note = "churn probability x CLV"}
+      note = "churn probability x CLV (today's CLV: no earlier figure)"}
   end,
 }
 

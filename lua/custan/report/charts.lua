@@ -222,10 +222,21 @@ function M.lorenz(rows)
   local step, pts = math.max(1, #xs // 200), {}
   for i = 1, #xs, step do pts[#pts + 1] = {x = xs[i], y = ys[i]} end
   pts[#pts + 1] = {x = xs[#xs], y = ys[#ys]}
-  local c = M.scatter({{label = "revenue share", points = pts, line = true},
-    {label = "equality", points = {{x = 0, y = 0}, {x = 1, y = 1}}, line = true, colour = "#bab0ac"}},
+  -- the 80/20 point: where the customers above make 80% of revenue
+  local mark
+  for i = 1, #xs do
+    if ys[i] >= 0.2 then mark = {x = xs[i], y = ys[i]}; break end
+  end
+  local series = {{label = "revenue share", points = pts, line = true},
+    {label = "equality", points = {{x = 0, y = 0}, {x = 1, y = 1}}, line = true, colour = "#bab0ac"}}
+  if mark then
+    series[3] = {label = string.format("80%% of revenue from the top %.0f%% of customers",
+      100 * (1 - mark.x)), points = {mark}, colour = "#e15759"}
+  end
+  local c = M.scatter(series,
     {title = "Revenue concentration (Lorenz curve)", x = "share of customers (smallest first)",
      y = "share of revenue", radius = 0})
+  if mark then c.data.datasets[3].pointRadius = 6 end
   return c
 end
 
