@@ -342,7 +342,7 @@ M.clv = {name = "clv", title = "purchase and spend models, CLV", run = function(
   diagnostics(ctx, doc, calibration, chosen, o)
   -- what the policies need to take their baseline from the models
   ctx.clv = {purchase = doc.models[doc.best], spend = doc.spend, summary = doc.customers,
-             unit = o.unit, horizon = o.horizon}
+             unit = o.unit, horizon = o.horizon, discount = o.discount, margin = o.margin}
   return doc
 end}
 
@@ -368,8 +368,22 @@ M.churn = {name = "churn", title = "churn model and scores", run = function(ctx,
     local X = churn.build(then_, doc.definition, doc.state, {window = o.window})
     local p = doc.model:predict(X)
     local tiers = churn.tiers(p, churn.load_tiers(o.tiers))
-    return {as_of = before, customers = then_:nrows(), churn_rate = p:mean(),
-            at_risk = tiers:eq("High"):fill(false):sum()}
+    local r = {as_of = before, customers = then_:nrows(), churn_rate = p:mean(),
+               at_risk = tiers:eq("High"):fill(false):sum()}
+    -- value at stake then: the same CLV models on the customers' summaries
+    -- as of that day
+    local m = ctx.clv
+    if m and m.spend then
+      local rfm = require "custan.rfm"
+      local s = rfm.summary(ctx.tx, {period = "day", unit = m.unit, ["end"] = before})
+      local v = clv.clv(m.purchase, m.spend, s, {horizon = m.horizon, unit = m.unit,
+        discount = m.discount, margin = m.margin})
+      local scores = custan.frame({customer = then_:col("customer"), p = p}, {"customer", "p"})
+      local values = custan.frame({customer = s:col("customer"), clv = v}, {"customer", "clv"})
+      local j = scores:join(values, "customer", {how = "left"})
+      r.value_at_stake = (j.p * j.clv:fill(0)):sum()
+    end
+    return r
   end)
   if ok then doc.summary.previous_scoring = prev end
   local c = ctx.customers

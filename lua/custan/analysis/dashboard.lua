@@ -408,8 +408,11 @@ M.kpis = {
   end,
   value_at_stake = function(d)
     local k = d.insights.kpis
+    local prev = (M.stage_summary(d, "churn") or {}).previous_scoring
     return {label = "value at stake", value = html.number(k.value_at_stake), better = "down",
-      note = "churn probability x CLV (today's CLV: no earlier figure)"}
+      change = prev and change(k.value_at_stake, prev.value_at_stake),
+      against = prev and prev.value_at_stake and ("on " .. prev.as_of .. " (the same models)") or nil,
+      note = "churn probability x CLV"}
   end,
 }
 
