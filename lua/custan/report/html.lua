@@ -78,7 +78,8 @@ table.matrix td,table.matrix th{padding:3px 5px;font-size:11px;text-align:right}
 footer{color:#5b6472;font-size:12px;padding:0 28px 24px}
 @media print{header select,input.search{display:none}section{break-inside:avoid}
 .grid{grid-template-columns:1fr}.tablewrap{max-height:none;overflow:visible}body{background:#fff}
-section{box-shadow:none;border:1px solid #e6e8ec}table{font-size:10px}th,td{padding:3px 5px}}
+section{box-shadow:none;border:1px solid #e6e8ec}table{font-size:10px;table-layout:auto}
+th,td{padding:3px 5px;white-space:normal}th{position:static}}
 @page{size:A4;margin:12mm}
 ]]
 
