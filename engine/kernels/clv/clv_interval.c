@@ -27,23 +27,8 @@
 #include <string.h>
 
 #include "clv_model.h"
+#include "hash.h"
 #include "parallel.h"
-
-static uint64_t mix(uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ull;
-  h ^= h >> 33;
-  return h;
-}
-
-static uint64_t bits(double d) {
-  uint64_t u;
-  if (d == 0) d = 0;
-  memcpy(&u, &d, 8);
-  return u;
-}
 
 /* Distinct tuples of up to 4 doubles: id[i] for each row, and the first
  * row of each id. */
@@ -66,7 +51,7 @@ static int find_distinct(distinct *out, const double *const *cols, size_t ncols,
   }
   for (size_t i = 0; i < n; i++) {
     uint64_t h = 0x243f6a8885a308d3ull;
-    for (size_t c = 0; c < ncols; c++) h = mix(h ^ bits(cols[c][i])) + c;
+    for (size_t c = 0; c < ncols; c++) h = cu_mix64(h ^ cu_double_key(cols[c][i])) + c;
     size_t j = h & (nslots - 1);
     for (;;) {
       size_t s = slots[j];
@@ -80,7 +65,8 @@ static int find_distinct(distinct *out, const double *const *cols, size_t ncols,
       }
       size_t f = out->first[s - 1];
       int same = hash[s - 1] == h;
-      for (size_t c = 0; same && c < ncols; c++) same = bits(cols[c][f]) == bits(cols[c][i]);
+      for (size_t c = 0; same && c < ncols; c++)
+        same = cu_double_key(cols[c][f]) == cu_double_key(cols[c][i]);
       if (same) {
         out->id[i] = s - 1;
         break;

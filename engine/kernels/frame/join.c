@@ -17,25 +17,8 @@
 #include <string.h>
 
 #include "frame.h"
+#include "hash.h"
 #include "parallel.h"
-
-#define NO_KEY UINT64_MAX
-
-static uint64_t mix(uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ull;
-  h ^= h >> 33;
-  return h;
-}
-
-static uint64_t double_bits(double d) {
-  uint64_t u;
-  if (d == 0) d = 0; /* -0 equals 0 */
-  memcpy(&u, &d, 8);
-  return u;
-}
 
 static int numeric(cu_type t) { return t == CU_F64 || t == CU_I64; }
 
@@ -48,8 +31,8 @@ static int check_pair(const cu_column *l, const cu_column *r, size_t k, const ch
 }
 
 /* The normalised values of key column c (side 0 left, 1 right) into
- * v[i * stride + k]; rows with a missing key get NO_KEY in v[i * stride]
- * (checked by the caller through `missing`). */
+ * v[i * stride + k]; a row with a missing key is marked in `missing`
+ * (and its values left unset). */
 static int key_values(uint64_t *v, uint8_t *missing, size_t stride, size_t k, const cu_column *c,
                       const cu_column *other, int side, cu_err *e) {
   size_t n = c->n;
@@ -73,11 +56,11 @@ static int key_values(uint64_t *v, uint8_t *missing, size_t stride, size_t k, co
     }
     uint64_t u;
     switch (c->type) {
-    case CU_F64: u = double_bits(((const double *)c->data)[i]); break;
+    case CU_F64: u = cu_double_key(((const double *)c->data)[i]); break;
     case CU_I64:
     case CU_TS: {
       int64_t x = ((const int64_t *)c->data)[i];
-      u = as_double ? double_bits((double)x) : (uint64_t)x;
+      u = as_double ? cu_double_key((double)x) : (uint64_t)x;
       break;
     }
     case CU_BOOL: u = ((const uint8_t *)c->data)[i]; break;
@@ -139,7 +122,7 @@ static int keys_build(keys *out, const cu_column *const *lk, const cu_column *co
 
 static uint64_t row_hash(const uint64_t *v, size_t nkeys) {
   uint64_t h = 0x243f6a8885a308d3ull;
-  for (size_t k = 0; k < nkeys; k++) h = mix(h ^ v[k]) + k;
+  for (size_t k = 0; k < nkeys; k++) h = cu_mix64(h ^ v[k]) + k;
   return h;
 }
 
