@@ -6,6 +6,7 @@
 -- @module custan.churn
 
 local custan = require "custan"
+local join = require "custan.join"
 local rfm = require "custan.rfm"
 local dates = require "custan.date"
 local transactions = require "custan.data.transactions"
@@ -234,12 +235,8 @@ function M.last_value(tx, s, cutoff, column)
   local until_ = custan.column({add_days(cutoff, 1)}, "string"):cast("timestamp"):get(1)
   local rows = tx:filter(tx.date:lt(until_))
   local g = rows:group_by("customer"):agg{{column, "last", as = "value"}}
-  -- the summary holds numeric ids as numbers where the log may have text
-  -- ("12346.0"); numbers of either type join
-  local id_type = s:col("customer"):type()
-  if id_type ~= g:col("customer"):type() then
-    g.customer = g:col("customer"):cast(id_type == "int64" and "float64" or id_type)
-  end
+  -- the summary holds numeric ids as numbers where the log may have text ("12346.0")
+  g.customer = join.align(g:col("customer"), s:col("customer"))
   return s:select{"customer"}:join(g, "customer", {how = "left"}):col("value"):cast("string")
 end
 

@@ -74,6 +74,20 @@ local function output_names(left, right, rkeys, suffix)
   return lnames, lnames, rnames, rout
 end
 
+--- A key column made joinable with `like`'s: the same column when the
+-- types already compare, else cast (text ids such as Online Retail's
+-- "12346.0" become numbers where `like` holds numbers).  The one place
+-- that decides how ids of two tables meet.
+-- @tparam column col
+-- @tparam column like
+function M.align(col, like)
+  local ct, lt = col:type(), like:type()
+  if ct == lt or ((ct == "int64" or ct == "float64") and (lt == "int64" or lt == "float64")) then
+    return col
+  end
+  return col:cast((lt == "int64" or lt == "float64") and "float64" or lt)
+end
+
 --- Joins two frames on equal keys (a hash join in C).
 -- `how = "inner"` keeps the pairs that match; `"left"` keeps every left
 -- row, with missing values where the right has no match.  Many-to-one and

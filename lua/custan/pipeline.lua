@@ -19,6 +19,7 @@
 -- @module custan.pipeline
 
 local custan = require "custan"
+local join = require "custan.join"
 local date = require "custan.date"
 local transactions = require "custan.data.transactions"
 local rfm_analysis = require "custan.analysis.rfm"
@@ -115,9 +116,7 @@ local function weekly_tables(ctx, customers)
   local first = customers:select{"customer"}
   first.first_week = week_of(customers.first_purchase:cast("timestamp"))
   first.segment = customers.segment
-  local key = p.customer
-  local ct = first:col("customer"):type()
-  if key:type() ~= ct then key = key:cast(ct == "int64" and "float64" or ct) end
+  local key = join.align(p.customer, first:col("customer"))
   local t = custan.frame({customer = key, week = week_of(p.date), amount = p.amount,
     order = p:has("order") and p.order or p.date:floor("day")}, {"customer", "week", "amount", "order"})
   local per = t:group_by({"week", "customer"}):agg{{"amount", "sum", as = "revenue"},
@@ -448,8 +447,7 @@ local function recent_revenue(ctx, ids, days)
   local recent = tx:filter(tx.purchase & tx.date:gt(from)):group_by("customer")
     :agg{{"amount", "sum", as = "revenue"}}
   local t = ids:select{"customer"}
-  local lt, rt = t:col("customer"):type(), recent:col("customer"):type()
-  if lt ~= rt then recent.customer = recent:col("customer"):cast(lt == "int64" and "float64" or lt) end
+  recent.customer = join.align(recent:col("customer"), t:col("customer"))
   return t:join(recent, "customer", {how = "left"}):col("revenue"):fill(0)
 end
 

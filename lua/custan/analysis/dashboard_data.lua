@@ -147,14 +147,13 @@ function derived.clv_segments(data)
   return c:group_by("segment"):agg(specs):sort("clv", {desc = true}):to_rows()
 end
 
-function derived.retention_projection(data)
-  local t = M.stage_table(data, "cohorts", "retention_projection.csv")
-  return t and t:to_rows()
-end
-
-function derived.lorenz(data)
-  local t = M.stage_table(data, "cohorts", "lorenz.csv")
-  return t and t:to_rows()
+-- Sources that are a stage's table as it is, as rows.
+for name, where in pairs{retention_projection = {"cohorts", "retention_projection.csv"},
+    lorenz = {"cohorts", "lorenz.csv"}, gain = {"churn", "lift.csv"}} do
+  derived[name] = function(data)
+    local t = M.stage_table(data, where[1], where[2])
+    return t and t:to_rows()
+  end
 end
 
 function derived.countries(data)
@@ -272,11 +271,6 @@ function derived.roc(data)
     if i == #y or p[i + 1] ~= p[i] then rows[#rows + 1] = {fpr = fp / neg, tpr = tp / pos} end
   end
   return rows
-end
-
-function derived.gain(data)
-  local t = M.stage_table(data, "churn", "lift.csv")
-  return t and t:to_rows()
 end
 
 function derived.calibration(data)

@@ -11,6 +11,7 @@
 -- @module custan.analysis.funnel
 
 local custan = require "custan"
+local join = require "custan.join"
 local transactions = require "custan.data.transactions"
 
 local M = {}
@@ -71,8 +72,7 @@ function M.run(input, options)
   local per_segment
   if o.segments then
     local seg = o.segments:select{"customer", "segment"}
-    local lt, rt = events:col("customer"):type(), seg:col("customer"):type()
-    if lt ~= rt then seg.customer = seg:col("customer"):cast(lt == "int64" and "float64" or lt) end
+    seg.customer = join.align(seg:col("customer"), events:col("customer"))
     local joined = events:join(seg, "customer", {how = "left"})
     joined.segment = joined.segment:fill("(no purchase)")
     per_segment = by_key(joined, "segment", o)

@@ -6,6 +6,7 @@
 -- @module custan.analysis.pipeline
 
 local host = require "custan.core.host"
+local join = require "custan.join"
 local json = require "custan.json"
 local sandbox = require "custan.sandbox"
 local transactions = require "custan.data.transactions"
@@ -78,10 +79,7 @@ function Ctx:add(frame, columns)
   local c = self.customers
   if not c then error("ctx:add: no customer table yet (the customers stage makes it)", 2) end
   local right = frame:select{"customer", table.unpack(columns)}
-  local lt, rt = c:col("customer"):type(), right:col("customer"):type()
-  if lt ~= rt then -- numbers of either type join; text is cast to the table's type
-    right.customer = right:col("customer"):cast(lt == "int64" and "float64" or lt)
-  end
+  right.customer = join.align(right:col("customer"), c:col("customer"))
   local keep = c
   local drop = {}
   for _, name in ipairs(columns) do

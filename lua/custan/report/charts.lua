@@ -248,32 +248,33 @@ function M.countries(rows)
     {title = "Revenue by country (top 10)", horizontal = true})
 end
 
+-- Points grouped into scatter series by a row field, in order of first
+-- appearance (or sorted): series {label, points = {{x, y}}, line}.
+local function series_by(rows, key, x, y, o)
+  o = o or {}
+  local by, order = {}, {}
+  for _, r in ipairs(rows) do
+    local k = r[key] or "?"
+    if not by[k] then by[k] = {}; order[#order + 1] = k end
+    by[k][#by[k] + 1] = {x = r[x], y = r[y]}
+  end
+  if o.sort then table.sort(order) end
+  local series = {}
+  for i, k in ipairs(order) do series[i] = {label = k, points = by[k], line = o.line} end
+  return series
+end
+
 --- The segment map: the first two principal components of the scaled RFM
 -- features, one colour per cluster, from rows {pc1, pc2, cluster_segment}.
 function M.segment_map(rows)
-  local by, order = {}, {}
-  for _, r in ipairs(rows) do
-    local k = r.cluster_segment or "?"
-    if not by[k] then by[k] = {}; order[#order + 1] = k end
-    by[k][#by[k] + 1] = {x = r.pc1, y = r.pc2}
-  end
-  table.sort(order)
-  local series = {}
-  for i, k in ipairs(order) do series[i] = {label = k, points = by[k]} end
-  return M.scatter(series, {title = "Segment map (PCA of log-scaled RFM)", x = "PC1", y = "PC2"})
+  return M.scatter(series_by(rows, "cluster_segment", "pc1", "pc2", {sort = true}),
+    {title = "Segment map (PCA of log-scaled RFM)", x = "PC1", y = "PC2"})
 end
 
 --- Histograms of each scenario's net value over the draws, from rows
 -- {scenario, bin (the bin's centre), draws}.
 function M.net_distributions(rows)
-  local by, order = {}, {}
-  for _, r in ipairs(rows) do
-    if not by[r.scenario] then by[r.scenario] = {}; order[#order + 1] = r.scenario end
-    by[r.scenario][#by[r.scenario] + 1] = {x = r.bin, y = r.draws}
-  end
-  local series = {}
-  for i, k in ipairs(order) do series[i] = {label = k, points = by[k], line = true} end
-  return M.scatter(series, {title = "Net value over the draws", x = "net value against doing nothing",
+  return M.scatter(series_by(rows, "scenario", "bin", "draws", {line = true}), {title = "Net value over the draws", x = "net value against doing nothing",
     y = "draws", radius = 0})
 end
 
@@ -292,14 +293,7 @@ end
 --- Targeting curves: the expected net value of contacting the best n
 -- customers of each scenario's rule, from rows {scenario, customers, expected_net}.
 function M.targeting(rows)
-  local by, order = {}, {}
-  for _, r in ipairs(rows) do
-    if not by[r.scenario] then by[r.scenario] = {}; order[#order + 1] = r.scenario end
-    by[r.scenario][#by[r.scenario] + 1] = {x = r.customers, y = r.expected_net}
-  end
-  local series = {}
-  for i, k in ipairs(order) do series[i] = {label = k, points = by[k], line = true} end
-  return M.scatter(series, {title = "Targeting: expected net value of contacting the best n",
+  return M.scatter(series_by(rows, "scenario", "customers", "expected_net", {line = true}), {title = "Targeting: expected net value of contacting the best n",
     x = "customers contacted (best first)", y = "expected net value", radius = 0})
 end
 

@@ -199,7 +199,7 @@ function Page:table(rows, columns, o)
   local id = "table" .. self.ntable
   local out = {}
   if o.search ~= false then
-    out[#out + 1] = string.format('<input class="search" placeholder="search..." data-table="%s">', id)
+    out[#out + 1] = string.format('<input class="search" placeholder="filter rows" data-table="%s">', id)
   end
   out[#out + 1] = string.format('<div class="tablewrap"><table class="sortable" id="%s"><thead><tr>', id)
   for _, c in ipairs(columns) do
