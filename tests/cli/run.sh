@@ -476,6 +476,13 @@ expect "segment.lua: neither a customer table nor a log" 1 "no customer column '
   "$custan" run segment.lua --input "$work/ab.csv"
 
 # --- prepared script: churn.lua --------------------------------------------
+# Regression (pipeline issue): churn.lua's training run scored customers as
+# of the cut-off only; every customer is also scored as of the log's end
+"$custan" run churn.lua --input "$root/examples/data/online_retail.csv.gz" --cutoff 2011-09-09 --window 91 \
+  --model logistic --cv 0 --output "$work/churn_now" --quiet
+check "churn.lua scores every customer as of the log's end (current_scores.csv)" \
+  bash -c "[ \$(wc -l < '$work/churn_now/current_scores.csv') -eq 4340 ] &&
+    grep -q '\"scored_as_of\": \"2011-12-09\"' '$work/churn_now/summary.json'"
 # Peer AUCs on the same features and split (tests/reference/churn.py with
 # Debian's python3-sklearn 1.2.1 and python3-xgboost 1.7.4): base features
 # (tests/fixtures/churn_base_features.lua) logistic 0.7286 (newton-cg;
