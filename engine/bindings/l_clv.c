@@ -122,7 +122,13 @@ static int l_fit(lua_State *L) {
   } else if (mi->shape == CU_CLV_DATA_SURVIVAL) {
     T = x; /* a row's period is its age */
   }
-  lua_createtable(L, 0, 16); /* the result, made before C owns memory */
+  /* scratch for the fit's numbers, then the result, both made before C
+   * owns memory; the scratch stays on the stack under the result until the
+   * function returns (popping it let the collector free it while it was
+   * still being read: the pipeline's --as-of run under AddressSanitizer) */
+  double *est = params_box(L, mi->k), *se = params_box(L, mi->k);
+  double *cov = lua_newuserdatauv(L, mi->k * mi->k * sizeof(double), 0);
+  lua_createtable(L, 0, 16);
   cu_clv_data d;
   cu_err e = {0};
   if (cu_clv_data_make(&d, x, tx, T, m, w, n, &e)) return l_raise(L, &e);
@@ -134,15 +140,12 @@ static int l_fit(lua_State *L) {
     cu_fit_free(&f);
     return l_raise(L, &e);
   }
-  /* copy the fit into scratch the GC owns, then free C's before any push can raise */
-  double *est = params_box(L, mi->k), *se = params_box(L, mi->k);
-  double *cov = lua_newuserdatauv(L, mi->k * mi->k * sizeof(double), 0);
+  /* copy the fit into the scratch, then free C's before any push can raise */
   memcpy(est, f.p, mi->k * sizeof *est);
   memcpy(se, f.se, mi->k * sizeof *se);
   memcpy(cov, f.cov, mi->k * mi->k * sizeof *cov);
   cu_fit cf = f;
   cu_fit_free(&f);
-  lua_pop(L, 3);
   l_setstr(L, "model", mi->name);
   push_named(L, mi, est);
   lua_setfield(L, -2, "params");
