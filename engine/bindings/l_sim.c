@@ -341,5 +341,6 @@ int luaopen_custan_sim(lua_State *L) {
   luaL_requiref(L, "custan.core.frame", luaopen_custan_frame, 0);
   lua_pop(L, 1);
   luaL_newlib(L, module_fns);
+  l_world_register(L);
   return 1;
 }

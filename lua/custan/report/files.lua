@@ -112,8 +112,11 @@ end
 
 -- Writes the tables, summary.json (when given) and extra files into dir;
 -- a name may hold subfolders ("clv/customers.csv").
-local function write_set(dir, tables, summary, extra)
+local function write_set(dir, tables, summary, extra, produce)
   local names = {}
+  if produce then
+    for _, name in ipairs(produce(dir)) do names[#names + 1] = name end
+  end
   for _, t in ipairs(tables) do
     if t[2] then
       make_parents(dir, t[1])
@@ -184,10 +187,10 @@ local function write_locked(path, parent, base, tables, summary, o)
         "choose another folder, or give --force to write beside them", path,
         table.concat(shown, ", "), #foreign > 5 and ", ..." or ""), 0)
     end
-    return write_set(path, tables, summary, o.extra)
+    return write_set(path, tables, summary, o.extra, o.produce)
   end
   local fresh = new_sibling(parent, base, "new")
-  local written_ok, names = pcall(write_set, fresh, tables, summary, o.extra)
+  local written_ok, names = pcall(write_set, fresh, tables, summary, o.extra, o.produce)
   if not written_ok then
     remove_tree(fresh)
     error(names, 0)
@@ -226,7 +229,9 @@ end
 -- @tparam table tables array of {file name, frame or nil}
 -- @tparam[opt] table summary written as summary.json
 -- @tparam[opt] table options `force` (write into a folder that holds other
---   files), `extra` (array of {file name, text})
+--   files), `extra` (array of {file name, text}), `produce` (a function
+--   of the folder that writes files itself, each whole, and returns their
+--   names; called first, so it may still fill in `summary`)
 -- @return array of the names written
 -- @raise "DIR: ..." when the folder cannot be written or holds other files
 function M.write(dir, tables, summary, options)
