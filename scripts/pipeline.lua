@@ -36,6 +36,8 @@ p:option("--pipeline", "A pipeline file (Lua) listing the stages; default the li
 p:option("--policy", "A policy scenario file (repeat for several); default the library's " ..
   "win-back and VIP policies.")
   :count("*")
+p:option("--truth", "A generated world's truth.csv (generate.lua): adds the recovery stage, the " ..
+  "results against the truth (segments' adjusted Rand index, churn and P(alive) AUC, holdout purchases).")
 p:flag("--dashboards", "Also write the dashboards (dashboards/operational.html, " ..
   "dashboards/strategic.html, dashboards/diagnostics.html; docs/guide.md).")
 p:option("--layout", "With --dashboards: layout files instead of the library's three."):count("*")
@@ -60,6 +62,7 @@ options.holdout_start = cli.check_date(args.holdout_start, "--holdout-start")
 options.pipeline = args.pipeline
 options.policies = #args.policy > 0 and args.policy or nil
 options.seed = args.seed
+options.truth = args.truth
 options.policy_draws = args.draws
 options.quiet = args.quiet or args.json
 local doc = cli.try(analysis.run, args.input, options)

@@ -250,6 +250,28 @@ static int l_metrics(lua_State *L) {
   return 1;
 }
 
+/* adjusted_rand(a, b): two columns of labels 1, 2, ... (custan.cluster
+ * codes any labels first) */
+static int l_adjusted_rand(lua_State *L) {
+  cu_column *ca = l_checkcolumn(L, 1), *cb = l_checkcolumn(L, 2);
+  if (ca->n != cb->n) return luaL_error(L, "adjusted_rand: %d labels against %d", (int)ca->n, (int)cb->n);
+  size_t n = ca->n;
+  int32_t *lab = lua_newuserdatauv(L, (n ? 2 * n : 1) * sizeof *lab, 0);
+  for (size_t i = 0; i < n; i++) {
+    double x = cu_is_valid(ca, i) ? cu_column_get_f(ca, i) : NAN;
+    double y = cu_is_valid(cb, i) ? cu_column_get_f(cb, i) : NAN;
+    if (!(x >= 1 && y >= 1 && x < 2e9 && y < 2e9))
+      return luaL_error(L, "adjusted_rand: row %d has a missing or bad label", (int)i + 1);
+    lab[i] = (int32_t)x - 1;
+    lab[n + i] = (int32_t)y - 1;
+  }
+  double ari;
+  cu_err e = {0};
+  if (cu_adjusted_rand(lab, lab + n, n, &ari, &e)) return l_raise(L, &e);
+  lua_pushnumber(L, ari);
+  return 1;
+}
+
 /* pca(columns, names, m) */
 static int l_pca(lua_State *L) {
   size_t n, d;
@@ -335,6 +357,7 @@ int luaopen_custan_cluster(lua_State *L) {
                                  {"gmm", l_gmm},
                                  {"gmm_predict", l_gmm_predict},
                                  {"metrics", l_metrics},
+                                 {"adjusted_rand", l_adjusted_rand},
                                  {"pca", l_pca},
                                  {"tsne", l_tsne},
                                  {"trustworthiness", l_trustworthiness},

@@ -251,6 +251,23 @@ function M.trustworthiness(frame, features, embedded, k)
   return core.trustworthiness(cols, features, embedded, {"x", "y"}, k or 5)
 end
 
+--- Adjusted Rand index of two labelings (columns of any type: text,
+-- numbers), as scikit-learn's adjusted_rand_score: 1 for the same
+-- partition, about 0 for unrelated ones.  Missing labels are an error.
+function M.adjusted_rand(a, b)
+  local function codes(col)
+    local seen, out, k = {}, {}, 0
+    for i, v in ipairs(col:to_table()) do
+      if v == nil then error(string.format("adjusted_rand: row %d has no label", i), 2) end
+      if not seen[v] then k = k + 1; seen[v] = k end
+      out[i] = seen[v]
+    end
+    if #out ~= col:len() then error("adjusted_rand: a label is missing", 2) end
+    return custan.column(out, "int64", #out)
+  end
+  return core.adjusted_rand(codes(a), codes(b))
+end
+
 function M.pca(frame, options)
   local o = options or {}
   local features = features_of(o)

@@ -534,8 +534,22 @@ M.funnel = {name = "funnel", title = "event funnel", run = function(ctx, options
   return doc
 end}
 
+-- --------------------------------------------------------------- recovery --
+
+--- The results against a generated world's truth (--truth FILE, from
+-- generate.lua; custan.analysis.recovery); nothing without one.
+M.recovery = {name = "recovery", title = "results against the truth", run = function(ctx, options)
+  local path = (options or {}).truth or ctx.options.truth
+  if not path then return nil end
+  local doc = require("custan.analysis.recovery").run(ctx, path)
+  local s = doc.summary
+  ctx:progress("recovery: adjusted Rand %.3f, churn AUC %.3f against the truth",
+    s.segments and s.segments.adjusted_rand or 0 / 0, s.churn and s.churn.roc_auc_truth or 0 / 0)
+  return doc
+end}
+
 --- The default order of the stages (lua/custan/rules/pipeline.lua lists them).
-M.default = {"read", "customers", "cohorts", "segments", "clv", "churn", "policies", "test_design",
-  "funnel"}
+M.default = {"read", "customers", "cohorts", "segments", "clv", "churn", "recovery", "policies",
+  "test_design", "funnel"}
 
 return M

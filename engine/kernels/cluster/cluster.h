@@ -130,4 +130,8 @@ int cu_tsne(double *Y, const double *X, size_t n, size_t d, double perplexity, i
 int cu_trustworthiness(double *out, const double *X, size_t d, const double *Y, size_t dy, size_t n,
                        size_t k, cu_err *e);
 
+/* Adjusted Rand index (Hubert and Arabie 1985) of two labelings of n rows
+ * (labels 0, 1, ...), as scikit-learn's adjusted_rand_score. */
+int cu_adjusted_rand(const int32_t *a, const int32_t *b, size_t n, double *ari, cu_err *e);
+
 #endif

@@ -243,3 +243,37 @@ done:
   gsl_eigen_symmv_free(w);
   return st;
 }
+
+/* ------------------------------------------------- adjusted Rand index -- */
+
+static double pairs(double x) { return x * (x - 1) / 2; }
+
+int cu_adjusted_rand(const int32_t *a, const int32_t *b, size_t n, double *ari, cu_err *e) {
+  int32_t ka = 0, kb = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (a[i] < 0 || b[i] < 0) return cu_err_set(e, CU_EARG, "row %zu: a negative label", i + 1);
+    if (a[i] >= ka) ka = a[i] + 1;
+    if (b[i] >= kb) kb = b[i] + 1;
+  }
+  if ((double)ka * kb > 1e8)
+    return cu_err_set(e, CU_EARG, "adjusted Rand index: %d x %d labels is too many", ka, kb);
+  size_t cells = (size_t)ka * (size_t)kb;
+  double *t = calloc(cells + (size_t)ka + (size_t)kb + 1, sizeof *t);
+  if (!t) return cu_err_set(e, CU_ENOMEM, "out of memory");
+  double *ra = t + cells, *rb = ra + ka;
+  for (size_t i = 0; i < n; i++) {
+    t[(size_t)a[i] * (size_t)kb + (size_t)b[i]] += 1;
+    ra[a[i]] += 1;
+    rb[b[i]] += 1;
+  }
+  double index = 0, sa = 0, sb = 0;
+  for (size_t c = 0; c < cells; c++) index += pairs(t[c]);
+  for (int32_t i = 0; i < ka; i++) sa += pairs(ra[i]);
+  for (int32_t j = 0; j < kb; j++) sb += pairs(rb[j]);
+  free(t);
+  double expected = n > 1 ? sa * sb / pairs((double)n) : 0, max = (sa + sb) / 2;
+  /* as scikit-learn: identical trivial partitions (one class each, or all
+   * singletons) agree fully */
+  *ari = max == expected ? 1.0 : (index - expected) / (max - expected);
+  return CU_OK;
+}

@@ -24,6 +24,7 @@ return {
     stages.segments,    -- Gaussian mixture on log-scaled RFM (k-means if degenerate)
     stages.clv,         -- purchase model chosen on a holdout, Gamma-Gamma, CLV interval
     stages.churn,       -- trained on the window before --as-of, everyone scored as of it
+    stages.recovery,    -- against a generated world's truth (--truth only)
     stages.policies,    -- policy scenarios on the joined customer table
     stages.test_design, -- the test that would prove the best scenario
     stages.funnel,      -- view -> cart -> purchase (event logs only)
