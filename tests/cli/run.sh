@@ -588,7 +588,7 @@ check "pipeline: the schema check can fail" bash -c "! valid_insights '$work/bad
 check "pipeline: policies carry the CLV models' uncertainty" \
   bash -c "[ \"\$(json_field '$work/pipe/insights.json' 'd.policies[1].baseline .. \" \" .. tostring(d.policies[1].uncertainty.model_share > 0)')\" = 'clv true' ]"
 # progress: plain lines on stderr when it is not a terminal; none with --quiet
-expect "pipeline: progress on stderr" 0 "[8/9] test_design: done" -- \
+expect "pipeline: progress on stderr" 0 "[9/10] test_design: done" -- \
   bash -c "'$custan' run pipeline.lua --input '$retail' --draws 200 2>&1 >/dev/null"
 check "pipeline: --quiet prints nothing" \
   bash -c "[ -z \"\$('$custan' run pipeline.lua --input '$retail' --draws 200 --quiet 2>&1)\" ]"
@@ -756,6 +756,9 @@ printf 'return {name = function(rows) local out = {} for i = 1, #rows do out[i] 
 expect "segment rules repeating a name" 1 "clusters 1 and 2 are both named 'Group'" -- "$custan" run segment.lua --input "$work/ab.csv" --features a,b --scale standard --method kmeans --k 2 --rules "$work/same_rules.lua"
 expect "churn failure" 1 "custan:" -- "$custan" run churn.lua --input "$work/zero_prices.csv" --cutoff 2030-01-01 --output "$work/churn_failed"
 check "churn failure left no output folder" test ! -e "$work/churn_failed"
+
+# --- generate.lua and the recovery tests (tests/cli/world.sh) ---------------
+source "$root/tests/cli/world.sh"
 
 # --- the README's example script ------------------------------------------
 expect "README example" 0 "14646.0     280206.02" -- "$custan" run "$root/examples/top_customers.lua" "$root/examples/data/online_retail.csv.gz" "$work/customers.csv"
