@@ -34,6 +34,16 @@ static double *labels(lua_State *L, int i, size_t n) {
   return y;
 }
 
+/* xgb_train's labels: 0/1, or classes 0..k-1 for a multi-class objective
+ * (XGBoost checks them against its objective) */
+static double *class_labels(lua_State *L, int i, size_t n) {
+  double *y = l_doubles(L, i, n, "the label");
+  for (size_t r = 0; r < n; r++)
+    if (!(y[r] >= 0 && y[r] < 10000 && y[r] == floor(y[r])))
+      luaL_error(L, "row %d: the label must be a class 0, 1, ..., got %g", (int)r + 1, y[r]);
+  return y;
+}
+
 static double *opt_weights(lua_State *L, int i, size_t n) {
   if (lua_isnoneornil(L, i)) return NULL;
   return l_doubles(L, i, n, "the weight");
@@ -286,14 +296,17 @@ static int l_calibration(lua_State *L) {
 
 /* ------------------------------------------------------------- splits -- */
 
-static int32_t *classes(lua_State *L, int i, size_t *pn) {
+/* class labels 0, 1, ... (0/1 for a binary label); *ncls = largest + 1 */
+static int32_t *classes(lua_State *L, int i, size_t *pn, int *ncls) {
   size_t n;
   double *y = column_doubles(L, i, "the label", &n);
   int32_t *cls = lua_newuserdatauv(L, (n ? n : 1) * sizeof *cls, 0);
+  *ncls = 2;
   for (size_t r = 0; r < n; r++) {
-    if (y[r] != 0 && y[r] != 1)
-      luaL_error(L, "row %d: the label must be 0 or 1, got %g", (int)r + 1, y[r]);
+    if (!(y[r] >= 0 && y[r] < 10000 && y[r] == floor(y[r])))
+      luaL_error(L, "row %d: the label must be a class 0, 1, ..., got %g", (int)r + 1, y[r]);
     cls[r] = (int32_t)y[r];
+    if (cls[r] + 1 > *ncls) *ncls = cls[r] + 1;
   }
   *pn = n;
   return cls;
@@ -303,13 +316,14 @@ static int32_t *classes(lua_State *L, int i, size_t *pn) {
 static int l_stratified_split(lua_State *L) {
   lua_settop(L, 3); /* optional arguments before the buffers pushed below */
   size_t n;
-  int32_t *cls = classes(L, 1, &n);
+  int ncls;
+  int32_t *cls = classes(L, 1, &n, &ncls);
   double frac = luaL_checknumber(L, 2);
   uint64_t seed = (uint64_t)luaL_checkinteger(L, 3);
   l_column_box *box = l_newcolumn(L);
   if (!(box->c = cu_column_new(CU_BOOL, n, NULL))) return luaL_error(L, "out of memory");
   cu_err e = {0};
-  if (cu_stratified_split(cls, n, 2, frac, seed, box->c->data, &e)) return l_raise(L, &e);
+  if (cu_stratified_split(cls, n, ncls, frac, seed, box->c->data, &e)) return l_raise(L, &e);
   return 1;
 }
 
@@ -317,12 +331,13 @@ static int l_stratified_split(lua_State *L) {
 static int l_stratified_folds(lua_State *L) {
   lua_settop(L, 3); /* optional arguments before the buffers pushed below */
   size_t n;
-  int32_t *cls = classes(L, 1, &n);
+  int ncls;
+  int32_t *cls = classes(L, 1, &n, &ncls);
   int k = (int)luaL_checkinteger(L, 2);
   uint64_t seed = (uint64_t)luaL_checkinteger(L, 3);
   int32_t *fold = lua_newuserdatauv(L, (n ? n : 1) * sizeof *fold, 0);
   cu_err e = {0};
-  if (cu_stratified_folds(cls, n, 2, k, seed, fold, &e)) return l_raise(L, &e);
+  if (cu_stratified_folds(cls, n, ncls, k, seed, fold, &e)) return l_raise(L, &e);
   l_column_box *box = l_newcolumn(L);
   if (!(box->c = cu_column_new(CU_I64, n, NULL))) return luaL_error(L, "out of memory");
   for (size_t r = 0; r < n; r++) ((int64_t *)box->c->data)[r] = fold[r] + 1;
@@ -414,7 +429,7 @@ static int l_xgb_train(lua_State *L) {
   lua_settop(L, 7); /* optional arguments before the buffers pushed below */
   size_t n, d, nk, nv, nn;
   double *X = l_gather(L, 1, &n, &d, 1);
-  double *y = labels(L, 3, n), *w = opt_weights(L, 4, n);
+  double *y = class_labels(L, 3, n), *w = opt_weights(L, 4, n);
   const char **keys = strings(L, 5, &nk), **vals = strings(L, 6, &nv);
   int rounds = (int)luaL_checkinteger(L, 7);
   if (nk != nv) luaL_error(L, "%d parameter names for %d values", (int)nk, (int)nv);
@@ -446,6 +461,29 @@ static int bo_predict(lua_State *L) {
   if (!(box->c = cu_column_new(CU_F64, n, NULL))) return luaL_error(L, "out of memory");
   cu_err e = {0};
   if (cu_xgb_predict(b->m, X, n, d, box->c->data, 0, &e)) return l_raise(L, &e);
+  return 1;
+}
+
+/* booster:predict_classes(columns, names, k) -> array of k columns, the
+ * probability of each class (a multi:softprob model) */
+static int bo_predict_classes(lua_State *L) {
+  lua_settop(L, 4);
+  booster_box *b = check_booster(L, 1);
+  lua_Integer k = luaL_checkinteger(L, 4);
+  luaL_argcheck(L, k >= 1 && k <= 10000, 4, "classes must be 1..10000");
+  size_t n, d;
+  double *X = l_gather(L, 2, &n, &d, 1);
+  double *p = lua_newuserdatauv(L, (n ? n : 1) * (size_t)k * sizeof *p, 0);
+  cu_err e = {0};
+  if (cu_xgb_predict_k(b->m, X, n, d, (size_t)k, p, 0, &e)) return l_raise(L, &e);
+  lua_createtable(L, (int)k, 0);
+  for (lua_Integer j = 0; j < k; j++) {
+    l_column_box *box = l_newcolumn(L);
+    if (!(box->c = cu_column_new(CU_F64, n, NULL))) return luaL_error(L, "out of memory");
+    double *out = box->c->data;
+    for (size_t i = 0; i < n; i++) out[i] = p[i * (size_t)k + (size_t)j];
+    lua_rawseti(L, -2, j + 1);
+  }
   return 1;
 }
 
@@ -533,7 +571,8 @@ static int l_xgb_version(lua_State *L) {
   return 1;
 }
 
-static const luaL_Reg booster_methods[] = {{"predict", bo_predict},   {"save", bo_save},
+static const luaL_Reg booster_methods[] = {{"predict", bo_predict},
+                                           {"predict_classes", bo_predict_classes},   {"save", bo_save},
                                            {"set_attr", bo_set_attr}, {"attr", bo_attr},
                                            {"shape", bo_shape},       {"importance", bo_importance},
                                            {"close", bo_close},       {NULL, NULL}};

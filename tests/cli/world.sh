@@ -74,3 +74,52 @@ expect "recovery: planted segments found (adjusted Rand >= 0.9)" 0 "adjusted Ran
 "$custan" run experiment.lua analyze --input "$work/w4/experiment.csv" --group arm --outcome revenue --json > "$work/w4_test.json"
 expect "recovery: the test's interval covers the simulated lift" 0 "simulated revenue lift" -- \
   "$custan" run "$root/tests/cli/world_checks.lua" experiment "$work/w4_out/policies/summary.json" "$work/w4_test.json"
+
+# --- classify.lua: the segment classifier -------------------------------------
+"$custan" run generate.lua --customers 20000 --seed 21 --output "$work/w5" -q
+"$custan" run classify.lua --input "$work/w5/truth.csv" --id customer_id --label segment \
+  --join "$work/w5/customers.csv" --orders "$work/w5/orders.csv" --output "$work/w5_clf" --json > "$work/w5_clf.json"
+# scikit-learn 1.2.1 (Debian python3-sklearn), RandomForestClassifier with
+# 100 trees and depth 6 on the same split (features.csv), mean of 5 seeds:
+# accuracy 0.6508 (tests/reference/classify_sklearn.py; seeds 0.6473..0.6545)
+forest_vs_sklearn() {
+  "$custan" -e "
+    local d = require('custan.json').decode(io.open('$work/w5_clf.json'):read('a'))
+    local acc = d.models.forest.accuracy
+    print(string.format('forest accuracy %.4f, scikit-learn 0.6508', acc))
+    os.exit(math.abs(acc - 0.6508) <= 0.01 and 0 or 1)"
+}
+expect "classify: forest accuracy within 0.01 of scikit-learn's" 0 "forest accuracy" -- forest_vs_sklearn
+check "classify: xgboost and forest report macro F1, per class and confusion" \
+  "$custan" -e "local d = require('custan.json').decode(io.open('$work/w5_clf.json'):read('a'))
+    for _, k in ipairs{'xgboost', 'forest'} do local m = d.models[k]
+      assert(m.macro_f1 > 0.5 and #m.per_class == 4 and #m.confusion == 4 and #m.importance > 0) end"
+for f in model_xgboost.json model_forest.json confusion_forest.csv metrics_xgboost.csv importance_forest.csv features.csv; do
+  check "classify wrote $f" test -s "$work/w5_clf/$f"
+done
+# new customers of the same world (another seed), scored with the saved forest
+"$custan" run generate.lua --customers 3000 --seed 22 --output "$work/w6" -q
+expect "classify: --score applies a saved model" 0 "3000 customers scored" -- \
+  "$custan" run classify.lua --score "$work/w5_clf/model_forest.json" --input "$work/w6/truth.csv" \
+  --id customer_id --join "$work/w6/customers.csv" --orders "$work/w6/orders.csv" --output "$work/w6_scores"
+scored_accuracy() {
+  "$custan" -e "
+    local custan = require 'custan'
+    local s = custan.read_csv('$work/w6_scores/scores.csv')
+    local t = custan.read_csv('$work/w6/truth.csv')
+    local right = (s.predicted:eq(t.segment)):sum() / s:nrows()
+    print(string.format('accuracy on new customers %.3f', right))
+    os.exit(right > 0.6 and 0 or 1)"
+}
+expect "classify: the saved model holds on new customers" 0 "accuracy on new customers" -- scored_accuracy
+expect "classify: --score needs the order log it was trained with" 1 "give the order log (--orders)" -- \
+  "$custan" run classify.lua --score "$work/w5_clf/model_forest.json" --input "$work/w6/truth.csv" --id customer_id
+# a column that is the label in numbers (the segment's position in the file)
+awk -F, 'NR == 1 {print "customer_id,code"; next} {if (!($2 in c)) c[$2] = ++k; print $1 "," c[$2]}' \
+  "$work/w5/truth.csv" > "$work/w5_code.csv"
+expect "classify: a label-like feature is flagged" 0 "is it the label in disguise?" -- \
+  "$custan" run classify.lua --input "$work/w5/truth.csv" --id customer_id --label segment \
+  --join "$work/w5_code.csv" --features orders,code --model forest
+expect "classify: no label column" 1 "no label column 'nope'" -- \
+  "$custan" run classify.lua --input "$work/w5/truth.csv" --label nope
+expect "classify: --label or --score" 2 "--label is required" -- "$custan" run classify.lua --input "$work/w5/truth.csv"

@@ -85,8 +85,8 @@ void cu_xgb_free(cu_xgb *m) {
   free(m);
 }
 
-int cu_xgb_predict(cu_xgb *m, const double *X, size_t n, size_t d, double *p, int threads,
-                   cu_err *e) {
+int cu_xgb_predict_k(cu_xgb *m, const double *X, size_t n, size_t d, size_t k, double *p,
+                     int threads, cu_err *e) {
   size_t nf = 0;
   int rounds = 0;
   int st = cu_xgb_shape(m, &nf, &rounds, e);
@@ -99,14 +99,19 @@ int cu_xgb_predict(cu_xgb *m, const double *X, size_t n, size_t d, double *p, in
   const float *r = NULL;
   if (XGBoosterPredict(m->h, dm, 0, 0, 0, &len, &r)) {
     st = xgb_fail(e, "prediction");
-  } else if (len != n) {
-    st = cu_err_set(e, CU_EARG, "XGBoost gave %llu predictions for %zu rows",
-                    (unsigned long long)len, n);
+  } else if (len != n * k) {
+    st = cu_err_set(e, CU_EARG, "XGBoost gave %llu predictions for %zu rows x %zu outputs",
+                    (unsigned long long)len, n, k);
   } else {
-    for (size_t i = 0; i < n; i++) p[i] = r[i];
+    for (size_t i = 0; i < n * k; i++) p[i] = r[i];
   }
   XGDMatrixFree(dm);
   return st;
+}
+
+int cu_xgb_predict(cu_xgb *m, const double *X, size_t n, size_t d, double *p, int threads,
+                   cu_err *e) {
+  return cu_xgb_predict_k(m, X, n, d, 1, p, threads, e);
 }
 
 int cu_xgb_save(cu_xgb *m, char **json, size_t *len, cu_err *e) {

@@ -28,6 +28,11 @@ void cu_xgb_free(cu_xgb *m);
 int cu_xgb_predict(cu_xgb *m, const double *X, size_t n, size_t d, double *p, int threads,
                    cu_err *e);
 
+/* k outputs of each row, row-major in p (n x k): a multi:softprob model's
+ * class probabilities (k = num_class); k = 1 is cu_xgb_predict. */
+int cu_xgb_predict_k(cu_xgb *m, const double *X, size_t n, size_t d, size_t k, double *p,
+                     int threads, cu_err *e);
+
 /* The model as XGBoost JSON; *json is malloc'ed (free it). */
 int cu_xgb_save(cu_xgb *m, char **json, size_t *len, cu_err *e);
 /* A model from XGBoost JSON (or its binary UBJSON). */
