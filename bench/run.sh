@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|interval|pipeline|dashboard|all] [REPS]: custan's benchmarks, with the
+# bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|interval|pipeline|dashboard|generate|all] [REPS]: custan's benchmarks, with the
 # peer measured in the same run.  Prints Markdown for docs/benchmarks.md.
 #   load    Online Retail CSV into a typed frame, against DuckDB's read_csv
 #   rfm     Online Retail CSV to the written customer summary (whole process),
@@ -30,6 +30,9 @@
 #   pipeline the whole pipeline.lua on Online Retail, CDNOW and the event log, 2 and 1 threads,
 #           and the same stages as separate scripts
 #   dashboard the dashboards' size and time to render in headless Chromium
+#   generate generate.lua's default world: 100,000 and 1,000,000 customers (about
+#           20,000,000 order lines), 2 and 1 threads, with peak memory and the files'
+#           checksums (the same on every thread count); the event log timed separately
 # Each repetition is a fresh process; the tools alternate so both see the
 # same machine state.
 set -eu
@@ -401,7 +404,47 @@ bench_dashboard() {
   echo
 }
 
+bench_generate() {
+  echo "### The generated world"
+  echo
+  echo "$(nproc) cores, $(date -u +%Y-%m-%d)${BUSY:+, busy (two spinning processes alongside)}; generate.lua with the default world"
+  echo "(lua/custan/rules/world.lua), seed 1, whole process, wall clock, median of $reps; peak memory"
+  echo "(max RSS); 'md5' is of orders.csv, truth.csv and customers.csv together"
+  echo
+  local spin=()
+  if [ -n "${BUSY:-}" ]; then
+    for _ in 1 2; do (while :; do :; done) & spin+=($!); done
+  fi
+  echo "| customers | files | threads | order lines | orders.csv (MB) | time (s) | peak (MB) | md5 | runs |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  local n th flags
+  for spec in "100000|" "1000000|" "100000|--events"; do
+    IFS='|' read -r n flags <<<"$spec"
+    for th in 2 1; do
+      local w=() mem=""
+      for _ in $(seq "$reps"); do
+        local t0; t0=$(now)
+        /usr/bin/time -f "%M" -o "$out/gen.mem" "$custan" run generate.lua --customers "$n" --seed 1 \
+          --threads "$th" $flags --output "$out/gen" --quiet
+        w+=("$(since "$t0")")
+        mem=$(( $(cat "$out/gen.mem") / 1024 ))
+      done
+      local lines mb md5
+      lines=$(sed -n 's/.*"lines": *\([0-9]*\).*/\1/p' "$out/gen/summary.json")
+      mb=$(( $(stat -c %s "$out/gen/orders.csv") / 1000000 ))
+      md5=$(cat "$out/gen/orders.csv" "$out/gen/truth.csv" "$out/gen/customers.csv" | md5sum | cut -c1-8)
+      local what="orders, truth"
+      [ -n "$flags" ] && what="$what, events ($(( $(stat -c %s "$out/gen/events.csv") / 1000000 )) MB, $(sed -n 's/.*"events": *\([0-9]*\).*/\1/p' "$out/gen/summary.json") rows)"
+      echo "| $n | $what | $th | $lines | $mb | $(printf '%s\n' "${w[@]}" | median) | $mem | $md5 | ${w[*]} |"
+      rm -rf "$out/gen"
+    done
+  done
+  for p in "${spin[@]}"; do kill "$p" 2>/dev/null || true; done
+  echo
+}
+
 case "$what" in
+  generate) bench_generate ;;
   load) bench_load ;;
   rfm) bench_rfm ;;
   stream) bench_stream ;;
@@ -413,6 +456,6 @@ case "$what" in
   interval) bench_interval ;;
   pipeline) bench_pipeline ;;
   dashboard) bench_dashboard ;;
-  all) bench_load; bench_rfm; bench_clv; bench_cluster; bench_churn; bench_policy; bench_join; bench_interval; bench_pipeline; bench_dashboard; bench_stream ;;
-  *) echo "usage: bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|interval|pipeline|dashboard|all] [REPS]" >&2; exit 2 ;;
+  all) bench_load; bench_rfm; bench_clv; bench_cluster; bench_churn; bench_policy; bench_join; bench_interval; bench_pipeline; bench_dashboard; bench_generate; bench_stream ;;
+  *) echo "usage: bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|interval|pipeline|dashboard|generate|all] [REPS]" >&2; exit 2 ;;
 esac

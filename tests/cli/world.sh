@@ -123,3 +123,6 @@ expect "classify: a label-like feature is flagged" 0 "is it the label in disguis
 expect "classify: no label column" 1 "no label column 'nope'" -- \
   "$custan" run classify.lua --input "$work/w5/truth.csv" --label nope
 expect "classify: --label or --score" 2 "--label is required" -- "$custan" run classify.lua --input "$work/w5/truth.csv"
+# the seam: the pipeline's customer table is the classifier's input
+expect "classify: trains on the pipeline's customers.csv" 0 "segment classifier of 'cluster_segment'" -- \
+  "$custan" run classify.lua --input "$work/w1_out/customers.csv" --label cluster_segment --orders "$work/w1/orders.csv"
