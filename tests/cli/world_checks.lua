@@ -2,7 +2,7 @@
 --   custan run world_checks.lua params CLV.json       fitted within 3 SE of the world's
 --   custan run world_checks.lua holdout RECOVERY_DIR  holdout purchases match the truth
 --   custan run world_checks.lua ari RECOVERY_DIR MIN  adjusted Rand index >= MIN
---   custan run world_checks.lua churn RECOVERY_DIR    both churn AUCs reported
+--   custan run world_checks.lua churn RECOVERY_DIR [MIN]  both churn AUCs, the truth's >= MIN
 --   custan run world_checks.lua experiment POLICY_SUMMARY ANALYSIS.json
 -- Each prints what it compared and exits 1 when the check fails.
 local json = require "custan.json"
@@ -56,7 +56,8 @@ elseif what == "churn" then
   expect(type(s.churn.roc_auc_truth) == "number" and type(s.churn.roc_auc_observed) == "number",
     "churn AUC against the truth %.3f, against the observed label %.3f",
     s.churn.roc_auc_truth or 0, s.churn.roc_auc_observed or 0)
-  expect(s.churn.roc_auc_truth > 0.5, "churn scores rank the truly gone above the alive")
+  local min = tonumber(b) or 0.5
+  expect(s.churn.roc_auc_truth >= min, "churn scores rank the truly gone above the alive (AUC at least %g)", min)
 elseif what == "experiment" then
   local p, x = read(a), read(b)
   local sc = p.scenarios[1]
