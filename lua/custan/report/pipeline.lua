@@ -65,6 +65,26 @@ function M.terminal(doc, w)
     w:line("funnel: %s visitors; view -> cart %s, cart -> purchase %s, view -> purchase %s",
       util.commas(f.visitors), pct(f.view_to_cart), pct(f.cart_to_purchase), pct(f.view_to_purchase))
   end
+  local rec = doc.results and doc.results.recovery
+  if rec then
+    local r = rec.summary
+    local parts = {}
+    if r.segments then
+      parts[#parts + 1] = string.format("segments adjusted Rand %.3f (%d clusters, %d true segments)",
+        r.segments.adjusted_rand, r.segments.clusters, r.segments.true_segments)
+    end
+    if r.churn then
+      parts[#parts + 1] = string.format("churn AUC %.3f against who truly left (%.3f on the observed label)",
+        r.churn.roc_auc_truth or 0, r.churn.roc_auc_observed or 0)
+    end
+    if r.p_alive then parts[#parts + 1] = string.format("P(alive) AUC %.3f", r.p_alive.roc_auc_truth or 0) end
+    if r.holdout then
+      parts[#parts + 1] = string.format("%s predicts %s purchases in the %d days after the log, truly %s (%s)",
+        r.holdout.model, util.commas(string.format("%.0f", r.holdout.predicted)), r.holdout.days,
+        util.commas(r.holdout.actual), r.holdout.relative_error and string.format("%+.1f%%", 100 * r.holdout.relative_error) or "-")
+    end
+    w:line("against the truth of world '%s': %s", tostring(r.world), table.concat(parts, "; "))
+  end
   if #ins.policies > 0 then
     w:blank()
     w:table(ins.policies, {{"name", title = "policy", left = true}, {"contacted", fmt = "count"},
