@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|interval|pipeline|dashboard|generate|all] [REPS]: custan's benchmarks, with the
+# bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|interval|pipeline|dashboard|generate|columns|all] [REPS]: custan's benchmarks, with the
 # peer measured in the same run.  Prints Markdown for docs/benchmarks.md.
 #   load    Online Retail CSV into a typed frame, against DuckDB's read_csv
 #   rfm     Online Retail CSV to the written customer summary (whole process),
@@ -30,6 +30,8 @@
 #   pipeline the whole pipeline.lua on Online Retail, CDNOW and the event log, 2 and 1 threads,
 #           and the same stages as separate scripts
 #   dashboard the dashboards' size and time to render in headless Chromium
+#   columns element-wise column operations and reductions on 1M and 10M values
+#           against numpy, in-process and warm (bench/column_bench.lua, numpy_columns.py)
 #   generate generate.lua's default world: 100,000 and 1,000,000 customers (about
 #           20,000,000 order lines), 2 and 1 threads, with peak memory and the files'
 #           checksums (the same on every thread count); the event log timed separately
@@ -404,6 +406,40 @@ bench_dashboard() {
   echo
 }
 
+bench_columns() {
+  echo "### Column operations against numpy"
+  echo
+  echo "$(nproc) cores, $(date -u +%Y-%m-%d)${BUSY:+, busy (two spinning processes alongside)}; float64 values (i mod 1000) / 100 and two bool"
+  echo "columns without missing values; in-process and warm: each operation 3 times unmeasured, then the"
+  echo "median of 21 (bench/column_bench.lua, bench/numpy_columns.py); the two processes alternate $reps times and"
+  echo "the table gives the median of the $reps medians, in ms. Both run on one thread (custan's element-wise"
+  echo "operations are single-threaded; numpy's are). numpy $(/usr/bin/python3 -c 'import numpy; print(numpy.__version__)')."
+  echo
+  local spin=()
+  if [ -n "${BUSY:-}" ]; then
+    for _ in 1 2; do (while :; do :; done) & spin+=($!); done
+  fi
+  local n
+  for n in 1000000 10000000; do
+    : > "$out/cu.txt"; : > "$out/np.txt"
+    for _ in $(seq "$reps"); do
+      CUSTAN_THREADS=1 "$custan" run bench/column_bench.lua "$n" >> "$out/cu.txt"
+      /usr/bin/python3 bench/numpy_columns.py "$n" >> "$out/np.txt"
+    done
+    echo "| $n values | custan (ms) | numpy (ms) | custan / numpy |"
+    echo "|---|---|---|---|"
+    local op
+    while read -r op; do
+      local c p
+      c=$(awk -v op="$op" '{ v = $NF; $NF = ""; sub(/ $/, ""); if ($0 == op) print v }' "$out/cu.txt" | median)
+      p=$(awk -v op="$op" '{ v = $NF; $NF = ""; sub(/ $/, ""); if ($0 == op) print v }' "$out/np.txt" | median)
+      echo "| \`${op//|/\\|}\` | $c | $p | $(awk -v a="$c" -v b="$p" 'BEGIN { printf "%.2f", a / b }') |"
+    done < <(awk '{ $NF = ""; sub(/ $/, ""); print }' "$out/np.txt" | awk '!seen[$0]++')
+    echo
+  done
+  for p in "${spin[@]}"; do kill "$p" 2>/dev/null || true; done
+}
+
 bench_generate() {
   echo "### The generated world"
   echo
@@ -444,6 +480,7 @@ bench_generate() {
 }
 
 case "$what" in
+  columns) bench_columns ;;
   generate) bench_generate ;;
   load) bench_load ;;
   rfm) bench_rfm ;;
@@ -456,6 +493,6 @@ case "$what" in
   interval) bench_interval ;;
   pipeline) bench_pipeline ;;
   dashboard) bench_dashboard ;;
-  all) bench_load; bench_rfm; bench_clv; bench_cluster; bench_churn; bench_policy; bench_join; bench_interval; bench_pipeline; bench_dashboard; bench_generate; bench_stream ;;
-  *) echo "usage: bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|interval|pipeline|dashboard|generate|all] [REPS]" >&2; exit 2 ;;
+  all) bench_load; bench_rfm; bench_clv; bench_cluster; bench_churn; bench_policy; bench_join; bench_interval; bench_pipeline; bench_dashboard; bench_generate; bench_columns; bench_stream ;;
+  *) echo "usage: bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|interval|pipeline|dashboard|generate|columns|all] [REPS]" >&2; exit 2 ;;
 esac

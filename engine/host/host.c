@@ -2,6 +2,7 @@
  * tracebacks, SIGINT and SIGTERM.  Modelled on lua.c: everything runs under lua_pcall
  * with a message handler; a signal only sets a hook. */
 #include "host.h"
+#include "frame.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -237,6 +238,7 @@ int cu_host_open(cu_host *h, const char *argv0, int with_busted) {
 
 void cu_host_close(cu_host *h) {
   if (h->L) lua_close(h->L);
+  cu_data_cache_clear();
   h->L = NULL;
 }
 

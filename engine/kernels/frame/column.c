@@ -2,6 +2,7 @@
  * and the frame container. */
 #include <assert.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,72 @@ void *cu_alloc_large(size_t bytes) {
   if (posix_memalign(&p, huge, bytes)) return NULL;
   madvise(p, bytes & ~(huge - 1), MADV_HUGEPAGE);
   return p;
+}
+
+/* A few freed column buffers of 1 MB or more are kept for the next column
+ * of about their size.  Element-wise expressions make one column and drop
+ * another at every step; memory fresh from the kernel (a page fault and a
+ * cleared page per 4 KB) costs more than the loop that fills it. */
+#define CACHE_SLOTS 16
+#define CACHE_MIN ((size_t)64 << 10)
+#define CACHE_MAX ((size_t)256 << 20)
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+  void *p;
+  size_t bytes;
+  unsigned long stamp; /* when it came back: the newest fit is reused (warm in the caches) */
+} cache[CACHE_SLOTS];
+static unsigned long cache_clock;
+
+void *cu_data_alloc(size_t bytes) {
+  if (bytes >= CACHE_MIN) {
+    void *p = NULL;
+    pthread_mutex_lock(&cache_mu);
+    int best = -1;
+    for (int i = 0; i < CACHE_SLOTS; i++)
+      if (cache[i].p && cache[i].bytes >= bytes && cache[i].bytes - bytes <= bytes / 8 &&
+          (best < 0 || cache[i].stamp > cache[best].stamp))
+        best = i;
+    if (best >= 0) {
+      p = cache[best].p;
+      cache[best].p = NULL;
+    }
+    pthread_mutex_unlock(&cache_mu);
+    if (p) return p;
+  }
+  return malloc(bytes ? bytes : 1);
+}
+
+void cu_data_free(void *p, size_t bytes) {
+  if (p && bytes >= CACHE_MIN && bytes <= CACHE_MAX) {
+    pthread_mutex_lock(&cache_mu);
+    int slot = -1;
+    for (int i = 0; i < CACHE_SLOTS && slot < 0; i++)
+      if (!cache[i].p) slot = i;
+    void *old = NULL;
+    if (slot < 0) { /* full: the buffer that came back longest ago goes */
+      slot = 0;
+      for (int i = 1; i < CACHE_SLOTS; i++)
+        if (cache[i].stamp < cache[slot].stamp) slot = i;
+      old = cache[slot].p;
+    }
+    cache[slot].p = p;
+    cache[slot].bytes = bytes;
+    cache[slot].stamp = ++cache_clock;
+    pthread_mutex_unlock(&cache_mu);
+    free(old);
+    return;
+  }
+  free(p);
+}
+
+void cu_data_cache_clear(void) {
+  pthread_mutex_lock(&cache_mu);
+  for (int i = 0; i < CACHE_SLOTS; i++) {
+    free(cache[i].p);
+    cache[i].p = NULL;
+  }
+  pthread_mutex_unlock(&cache_mu);
 }
 
 int cu_type_parse(const char *name, cu_type *out) {
@@ -237,7 +304,7 @@ cu_column *cu_column_retain(cu_column *c) {
 
 void cu_column_release(cu_column *c) {
   if (!c || --c->refs > 0) return;
-  free(c->data);
+  cu_data_free(c->data, c->n * cu_type_width(c->type));
   free(c->valid);
   cu_dict_release(c->dict);
   free(c);

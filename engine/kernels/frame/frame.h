@@ -64,6 +64,13 @@ typedef struct cu_scalar {
  * offers them (madvise): loads touch tens of MB of fresh memory, and on
  * virtual machines each 4 KB page fault is costly.  Release with free(). */
 void *cu_alloc_large(size_t bytes);
+/* Column data of `bytes`, uninitialised: a cached buffer of about that
+ * size when there is one (1 MB and up), else malloc.  cu_data_free gives
+ * a buffer of `bytes` (at least that many) back to the cache or frees it;
+ * cu_data_cache_clear frees the cache (at exit, for leak checkers). */
+void *cu_data_alloc(size_t bytes);
+void cu_data_free(void *p, size_t bytes);
+void cu_data_cache_clear(void);
 
 const char *cu_type_name(cu_type t);
 int cu_type_parse(const char *name, cu_type *out); /* 0 ok, -1 unknown */

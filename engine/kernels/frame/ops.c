@@ -10,6 +10,7 @@
 
 #include "datetime.h"
 #include "frame.h"
+#include "ops_fast.h"
 
 static int nomem(cu_err *e) { return cu_err_set(e, CU_ENOMEM, "out of memory"); }
 
@@ -96,6 +97,10 @@ int cu_arith(cu_column **out, const cu_column *a, const cu_scalar *as, const cu_
   } else {
     return cu_err_set(e, CU_ETYPE, "cannot apply %s to %s and %s", opname[op], cu_type_name(x.t),
                       cu_type_name(y.t));
+  }
+  if (!ts_mode && rt == CU_F64) {
+    int fast = cu_fast_arith(out, x.c, x.s, y.c, y.s, op);
+    if (fast) return fast < 0 ? nomem(e) : CU_OK;
   }
   cu_column *r = new_result(rt, n);
   if (!r) return nomem(e);
@@ -204,6 +209,10 @@ int cu_compare(cu_column **out, const cu_column *a, const cu_column *b, const cu
   if (!numeric && !(x.t == y.t))
     return cu_err_set(e, CU_ETYPE, "cannot compare %s with %s", cu_type_name(x.t),
                       cu_type_name(y.t));
+  if (numeric && (b || (bs->type == CU_I64 || isfinite(bs->f)))) {
+    int fast = cu_fast_compare(out, a, b, bs, op);
+    if (fast) return fast < 0 ? nomem(e) : CU_OK;
+  }
   cu_column *r = new_result(CU_BOOL, n);
   if (!r) return nomem(e);
   uint8_t *rv = r->data;
@@ -264,6 +273,8 @@ int cu_logic(cu_column **out, const cu_column *a, const cu_column *b, const cu_s
   if (x.t != CU_BOOL || y.t != CU_BOOL)
     return cu_err_set(e, CU_ETYPE, "and/or need bool operands, got %s and %s", cu_type_name(x.t),
                       cu_type_name(y.t));
+  int fast = cu_fast_logic(out, a, b, op == CU_AND);
+  if (fast) return fast < 0 ? nomem(e) : CU_OK;
   cu_column *r = new_result(CU_BOOL, n);
   if (!r) return nomem(e);
   uint8_t *rv = r->data;
@@ -647,6 +658,11 @@ int cu_sum(cu_stat *out, const cu_column *a, cu_err *e) {
     out->i = s;
     return CU_OK;
   }
+  if (!a->valid) {
+    out->f = cu_fast_sum(a->data, a->n);
+    out->count = a->n;
+    return CU_OK;
+  }
   double s = 0, c = 0;
   const double *x = a->data;
   for (size_t i = 0; i < a->n; i++) {
@@ -663,6 +679,11 @@ int cu_sum(cu_stat *out, const cu_column *a, cu_err *e) {
 int cu_mean(cu_stat *out, const cu_column *a, cu_err *e) {
   if (need_num(a, "mean", 1, e)) return e->code;
   memset(out, 0, sizeof *out);
+  if (a->type == CU_F64 && !a->valid) {
+    out->count = a->n;
+    if (a->n) out->f = cu_fast_sum(a->data, a->n) / (double)a->n;
+    return CU_OK;
+  }
   double s = 0, c = 0;
   for (size_t i = 0; i < a->n; i++) {
     if (!cu_is_valid(a, i)) continue;
@@ -696,6 +717,11 @@ static int minmax(cu_stat *out, const cu_column *a, int want_max, cu_err *e) {
     return CU_OK;
   }
   out->is_int = a->type != CU_F64;
+  if (a->type == CU_F64 && !a->valid && a->n > 0) {
+    out->f = cu_fast_minmax(a->data, a->n, want_max);
+    out->count = a->n;
+    return CU_OK;
+  }
   for (size_t i = 0; i < a->n; i++) {
     if (!cu_is_valid(a, i)) continue;
     if (out->is_int) {
