@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|interval|pipeline|dashboard|generate|columns|all] [REPS]: custan's benchmarks, with the
+# bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|interval|pipeline|dashboard|generate|columns|busy|all] [REPS]: custan's benchmarks, with the
 # peer measured in the same run.  Prints Markdown for docs/benchmarks.md.
 #   load    Online Retail CSV into a typed frame, against DuckDB's read_csv
 #   rfm     Online Retail CSV to the written customer summary (whole process),
@@ -30,6 +30,8 @@
 #   pipeline the whole pipeline.lua on Online Retail, CDNOW and the event log, 2 and 1 threads,
 #           and the same stages as separate scripts
 #   dashboard the dashboards' size and time to render in headless Chromium
+#   busy    churn.lua, segment.lua and rfm.lua quiet, then beside two CPU-burning
+#           shell loops the benchmark starts and kills: busy / quiet must stay under 2.5
 #   columns element-wise column operations and reductions on 1M and 10M values
 #           against numpy, in-process and warm (bench/column_bench.lua, numpy_columns.py)
 #   generate generate.lua's default world: 100,000 and 1,000,000 customers (about
@@ -406,6 +408,37 @@ bench_dashboard() {
   echo
 }
 
+bench_busy() {
+  echo "### Busy machines: quiet against two CPU-burning processes"
+  echo
+  echo "$(nproc) cores, $(date -u +%Y-%m-%d); whole process, wall clock, median of $reps; custan's default threads (2, fewer"
+  echo "for XGBoost when the cores are taken: engine/kernels/core/parallel.h); 'busy' runs beside two shell loops"
+  echo "(\`while :; do :; done\`) this benchmark starts before and kills by their process ids after"
+  echo
+  "$custan" run rfm.lua --input "$file" --output "$out/busy_rfm" --quiet
+  local names=("churn.lua (Online Retail)" "segment.lua (its RFM table)" "rfm.lua (the customer summary)")
+  local cmds=("$custan run churn.lua --input $file --cutoff 2011-09-10 --output $out/busy_churn --force --quiet"
+    "$custan run segment.lua --input $out/busy_rfm/customers.csv --id customer --output $out/busy_seg --force --quiet"
+    "$custan run rfm.lua --input $file --output $out/busy_rfm2 --force --quiet")
+  echo "| run | quiet (s) | busy (s) | busy / quiet | quiet runs | busy runs |"
+  echo "|---|---|---|---|---|---|"
+  local k
+  for k in 0 1 2; do
+    local q=() b=() spin=()
+    for _ in $(seq "$reps"); do local t0; t0=$(now); ${cmds[$k]}; q+=("$(since "$t0")"); done
+    for _ in 1 2; do (while :; do :; done) & spin+=($!); done
+    sleep 0.5
+    for _ in $(seq "$reps"); do local t0; t0=$(now); ${cmds[$k]}; b+=("$(since "$t0")"); done
+    for p in "${spin[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait "${spin[@]}" 2>/dev/null || true
+    local mq mb
+    mq=$(printf '%s\n' "${q[@]}" | median)
+    mb=$(printf '%s\n' "${b[@]}" | median)
+    echo "| ${names[$k]} | $mq | $mb | $(awk -v a="$mb" -v b="$mq" 'BEGIN { printf "%.2f", a / b }') | ${q[*]} | ${b[*]} |"
+  done
+  echo
+}
+
 bench_columns() {
   echo "### Column operations against numpy"
   echo
@@ -480,6 +513,7 @@ bench_generate() {
 }
 
 case "$what" in
+  busy) bench_busy ;;
   columns) bench_columns ;;
   generate) bench_generate ;;
   load) bench_load ;;
@@ -493,6 +527,6 @@ case "$what" in
   interval) bench_interval ;;
   pipeline) bench_pipeline ;;
   dashboard) bench_dashboard ;;
-  all) bench_load; bench_rfm; bench_clv; bench_cluster; bench_churn; bench_policy; bench_join; bench_interval; bench_pipeline; bench_dashboard; bench_generate; bench_columns; bench_stream ;;
-  *) echo "usage: bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|interval|pipeline|dashboard|generate|columns|all] [REPS]" >&2; exit 2 ;;
+  all) bench_load; bench_rfm; bench_clv; bench_cluster; bench_churn; bench_policy; bench_join; bench_interval; bench_pipeline; bench_dashboard; bench_generate; bench_columns; bench_busy; bench_stream ;;
+  *) echo "usage: bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|interval|pipeline|dashboard|generate|columns|busy|all] [REPS]" >&2; exit 2 ;;
 esac

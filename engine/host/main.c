@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "host.h"
@@ -112,7 +113,22 @@ static int cmd_scripts(cu_host *h) {
   return 0;
 }
 
+/* OpenMP's threads (XGBoost's) spin up to 300,000 times at every barrier
+ * before they sleep.  On a machine where other processes compete for the
+ * cores, a spinning thread takes the time slice the thread it waits for
+ * needs, and a 2-second training took 16 to 117 s.  GNU OpenMP reads its
+ * spin count once, when it loads, before main; so custan sets a short one
+ * (about 10 microseconds, then a futex sleep) and starts itself again,
+ * once, unless the user chose a wait policy.  Quiet runs keep their speed
+ * (docs/benchmarks.md, "Busy machines"). */
+static void short_openmp_spin(char **argv) {
+  if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT")) return;
+  if (setenv("GOMP_SPINCOUNT", "10000", 1)) return;
+  execv("/proc/self/exe", argv); /* returns only on failure: then run as we are */
+}
+
 int main(int argc, char **argv) {
+  short_openmp_spin(argv);
   cu_host h;
   memset(&h, 0, sizeof h);
   gsl_set_error_handler_off(); /* every GSL status is checked */

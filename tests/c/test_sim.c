@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "parallel.h"
 #include "policy.h"
 #include "random.h"
 #include "stats.h"
@@ -156,7 +157,25 @@ static void test_stats(void) {
   CHECK(cu_nobs_z(0.1, 0.05, 0.01, 1, &n, &e) == CU_EARG);
 }
 
+/* thread counts from the CPUs a process may use and what else runs */
+static void test_threads(void) {
+  int n = cu_available_cpus();
+  CHECK(n >= 1 && n <= 4096);
+  CHECK(cu_default_threads() >= 1 && cu_default_threads() <= 2);
+  /* 2 CPUs, only the caller running: 2; two CPU burners beside it: 1 */
+  CHECK(cu_idle_threads_for(2, 1, 2) == 2);
+  CHECK(cu_idle_threads_for(2, 3, 2) == 1);
+  CHECK(cu_idle_threads_for(2, 2, 2) == 1);
+  CHECK(cu_idle_threads_for(8, 4, 2) == 2);
+  CHECK(cu_idle_threads_for(1, 9, 4) == 1);
+  setenv("CUSTAN_THREADS", "3", 1);
+  CHECK(cu_idle_threads(2) == 3 && cu_default_threads() == 3);
+  unsetenv("CUSTAN_THREADS");
+  CHECK(cu_idle_threads(2) >= 1 && cu_idle_threads(2) <= 2);
+}
+
 int main(void) {
+  test_threads();
   test_samplers();
   test_policy();
   test_mvnormal();

@@ -757,6 +757,14 @@ expect "segment rules repeating a name" 1 "clusters 1 and 2 are both named 'Grou
 expect "churn failure" 1 "custan:" -- "$custan" run churn.lua --input "$work/zero_prices.csv" --cutoff 2030-01-01 --output "$work/churn_failed"
 check "churn failure left no output folder" test ! -e "$work/churn_failed"
 
+# --- busy machines (performance issue) --------------------------------------
+# OpenMP's spin count is read when the library loads: custan restarts itself
+# once with a short one, unless the user set a wait policy (the cliff: a
+# 2-second churn.lua took 16 to 117 s beside two CPU burners)
+expect "OpenMP threads spin briefly" 0 "10000" -- env -u GOMP_SPINCOUNT -u OMP_WAIT_POLICY "$custan" -e 'print(os.getenv("GOMP_SPINCOUNT"))'
+expect "a user's OpenMP wait policy is kept" 0 "nil	passive" -- env -u GOMP_SPINCOUNT OMP_WAIT_POLICY=passive "$custan" -e 'print(os.getenv("GOMP_SPINCOUNT"), os.getenv("OMP_WAIT_POLICY"))'
+expect "the restart keeps the arguments" 0 "args:	2	one	two" -- env -u GOMP_SPINCOUNT "$custan" run "$fx/echo_args.lua" one two
+
 # --- generate.lua and the recovery tests (tests/cli/world.sh) ---------------
 source "$root/tests/cli/world.sh"
 

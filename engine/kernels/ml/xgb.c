@@ -7,6 +7,8 @@
 #include <string.h>
 #include <xgboost/c_api.h>
 
+#include "parallel.h"
+
 struct cu_xgb {
   BoosterHandle h;
 };
@@ -35,11 +37,21 @@ static int set_floats(DMatrixHandle dm, const char *field, const double *v, size
   return rc ? xgb_fail(e, "rejected the labels or weights") : CU_OK;
 }
 
+/* The nthread parameter when given, else the threads idle right now
+ * (parallel.h: XGBoost's OpenMP loops meet at a barrier many times a
+ * round, and on a busy machine two threads that take turns are slower
+ * than one).  The trees do not depend on it. */
 static int threads_of(const char *const *keys, const char *const *vals, size_t np) {
   int t = 0;
   for (size_t i = 0; i < np; i++)
     if (strcmp(keys[i], "nthread") == 0) t = atoi(vals[i]);
-  return t;
+  return t > 0 ? t : cu_idle_threads(0);
+}
+
+static int set_threads(cu_xgb *m, int threads, cu_err *e) {
+  char buf[16];
+  snprintf(buf, sizeof buf, "%d", threads);
+  return XGBoosterSetParam(m->h, "nthread", buf) ? xgb_fail(e, "nthread") : CU_OK;
 }
 
 int cu_xgb_train(cu_xgb **out, const double *X, size_t n, size_t d, const double *y,
@@ -51,11 +63,13 @@ int cu_xgb_train(cu_xgb **out, const double *X, size_t n, size_t d, const double
   DMatrixHandle dm = NULL;
   cu_xgb *m = calloc(1, sizeof *m);
   if (!m) return cu_err_set(e, CU_ENOMEM, "out of memory");
-  int st = make_dmatrix(&dm, X, n, d, threads_of(keys, vals, nparams), e);
+  int threads = threads_of(keys, vals, nparams);
+  int st = make_dmatrix(&dm, X, n, d, threads, e);
   if (!st) st = set_floats(dm, "label", y, n, e);
   if (!st && w) st = set_floats(dm, "weight", w, n, e);
   if (!st && XGBoosterCreate(&dm, 1, &m->h)) st = xgb_fail(e, "cannot create a booster");
   if (!st && XGBoosterSetParam(m->h, "objective", "binary:logistic")) st = xgb_fail(e, "objective");
+  if (!st) st = set_threads(m, threads, e);
   for (size_t i = 0; i < nparams && !st; i++)
     if (XGBoosterSetParam(m->h, keys[i], vals[i])) {
       char what[160];
@@ -93,6 +107,8 @@ int cu_xgb_predict_k(cu_xgb *m, const double *X, size_t n, size_t d, size_t k, d
   if (st) return st;
   if (nf != d) return cu_err_set(e, CU_EARG, "the model has %zu features, the data %zu", nf, d);
   if (n == 0) return CU_OK;
+  if (threads <= 0) threads = cu_idle_threads(0);
+  if ((st = set_threads(m, threads, e))) return st;
   DMatrixHandle dm;
   if ((st = make_dmatrix(&dm, X, n, d, threads, e))) return st;
   bst_ulong len = 0;

@@ -43,7 +43,7 @@ function M.params(kind, o, nfeatures, nclass)
     error(string.format("unknown classifier '%s' (xgboost, forest or all)", tostring(kind)), 0)
   end
   p.objective, p.num_class = "multi:softprob", nclass
-  p.seed, p.nthread = o.seed, o.threads or tonumber(os.getenv("CUSTAN_THREADS") or "") or 2
+  p.seed, p.nthread = o.seed, o.threads -- nil: C picks (engine/kernels/core/parallel.h)
   return p
 end
 

@@ -28,7 +28,9 @@ local function kind(name, defaults)
       if not NOT_PARAMS[k] then params[k] = v end
     end
     params.seed = o.seed or params.seed or 1
-    params.nthread = o.threads or params.nthread or tonumber(os.getenv("CUSTAN_THREADS") or "") or 2
+    -- threads: o.threads, else C picks CUSTAN_THREADS or the CPUs idle now
+    -- (engine/kernels/core/parallel.h); the trees are the same either way
+    params.nthread = o.threads
     local rounds = math.tointeger(params.rounds)
     if not rounds or rounds < 1 then error("rounds must be a whole number >= 1", 0) end
     params.rounds = nil
