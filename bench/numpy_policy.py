@@ -3,7 +3,10 @@ bench/policy_bench.lua in numpy (python3-numpy), vectorised.
 
 MODE "grouped": the same algorithm as custan's kernel (customers grouped by
 segment and retention rounded to PRECISION, default 0.01; binomial draws
-per group, all draws at once in (draws x groups) arrays).  MODE "customers": one Bernoulli per
+per group), written lean: draws in blocks of 500, and the sums over groups
+as matrix-vector products, so no (draws x groups) temporary is built for a
+product that is summed at once (the first version built ten of them, 1.3
+GB at precision 0.001, and took 6.6 s against this one's 4.7 s).  MODE "customers": one Bernoulli per
 customer and draw, in chunks of draws, as a numpy user would first write
 it.  Assumptions are drawn with numpy's generator (seed 1), so the means
 agree with custan's within Monte Carlo error, not to the digit.
@@ -34,12 +37,17 @@ if mode == "grouped":
     rg = np.bincount(inv, r) / cnt
     ovg = np.bincount(inv, ov) / cnt
     t0 = time.perf_counter()  # grouping is custan's plan step, not timed there either
-    k = rng.binomial(cnt[None, :], u[:, None])
-    rt = rg[None, :] + (1 - rg[None, :]) * s[:, None]
-    m = rng.binomial(k, rt)
-    rev = (m * ovg * grow - k * rg * ovg).sum(axis=1)
-    cost = contact * cnt.sum() + red * k.sum(axis=1) + disc * (m * ovg * grow).sum(axis=1)
-    net = margin * rev - cost
+    net = np.empty(D)
+    rov = rg * ovg
+    B = 500
+    for a in range(0, D, B):
+        b = min(D, a + B)
+        k = rng.binomial(cnt[None, :], u[a:b, None])
+        m = rng.binomial(k, rg[None, :] + (1 - rg[None, :]) * s[a:b, None])
+        kept_value = (m @ ovg) * (1 + lift[a:b])
+        rev = kept_value - k @ rov
+        cost = contact * cnt.sum() + red * k.sum(axis=1) + disc * kept_value
+        net[a:b] = margin * rev - cost
     groups = len(uniq)
 else:
     net = np.empty(D)

@@ -7,7 +7,9 @@
 #   stream  the customer summary of a generated 20-million-row file
 #           (bench/gen_transactions.c), with peak memory
 #   clv     BG/NBD and MBG/NBD fits on CDNOW, and BG/NBD on 1,000,000
-#           simulated customers (bench/clv_bench.lua)
+#           simulated customers (bench/clv_bench.lua); with PEERS=DIR (the
+#           lifetimes and autograd source trees), lifetimes in the same run
+#           (bench/lifetimes_fit.py)
 #   cluster k-means (k = 4, 10 restarts) and a full-covariance GMM on
 #           1,000,000 x 3 generated points (bench/gen_blobs.lua), against
 #           scikit-learn on 2 threads (bench/sklearn_cluster.py), and peak
@@ -137,13 +139,17 @@ bench_cluster() {
   done
   f=/tmp/custan_bench_blobs_1000000.csv
   header "$f"
-  local ck=() cg=() sk=() sg=() line cres sres
+  local ck=() cg=() sk=() sg=() ck1=() cg1=() sk1=() sg1=() line cres sres cres1 sres1
   for _ in $(seq "$reps"); do
-    line=$("$custan" run bench/cluster_bench.lua "$f"); cres=$line
+    line=$(CUSTAN_THREADS=2 "$custan" run bench/cluster_bench.lua "$f"); cres=$line
     ck+=("$(echo "$line" | cut -d' ' -f1)"); cg+=("$(echo "$line" | cut -d' ' -f4)")
+    line=$(CUSTAN_THREADS=1 "$custan" run bench/cluster_bench.lua "$f"); cres1=$line
+    ck1+=("$(echo "$line" | cut -d' ' -f1)"); cg1+=("$(echo "$line" | cut -d' ' -f4)")
     if command -v python3 >/dev/null && /usr/bin/python3 -c "import sklearn" 2>/dev/null; then
       line=$(OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 /usr/bin/python3 bench/sklearn_cluster.py "$f"); sres=$line
       sk+=("$(echo "$line" | cut -d' ' -f1)"); sg+=("$(echo "$line" | cut -d' ' -f4)")
+      line=$(OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/sklearn_cluster.py "$f"); sres1=$line
+      sk1+=("$(echo "$line" | cut -d' ' -f1)"); sg1+=("$(echo "$line" | cut -d' ' -f4)")
     fi
   done
   local skv
@@ -154,6 +160,15 @@ bench_cluster() {
     '{ printf "| custan, 2 threads | %.3f | %.1f | %.3f | %.6f | %.0f |\n", k, $2, g, $5, $7 / 1048576 }'
   [ ${#sk[@]} -gt 0 ] && echo "$sres" | awk -v v="$skv" -v k="$(printf '%s\n' "${sk[@]}" | median)" -v g="$(printf '%s\n' "${sg[@]}" | median)" \
     '{ printf "| scikit-learn %s, 2 threads | %.3f | %.1f | %.3f | %.6f | %.0f |\n", v, k, $2, g, $5, $7 / 1048576 }'
+  echo "$cres1" | awk -v k="$(printf '%s\n' "${ck1[@]}" | median)" -v g="$(printf '%s\n' "${cg1[@]}" | median)" \
+    '{ printf "| custan, 1 thread | %.3f | %.1f | %.3f | %.6f | %.0f |\n", k, $2, g, $5, $7 / 1048576 }'
+  [ ${#sk1[@]} -gt 0 ] && echo "$sres1" | awk -v v="$skv" -v k="$(printf '%s\n' "${sk1[@]}" | median)" -v g="$(printf '%s\n' "${sg1[@]}" | median)" \
+    '{ printf "| scikit-learn %s, 1 thread | %.3f | %.1f | %.3f | %.6f | %.0f |\n", v, k, $2, g, $5, $7 / 1048576 }'
+  if [ ${#sk1[@]} -gt 0 ]; then
+    echo
+    echo "1 thread against 1 thread: k-means $(awk -v a="$(printf '%s\n' "${ck1[@]}" | median)" -v b="$(printf '%s\n' "${sk1[@]}" | median)" 'BEGIN { printf "%.2f", a / b }'),"\
+      "GMM $(awk -v a="$(printf '%s\n' "${cg1[@]}" | median)" -v b="$(printf '%s\n' "${sg1[@]}" | median)" 'BEGIN { printf "%.2f", a / b }') (custan / scikit-learn)"
+  fi
   echo
   echo "custan runs (s): k-means ${ck[*]}; GMM ${cg[*]}"
   [ ${#sk[@]} -gt 0 ] && echo "scikit-learn runs (s): k-means ${sk[*]}; GMM ${sg[*]}"
@@ -175,14 +190,16 @@ bench_churn() {
   [ -s "$mid" ] || "$custan" run bench/gen_classification.lua 200000 20 "$mid"
   echo "$(nproc) cores, $(date -u +%Y-%m-%d), $reps runs each; fits timed inside each process, 2 threads"
   echo
-  local cl=() cx=() sl=() sx=() cres sres="" xres="" pyx=""
+  local cl=() cx=() sl=() sx=() cl1=() sl1=() cres sres="" xres="" pyx=""
   local have_py=0
   /usr/bin/python3 -c "import sklearn, xgboost" 2>/dev/null && have_py=1
   for _ in $(seq "$reps"); do
     cres=$(CUSTAN_THREADS=2 "$custan" run bench/churn_bench.lua "$big" 0 2); cl+=("$(echo "$cres" | cut -d' ' -f1)")
+    cl1+=("$(CUSTAN_THREADS=1 "$custan" run bench/churn_bench.lua "$big" 0 1 | cut -d' ' -f1)")
     xres=$(CUSTAN_THREADS=2 "$custan" run bench/churn_bench.lua "$mid" 100 2); cx+=("$(echo "$xres" | cut -d' ' -f4)")
     if [ $have_py -eq 1 ]; then
       sres=$(OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 /usr/bin/python3 bench/py_churn.py "$big" 0 2); sl+=("$(echo "$sres" | cut -d' ' -f1)")
+      sl1+=("$(OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/py_churn.py "$big" 0 1 | cut -d' ' -f1)")
       pyx=$(OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 /usr/bin/python3 bench/py_churn.py "$mid" 100 2); sx+=("$(echo "$pyx" | cut -d' ' -f4)")
     fi
   done
@@ -192,6 +209,8 @@ bench_churn() {
   echo "|---|---|---|---|---|"
   echo "| logistic regression (L2, C = 1), 1,000,000 x 20 | $(printf '%s\n' "${cl[@]}" | median) | $(echo "$cres" | cut -d' ' -f2) / $(echo "$cres" | cut -d' ' -f3) | ${sl[*]:+$(printf '%s\n' "${sl[@]}" | median)} | $(echo "$sres" | cut -d' ' -f2) / $(echo "$sres" | cut -d' ' -f3) |"
   echo "| XGBoost, 100 rounds, 200,000 x 20 | $(printf '%s\n' "${cx[@]}" | median) | $(echo "$xres" | cut -d' ' -f5) | ${sx[*]:+$(printf '%s\n' "${sx[@]}" | median)} | $(echo "$pyx" | cut -d' ' -f5) |"
+  echo "| logistic regression, 1 thread each | $(printf '%s\n' "${cl1[@]}" | median) | | ${sl1[*]:+$(printf '%s\n' "${sl1[@]}" | median)} | |"
+  [ ${#sl1[@]} -gt 0 ] && echo && echo "logistic regression, 1 thread against 1 thread: $(awk -v a="$(printf '%s\n' "${cl1[@]}" | median)" -v b="$(printf '%s\n' "${sl1[@]}" | median)" 'BEGIN { printf "%.2f", a / b }') (custan / scikit-learn)"
   echo
   echo "peers: $versions (scikit-learn's lbfgs; xgboost.train with the same parameters)"
   echo "custan runs (s): logistic ${cl[*]}; XGBoost ${cx[*]}"
@@ -216,12 +235,14 @@ bench_policy() {
   [ -s "$small" ] || "$custan" run bench/gen_customers.lua 4000 "$small"
   echo "$(nproc) cores, $(date -u +%Y-%m-%d), $reps runs each; simulation timed inside each process (custan on 2 threads)"
   echo
-  local c1=() c2=() n1=() n2=() nc=() r1 r2 p1="" p2="" pc=""
+  local c1=() c2=() t1=() t2=() n1=() n2=() nc=() r1 r2 p1="" p2="" pc=""
   local have_np=0
   /usr/bin/python3 -c "import numpy, pandas" 2>/dev/null && have_np=1
   for _ in $(seq "$reps"); do
     r1=$(CUSTAN_THREADS=2 "$custan" run bench/policy_bench.lua "$big" 10000 0.01); c1+=("$(echo "$r1" | cut -d' ' -f2)")
     r2=$(CUSTAN_THREADS=2 "$custan" run bench/policy_bench.lua "$big" 10000 0.001); c2+=("$(echo "$r2" | cut -d' ' -f2)")
+    t1+=("$(CUSTAN_THREADS=1 "$custan" run bench/policy_bench.lua "$big" 10000 0.01 | cut -d' ' -f2)")
+    t2+=("$(CUSTAN_THREADS=1 "$custan" run bench/policy_bench.lua "$big" 10000 0.001 | cut -d' ' -f2)")
     if [ $have_np -eq 1 ]; then
       p1=$(/usr/bin/python3 bench/numpy_policy.py "$big" 10000 grouped 0.01); n1+=("$(echo "$p1" | cut -d' ' -f1)")
       p2=$(/usr/bin/python3 bench/numpy_policy.py "$big" 10000 grouped 0.001); n2+=("$(echo "$p2" | cut -d' ' -f1)")
@@ -230,13 +251,16 @@ bench_policy() {
   done
   local npv
   npv=$(/usr/bin/python3 -c "import numpy; print(numpy.__version__)" 2>/dev/null || echo "?")
-  echo "| simulation, 10,000 draws | groups | custan: median (s) | mean net | numpy $npv: median (s) | mean net |"
-  echo "|---|---|---|---|---|---|"
-  echo "| 100,000 customers, retention to 0.01 (default) | $(echo "$r1" | cut -d' ' -f3) | $(printf '%s\n' "${c1[@]}" | median) | $(echo "$r1" | cut -d' ' -f4) | ${n1[*]:+$(printf '%s\n' "${n1[@]}" | median)} | $(echo "$p1" | cut -d' ' -f3) |"
-  echo "| 100,000 customers, retention to 0.001 | $(echo "$r2" | cut -d' ' -f3) | $(printf '%s\n' "${c2[@]}" | median) | $(echo "$r2" | cut -d' ' -f4) | ${n2[*]:+$(printf '%s\n' "${n2[@]}" | median)} | $(echo "$p2" | cut -d' ' -f3) |"
-  echo "| numpy, one Bernoulli per customer, 4,000 customers | 4000 | | | ${nc[*]:+$(printf '%s\n' "${nc[@]}" | median)} | $(echo "$pc" | cut -d' ' -f3) |"
+  echo "| simulation, 10,000 draws | groups | custan, 2 threads: median (s) | custan, 1 thread (s) | mean net | numpy $npv (lean), 1 thread: median (s) | mean net | 1 thread vs 1 thread |"
+  echo "|---|---|---|---|---|---|---|---|"
+  local m1 m2 q1 q2
+  m1=$(printf '%s\n' "${t1[@]}" | median); m2=$(printf '%s\n' "${t2[@]}" | median)
+  q1=${n1[*]:+$(printf '%s\n' "${n1[@]}" | median)}; q2=${n2[*]:+$(printf '%s\n' "${n2[@]}" | median)}
+  echo "| 100,000 customers, retention to 0.01 (default) | $(echo "$r1" | cut -d' ' -f3) | $(printf '%s\n' "${c1[@]}" | median) | $m1 | $(echo "$r1" | cut -d' ' -f4) | $q1 | $(echo "$p1" | cut -d' ' -f3) | ${q1:+$(awk -v a="$m1" -v b="$q1" 'BEGIN { printf "%.2f", a / b }')} |"
+  echo "| 100,000 customers, retention to 0.001 | $(echo "$r2" | cut -d' ' -f3) | $(printf '%s\n' "${c2[@]}" | median) | $m2 | $(echo "$r2" | cut -d' ' -f4) | $q2 | $(echo "$p2" | cut -d' ' -f3) | ${q2:+$(awk -v a="$m2" -v b="$q2" 'BEGIN { printf "%.2f", a / b }')} |"
+  echo "| numpy, one Bernoulli per customer, 4,000 customers | 4000 | | | | ${nc[*]:+$(printf '%s\n' "${nc[@]}" | median)} | $(echo "$pc" | cut -d' ' -f3) | |"
   echo
-  echo "custan runs (s): 0.01 ${c1[*]}; 0.001 ${c2[*]}"
+  echo "custan runs (s): 0.01 ${c1[*]}; 0.001 ${c2[*]}; on 1 thread: 0.01 ${t1[*]}; 0.001 ${t2[*]}"
   [ ${#n1[@]} -gt 0 ] && echo "numpy runs (s): grouped 0.01 ${n1[*]}; grouped 0.001 ${n2[*]}; per customer ${nc[*]}"
   echo
 }
@@ -247,6 +271,17 @@ bench_clv() {
   echo "$(nproc) cores, $(date -u +%Y-%m-%d); times inside the process"
   echo
   "$custan" run bench/clv_bench.lua 21
+  echo
+  # the peer, in the same run: lifetimes from its public source (PEERS: a
+  # folder with the lifetimes and autograd source trees; docs/benchmarks.md)
+  if [ -n "${PEERS:-}" ] && [ -d "$PEERS/lifetimes" ] && [ -d "$PEERS/autograd" ]; then
+    : > "$out/dill.py" # lifetimes imports dill only to save models
+    echo "| model (CDNOW) | peer | median fit (ms) | parameters |"
+    echo "|---|---|---|---|"
+    PYTHONPATH="$PEERS:$out" /usr/bin/python3 bench/lifetimes_fit.py "$reps"
+  else
+    echo "(lifetimes not measured: set PEERS to a folder with its and autograd's source trees)"
+  fi
   echo
 }
 
