@@ -4,8 +4,9 @@
 #   load    Online Retail CSV into a typed frame, against DuckDB's read_csv
 #   rfm     Online Retail CSV to the written customer summary (whole process),
 #           against the same summary in DuckDB SQL
-#   stream  the customer summary of a generated 20-million-row file
-#           (bench/gen_transactions.c), with peak memory
+#   stream  the customer summary of Online Retail, 16 copies of it and a generated
+#           20-million-row file (bench/gen_transactions.c), with peak memory, against
+#           DuckDB's lean query and rfm.lua's fields in SQL (duckdb_lean.mjs, duckdb_rfm.mjs)
 #   clv     BG/NBD and MBG/NBD fits on CDNOW, and BG/NBD on 1,000,000
 #           simulated customers (bench/clv_bench.lua); with PEERS=DIR (the
 #           lifetimes and autograd source trees), lifetimes in the same run
@@ -113,20 +114,51 @@ bench_rfm() {
 }
 
 bench_stream() {
+  # the customer summary at three sizes, custan against DuckDB in the same
+  # run: the performance issue's table (Online Retail, 16 copies of it, a
+  # generated 20,000,000-row log); whole process, wall clock, peak RSS
   local rows=${STREAM_ROWS:-20000000} big=/tmp/custan_bench_${STREAM_ROWS:-20000000}.csv
-  echo "### Streaming summary of a generated log ($rows rows)"
-  echo
+  local x16=/tmp/custan_bench_online_retail_x16.csv
   cc -O2 -o "$out/gen" bench/gen_transactions.c
   [ -s "$big" ] || "$out/gen" "$rows" > "$big"
-  echo "file: $big ($(du -m "$big" | cut -f1) MB), 1 run, $(nproc) cores, $(date -u +%Y-%m-%d)"
+  if ! [ -s "$x16" ]; then
+    cp "$file" "$x16"
+    for _ in $(seq 15); do tail -n +2 "$file" >> "$x16"; done
+  fi
+  echo "### The customer summary at scale, against DuckDB"
   echo
-  local t0 s customers hwm
-  t0=$(now)
-  read -r s customers hwm < <("$custan" run bench/rfm_summary.lua "$big" "$out/big.csv")
-  echo "| rows | customers | whole process (s) | rows per second | peak RSS (MB) | file (MB) |"
-  echo "|---|---|---|---|---|---|"
-  awk -v r="$rows" -v c="$customers" -v w="$(since "$t0")" -v p="$hwm" -v f="$(du -m "$big" | cut -f1)" \
-    'BEGIN { printf "| %d | %d | %.1f | %.2f million | %.0f | %d |\n\n", r, c, w, r / w / 1e6, p / 1048576, f }'
+  echo "$(nproc) cores, $(date -u +%Y-%m-%d)${BUSY:+, busy (two spinning processes alongside)}; whole process, wall clock, median of"
+  echo "$reps runs (1 for the 20M file), peak RSS; custan on 2 threads (bench/rfm_summary.lua: rfm.lua's fields), DuckDB"
+  echo "on 2 threads: the lean query of the performance issue (bench/duckdb_lean.mjs: lifetimes' four fields) and"
+  echo "rfm.lua's fields (bench/duckdb_rfm.mjs); each writes its CSV"
+  echo
+  local spin=()
+  if [ -n "${BUSY:-}" ]; then
+    for _ in 1 2; do (while :; do :; done) & spin+=($!); done
+  fi
+  echo "| file | rows | custan (s) | custan peak (MB) | DuckDB lean (s) | DuckDB rfm.lua's fields (s) | custan / lean | custan / rfm fields |"
+  echo "|---|---|---|---|---|---|---|---|"
+  local spec f n r
+  for spec in "Online Retail|$file|541,909|$reps" "Online Retail x16|$x16|8,670,529|$reps" "generated|$big|$rows|1"; do
+    IFS='|' read -r name f n r <<<"$spec"
+    local cw=() dl=() dr=() mem=0
+    for _ in $(seq "$r"); do
+      local t0; t0=$(now)
+      /usr/bin/time -f "%M" -o "$out/stream.mem" "$custan" run bench/rfm_summary.lua "$f" "$out/s.csv" >/dev/null
+      cw+=("$(since "$t0")"); mem=$(( $(cat "$out/stream.mem") / 1024 ))
+      if [ "$have_duckdb" = 1 ]; then
+        t0=$(now); node bench/duckdb_lean.mjs "$f" "$out/dl.csv" >/dev/null; dl+=("$(since "$t0")")
+        t0=$(now); node bench/duckdb_rfm.mjs "$f" "$out/dr.csv" >/dev/null; dr+=("$(since "$t0")")
+      fi
+    done
+    local mc ml mr
+    mc=$(printf '%s\n' "${cw[@]}" | median)
+    ml=${dl[*]:+$(printf '%s\n' "${dl[@]}" | median)}
+    mr=${dr[*]:+$(printf '%s\n' "${dr[@]}" | median)}
+    echo "| $name | $n | $mc | $mem | ${ml:--} | ${mr:--} | ${ml:+$(awk -v a="$mc" -v b="$ml" 'BEGIN { printf "%.2f", a / b }')} | ${mr:+$(awk -v a="$mc" -v b="$mr" 'BEGIN { printf "%.2f", a / b }')} |"
+  done
+  for p in "${spin[@]}"; do kill "$p" 2>/dev/null || true; done
+  echo
 }
 
 bench_cluster() {
