@@ -78,10 +78,7 @@ static void operand(lua_State *L, int i, const cu_column **c, cu_scalar *s) {
  * result an expression dropped a moment ago, so column.c's buffer cache
  * hands that buffer, still warm, to the new one, as numpy's reference
  * counting reuses memory at once. */
-static int prepaid(lua_State *L, l_column_box *box, int st, cu_err *e) {
-  (void)box;
-  return st ? l_raise(L, e) : 1;
-}
+static int prepaid(lua_State *L, int st, cu_err *e) { return st ? l_raise(L, e) : 1; }
 
 static int arith(lua_State *L, cu_arith_op op) {
   const cu_column *a, *b;
@@ -92,7 +89,7 @@ static int arith(lua_State *L, cu_arith_op op) {
   l_account(L, (a ? a->n : b->n) * sizeof(double));
   cu_err e = {0};
   l_column_box *box = l_newcolumn(L);
-  return prepaid(L, box, cu_arith(&box->c, a, &as, b, &bs, op, &e), &e);
+  return prepaid(L, cu_arith(&box->c, a, &as, b, &bs, op, &e), &e);
 }
 static int col_add(lua_State *L) { return arith(L, CU_ADD); }
 static int col_sub(lua_State *L) { return arith(L, CU_SUB); }
@@ -116,7 +113,7 @@ static int compare(lua_State *L, cu_cmp_op op) {
   l_account(L, a->n);
   cu_err e = {0};
   l_column_box *box = l_newcolumn(L);
-  return prepaid(L, box, cu_compare(&box->c, a, b, &bs, op, &e), &e);
+  return prepaid(L, cu_compare(&box->c, a, b, &bs, op, &e), &e);
 }
 static int col_eq(lua_State *L) { return compare(L, CU_EQ); }
 static int col_ne(lua_State *L) { return compare(L, CU_NE); }
@@ -140,7 +137,7 @@ static int logic(lua_State *L, cu_logic_op op) {
   l_account(L, a->n);
   cu_err e = {0};
   l_column_box *box = l_newcolumn(L);
-  return prepaid(L, box, cu_logic(&box->c, a, b, &bs, op, &e), &e);
+  return prepaid(L, cu_logic(&box->c, a, b, &bs, op, &e), &e);
 }
 static int col_and(lua_State *L) { return logic(L, CU_AND); }
 static int col_or(lua_State *L) { return logic(L, CU_OR); }

@@ -159,21 +159,17 @@ static int l_world(lua_State *L) {
   cu_err e = {0};
   int st = cu_world_generate(&w, n, seed, threads, &f, &c, &e);
   if (st) return l_raise(L, &e);
-  lua_createtable(L, 0, 7);
-  lua_pushinteger(L, (lua_Integer)c.customers);
-  lua_setfield(L, -2, "customers");
-  lua_pushinteger(L, (lua_Integer)c.orders);
-  lua_setfield(L, -2, "orders");
-  lua_pushinteger(L, (lua_Integer)c.lines);
-  lua_setfield(L, -2, "lines");
-  lua_pushinteger(L, (lua_Integer)c.cancel_lines);
-  lua_setfield(L, -2, "cancel_lines");
-  lua_pushinteger(L, (lua_Integer)c.return_lines);
-  lua_setfield(L, -2, "return_lines");
-  lua_pushinteger(L, (lua_Integer)c.events);
-  lua_setfield(L, -2, "events");
-  lua_pushinteger(L, (lua_Integer)c.holdout_orders);
-  lua_setfield(L, -2, "holdout_orders");
+  const struct {
+    const char *name;
+    uint64_t v;
+  } out[] = {{"customers", c.customers}, {"orders", c.orders},         {"lines", c.lines},
+             {"cancel_lines", c.cancel_lines}, {"return_lines", c.return_lines},
+             {"events", c.events},       {"holdout_orders", c.holdout_orders}};
+  lua_createtable(L, 0, (int)(sizeof out / sizeof *out));
+  for (size_t i = 0; i < sizeof out / sizeof *out; i++) {
+    lua_pushinteger(L, (lua_Integer)out[i].v);
+    lua_setfield(L, -2, out[i].name);
+  }
   return 1;
 }
 

@@ -107,7 +107,7 @@ static int rehash_customers(cu_rfm *a) {
   uint32_t *slots = calloc(ns, sizeof *slots);
   if (!slots) return -1;
   for (size_t c = 0; c < a->n; c++) {
-    size_t j = mix64(a->key[c]) & (ns - 1);
+    size_t j = cu_mix64(a->key[c]) & (ns - 1);
     while (slots[j]) j = (j + 1) & (ns - 1);
     slots[j] = (uint32_t)c + 1;
   }
@@ -119,7 +119,7 @@ static int rehash_customers(cu_rfm *a) {
 
 /* Index of the customer with key k, added when new; -1 out of memory. */
 static long customer(cu_rfm *a, uint64_t k) {
-  size_t j = mix64(k) & (a->nslots - 1);
+  size_t j = cu_mix64(k) & (a->nslots - 1);
   while (a->slots[j]) {
     uint32_t c = a->slots[j] - 1;
     if (a->key[c] == k) return c;

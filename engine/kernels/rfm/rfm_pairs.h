@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "hash.h"
+
 #define EMPTY UINT32_MAX
 
 /* One slot is 16 bytes, so a probe touches one cache line. */
@@ -43,17 +45,8 @@ typedef struct prec {
 /* at most 70% full: linear probing stays short */
 #define PMAP_FULL(n, cap) ((n)*10 > (cap)*7)
 
-static inline uint64_t mix64(uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ull;
-  h ^= h >> 33;
-  return h;
-}
-
 static inline size_t pmap_find(const pmap *m, uint32_t a, uint64_t b) {
-  size_t j = mix64(b ^ ((uint64_t)a << 40) ^ a) & (m->cap - 1);
+  size_t j = cu_mix64(b ^ ((uint64_t)a << 40) ^ a) & (m->cap - 1);
   while (m->s[j].a != EMPTY && (m->s[j].a != a || m->s[j].b != b)) j = (j + 1) & (m->cap - 1);
   return j;
 }

@@ -18,7 +18,6 @@ local custan = require "custan"
 local core = require "custan.core.ml"
 local join = require "custan.join"
 local json = require "custan.json"
-local ml = require "custan.ml"
 local transactions = require "custan.data.transactions"
 local util = require "custan.util"
 
@@ -245,13 +244,12 @@ function M.train(input, options)
       confusion = ev.confusion, importance = irows, params = p}
     models[kind] = booster
     if not best_acc or ev.accuracy > best_acc then best, best_acc = kind, ev.accuracy end
-    local slug = kind
-    tables[#tables + 1] = {"metrics_" .. slug .. ".csv", custan.from_rows(ev.per_class,
+    tables[#tables + 1] = {"metrics_" .. kind .. ".csv", custan.from_rows(ev.per_class,
       {"class", "precision", "recall", "f1", "support"})}
     local cnames = {"actual"}
     for _, v in ipairs(label_values) do cnames[#cnames + 1] = v end
-    tables[#tables + 1] = {"confusion_" .. slug .. ".csv", custan.from_rows(ev.confusion, cnames)}
-    tables[#tables + 1] = {"importance_" .. slug .. ".csv", custan.from_rows(irows, {"feature", "gain"})}
+    tables[#tables + 1] = {"confusion_" .. kind .. ".csv", custan.from_rows(ev.confusion, cnames)}
+    tables[#tables + 1] = {"importance_" .. kind .. ".csv", custan.from_rows(irows, {"feature", "gain"})}
     -- a label-like feature gives itself away
     if irows[1] and irows[1].gain > 0 then
       local total = 0
@@ -263,7 +261,7 @@ function M.train(input, options)
     end
   end
   summary.best = best
-  for c, r in pairs(summary.models[best].per_class) do
+  for _, r in ipairs(summary.models[best].per_class) do
     if r.support > 0 and r.recall == 0 then
       warnings[#warnings + 1] = string.format("class '%s' is never predicted right (recall 0)",
         tostring(r.class))

@@ -14,7 +14,6 @@
 
 local custan = require "custan"
 local cluster = require "custan.cluster"
-local clv = require "custan.clv"
 local date = require "custan.date"
 local join = require "custan.join"
 local json = require "custan.json"
