@@ -50,7 +50,8 @@ static double unit_days(lua_State *L, int idx, const char *what) {
 }
 
 /* new{period = "day", unit = "day" | days, end = ISO, calibration_end = ISO} */
-static int l_rfm_new(lua_State *L) {
+/* The accumulator's options from the table at index 1 (or none). */
+static void check_options(lua_State *L, cu_rfm_options *out) {
   cu_rfm_options o;
   memset(&o, 0, sizeof o);
   o.unit_days = 1;
@@ -62,7 +63,7 @@ static int l_rfm_new(lua_State *L) {
       int k = -1;
       for (int i = 0; s && names[i]; i++)
         if (!strcmp(s, names[i])) k = i;
-      if (k < 0) return luaL_error(L, "option 'period': expected day, week or month");
+      if (k < 0) luaL_error(L, "option 'period': expected day, week or month");
       o.period = (cu_period)k;
       o.unit_days = k == 0 ? 1 : k == 1 ? 7 : CU_DAYS_PER_MONTH;
     }
@@ -71,21 +72,27 @@ static int l_rfm_new(lua_State *L) {
     lua_pop(L, 1);
     if (lua_getfield(L, 1, "memory_mb") != LUA_TNIL) {
       lua_Number mb = lua_tonumber(L, -1);
-      if (!(mb > 0)) return luaL_error(L, "option 'memory_mb': expected a positive number");
+      if (!(mb > 0)) luaL_error(L, "option 'memory_mb': expected a positive number");
       o.memory_bytes = (size_t)(mb * 1048576.0);
     }
     lua_pop(L, 1);
     if (lua_getfield(L, 1, "activity_days") != LUA_TNIL) {
       lua_Number w = lua_tonumber(L, -1);
-      if (!(w > 0)) return luaL_error(L, "option 'activity_days': expected a positive number");
+      if (!(w > 0)) luaL_error(L, "option 'activity_days': expected a positive number");
       o.activity_days = w;
     }
     lua_pop(L, 1);
     o.end = opt_time(L, 1, "end", &o.has_end);
     o.cal_end = opt_time(L, 1, "calibration_end", &o.has_cal_end);
     if (o.has_end && o.has_cal_end && o.cal_end >= o.end)
-      return luaL_error(L, "the calibration end must come before the observation end");
+      luaL_error(L, "the calibration end must come before the observation end");
   }
+  *out = o;
+}
+
+static int l_rfm_new(lua_State *L) {
+  cu_rfm_options o;
+  check_options(L, &o);
   l_rfm_box *b = lua_newuserdatauv(L, sizeof *b, 0);
   b->a = NULL;
   luaL_setmetatable(L, CU_RFM_MT);
@@ -113,12 +120,8 @@ static int l_rfm_add(lua_State *L) {
   return 1;
 }
 
-static int l_rfm_result(lua_State *L) {
-  cu_rfm *a = check_open_rfm(L, 1);
-  cu_rfm_info info;
-  cu_err e = {0};
-  l_frame_box *box = l_newframe(L);
-  if (cu_rfm_result(a, &box->f, &info, &e)) return l_raise(L, &e);
+/* Pushes the info table of a result. */
+static void push_info(lua_State *L, const cu_rfm_info info) {
   lua_createtable(L, 0, 8);
   l_setint(L, "rows", (lua_Integer)info.rows);
   l_setint(L, "skipped", (lua_Integer)info.skipped);
@@ -132,13 +135,77 @@ static int l_rfm_result(lua_State *L) {
     lua_pushlstring(L, buf, (size_t)cu_ts_format_iso(info.end_day, 1, buf));
     lua_setfield(L, -2, "end_day");
   }
+}
+
+static int l_rfm_result(lua_State *L) {
+  cu_rfm *a = check_open_rfm(L, 1);
+  cu_rfm_info info;
+  cu_err e = {0};
+  l_frame_box *box = l_newframe(L);
+  if (cu_rfm_result(a, &box->f, &info, &e)) return l_raise(L, &e);
+  push_info(L, info);
   return 2;
+}
+
+static const char *opt_string(lua_State *L, int t, const char *k) {
+  const char *s = NULL;
+  if (lua_getfield(L, t, k) == LUA_TSTRING) s = lua_tostring(L, -1);
+  lua_pop(L, 1); /* the string stays alive in the table */
+  return s;
+}
+
+/* core.summary_file(options, layout): the summary of a file on every core.
+ * layout: path, customer, date, quantity, price, amount, order, product
+ * (column names), delimiter, date_pattern, cancel_prefix, threads,
+ * block_size.  Returns frame, info, read ({rows, threads}); or nil and why
+ * the general reader must read the file. */
+static int l_rfm_summary_file(lua_State *L) {
+  cu_rfm_options o;
+  check_options(L, &o);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  cu_rfm_scan so;
+  memset(&so, 0, sizeof so);
+  so.path = opt_string(L, 2, "path");
+  if (!so.path) return luaL_error(L, "summary_file: no path");
+  so.customer = opt_string(L, 2, "customer");
+  so.date = opt_string(L, 2, "date");
+  so.quantity = opt_string(L, 2, "quantity");
+  so.price = opt_string(L, 2, "price");
+  so.amount = opt_string(L, 2, "amount");
+  so.order = opt_string(L, 2, "order");
+  so.product = opt_string(L, 2, "product");
+  so.ts_pattern = opt_string(L, 2, "date_pattern");
+  so.cancel_prefix = opt_string(L, 2, "cancel_prefix");
+  const char *d = opt_string(L, 2, "delimiter");
+  if (d && strlen(d) != 1) return luaL_error(L, "summary_file: the delimiter must be one character");
+  so.delim = d ? d[0] : 0;
+  lua_getfield(L, 2, "threads");
+  so.threads = (int)luaL_optinteger(L, -1, 0);
+  lua_getfield(L, 2, "block_size");
+  so.block_size = (size_t)luaL_optinteger(L, -1, 0);
+  lua_pop(L, 2);
+  cu_rfm_info info;
+  cu_rfm_scan_info si;
+  cu_err e = {0};
+  l_frame_box *box = l_newframe(L);
+  if (cu_rfm_scan_file(&so, &o, &box->f, &info, &si, &e)) return l_raise(L, &e);
+  if (!box->f) {
+    lua_pushnil(L);
+    lua_pushstring(L, si.fallback ? si.fallback : "unknown");
+    return 2;
+  }
+  push_info(L, info);
+  lua_createtable(L, 0, 2);
+  l_setint(L, "rows", (lua_Integer)si.rows);
+  l_setint(L, "threads", (lua_Integer)si.threads);
+  return 3;
 }
 
 static const luaL_Reg rfm_methods[] = {
     {"add", l_rfm_add}, {"result", l_rfm_result}, {"close", rfm_release}, {NULL, NULL}};
 static const luaL_Reg rfm_meta[] = {{"__gc", rfm_release}, {"__close", rfm_release}, {NULL, NULL}};
-static const luaL_Reg rfm_fns[] = {{"new", l_rfm_new}, {NULL, NULL}};
+static const luaL_Reg rfm_fns[] = {
+    {"new", l_rfm_new}, {"summary_file", l_rfm_summary_file}, {NULL, NULL}};
 
 int luaopen_custan_rfm(lua_State *L) {
   luaL_requiref(L, "custan.core.frame", luaopen_custan_frame, 0);

@@ -72,7 +72,7 @@ end
 --   the period), `end` and `calibration_end` (ISO dates), and the rule
 --   functions `cancelled` and `purchase` (see transaction_columns), and
 --   `memory_mb`, the budget of the tables of distinct customer periods,
---   orders and products before they go to a temporary file (256), and
+--   orders and products before they go to a temporary file (16), and
 --   `activity_days` (adds ipt_mean_days, ipt_std_days, recent_periods and
 --   activity_trend over a recent window of that many days), `returns`
 --   ("gross", the default, or "net": adds returned and net_revenue)
@@ -92,9 +92,47 @@ function M.summary(tx, options)
   return customers, info
 end
 
+-- The options the C file scanner cannot honour: it applies the library's
+-- purchase rule to a plain delimited file with a header, in UTF-8.
+local function needs_general_reader(o)
+  return o.fast == false or o.returns ~= "gross" or o.cancelled or o.purchase
+    or transactions.is_event_log(o) or transactions.encoding(o) or o.read or o.names
+    or o.header == false or o.skip_bad_rows or o.delimiter == "whitespace"
+    or (o.date_format and transactions.epoch[o.date_format])
+end
+
+-- The summary by the C scanner (custan.core.rfm.summary_file: every core,
+-- only the summary's columns, ids never interned), or nil and the reason
+-- the general reader must read the file.
+local function fast_summary(path, o, present)
+  if needs_general_reader(o) then return nil, "options" end
+  local layout = {
+    path = path, customer = present.customer, date = present.date,
+    quantity = present.quantity, amount = present.amount,
+    price = not present.amount and present.price or nil,
+    order = present.order, product = present.product,
+    delimiter = o.delimiter, date_pattern = o.date_format,
+    cancel_prefix = o.cancel_prefix, threads = o.threads, block_size = o.block_size,
+  }
+  local customers, info, read = core.summary_file({
+    period = o.period or "day", unit = o.unit or o.period or "day",
+    ["end"] = o["end"], calibration_end = o.calibration_end,
+    memory_mb = o.memory_mb, activity_days = o.activity_days}, layout)
+  if not customers then return nil, info end
+  info.read = {path = path, rows = read.rows, skipped_bad_rows = 0, skipped_lines = {},
+               reader = "fast", threads = read.threads}
+  return customers, info
+end
+
 --- Summarises a file while it streams from disk: memory grows with the
 -- customers, not the rows.  Only the columns the summary uses are read
--- (custan.data.transactions).
+-- (custan.data.transactions).  A plain file with the library's purchase
+-- rule is read by the C scanner on every core; other files, options and
+-- any value the scanner does not take go through the general reader,
+-- which gives the same summary (and names the line of a bad value).
+-- `info.read.reader` says which read it ("fast" or "general"), and
+-- `info.read.fallback` why not the fast one; `fast = false` asks for the
+-- general reader, `threads` and `block_size` (bytes, 8 MiB) tune the fast one.
 -- @tparam string path
 -- @tparam[opt] table options as summary, plus the reader's (`preset`,
 --   `date_format`, `encoding`, `skip_bad_rows`, `delimiter`, `header`,
@@ -102,16 +140,20 @@ end
 -- @return customers frame, info (with `read`, the reader's info:
 --   rows, skipped_bad_rows, skipped_lines)
 function M.summary_file(path, options)
-  local o = transactions.options(options)
+  local o, _, present = transactions.open(path, options)
+  local customers, why = fast_summary(path, o, present)
+  if customers then return customers, why end
   local acc <close> = new_accumulator(o)
   local net = o.returns == "net" and returns_accumulator() or nil
   local rinfo = transactions.each_chunk(path, o, function(c)
     add(acc, c)
     if net then net.add(c) end
   end)
-  local customers, sinfo = acc:result()
+  local sinfo
+  customers, sinfo = acc:result()
   if net then net.apply(customers) end
   sinfo.read = rinfo
+  rinfo.reader, rinfo.fallback = "general", why
   return customers, sinfo
 end
 

@@ -94,8 +94,98 @@ static cu_frame *run(cu_rfm_options o, size_t chunk) {
   return f;
 }
 
+/* Both frames the same: names, types, every value (text as text). */
+static int same_frame(const cu_frame *x, const cu_frame *y) {
+  if (!x || !y || x->nrows != y->nrows || x->ncols != y->ncols) return 0;
+  for (size_t j = 0; j < x->ncols; j++) {
+    const cu_column *a = x->cols[j], *b = y->cols[j];
+    if (strcmp(x->names[j], y->names[j]) || a->type != b->type) return 0;
+    for (size_t r = 0; r < x->nrows; r++) {
+      if (cu_is_valid(a, r) != cu_is_valid(b, r)) return 0;
+      if (!cu_is_valid(a, r)) continue;
+      if (a->type == CU_STR) {
+        size_t la, lb;
+        const char *sa = cu_dict_str(a->dict, ((int32_t *)a->data)[r], &la);
+        const char *sb = cu_dict_str(b->dict, ((int32_t *)b->data)[r], &lb);
+        if (la != lb || memcmp(sa, sb, la)) return 0;
+      } else if (cu_column_get_f(a, r) != cu_column_get_f(b, r)) {
+        return 0;
+      }
+    }
+  }
+  return 1;
+}
+
+/* The log's customers split across k accumulators (each customer's rows in
+ * one of them, in order) and merged: rfm_merge.c, as the threads of the
+ * file scanner and the ranks of a distributed run use it. */
+static cu_frame *run_parts(cu_rfm_options o, size_t k) {
+  cu_rfm *parts[3];
+  cu_err e = {0};
+  for (size_t p = 0; p < k; p++) CHECK(cu_rfm_new(&parts[p], &o, &e) == 0);
+  for (size_t i = 0; i < nrows; i++) {
+    size_t p = (size_t)rows[i].cust[strlen(rows[i].cust) - 1] % k; /* by the id's last digit */
+    cols c = make(i, i + 1);
+    CHECK(cu_rfm_add(parts[p], c.cust, c.ts, c.amount, c.order, c.product, c.cancelled, NULL,
+                     &e) == 0);
+    drop(c);
+  }
+  cu_frame *f = NULL;
+  cu_rfm_info info;
+  CHECK(cu_rfm_result_parts(parts, k, &f, &info, &e) == 0);
+  CHECK(info.rows == nrows);
+  for (size_t p = 0; p < k; p++) cu_rfm_free(parts[p]);
+  return f;
+}
+
+static void test_merge(void) {
+  cu_rfm_options o = {.period = CU_PERIOD_DAY, .unit_days = 1, .activity_days = 30};
+  /* no end given: every part's T runs to the latest purchase of all */
+  cu_frame *one = run(o, nrows);
+  for (size_t k = 1; k <= 3; k++) {
+    cu_frame *f = run_parts(o, k);
+    CHECK(same_frame(one, f));
+    cu_frame_release(f);
+  }
+  cu_frame_release(one);
+  /* integer ids in one part, text in another: text order over all, as one
+   * accumulator orders them (bytewise: "100" < "12" < "5" < "a") */
+  cu_frame *a = cu_frame_new(2), *b = cu_frame_new(2), *m = NULL;
+  cu_err e = {0};
+  cu_column *ia = cu_column_new(CU_I64, 2, NULL), *sb = cu_column_new(CU_STR, 2, NULL);
+  ((int64_t *)ia->data)[0] = 5;
+  ((int64_t *)ia->data)[1] = 100;
+  ((int32_t *)sb->data)[0] = cu_dict_intern(sb->dict, "12", 2);
+  ((int32_t *)sb->data)[1] = cu_dict_intern(sb->dict, "a", 1);
+  CHECK(cu_frame_set(a, "customer", ia, &e) == 0);
+  CHECK(cu_frame_set(b, "customer", sb, &e) == 0);
+  cu_frame *both[2] = {a, b};
+  CHECK(cu_rfm_merge_frames(both, 2, &m, &e) == 0);
+  CHECK(m && m->nrows == 4 && m->cols[0]->type == CU_STR);
+  if (m && m->nrows == 4) {
+    const char *want[4] = {"100", "12", "5", "a"};
+    for (size_t r = 0; r < 4; r++) {
+      size_t len;
+      const char *got = cu_dict_str(m->cols[0]->dict, ((int32_t *)m->cols[0]->data)[r], &len);
+      CHECK(len == strlen(want[r]) && !memcmp(got, want[r], len));
+    }
+  }
+  /* parts with other columns are refused */
+  cu_column *extra = cu_column_new(CU_F64, 2, NULL);
+  CHECK(cu_frame_set(b, "revenue", extra, &e) == 0);
+  cu_frame *m2 = NULL;
+  CHECK(cu_rfm_merge_frames(both, 2, &m2, &e) == CU_EARG);
+  cu_column_release(ia);
+  cu_column_release(sb);
+  cu_column_release(extra);
+  cu_frame_release(a);
+  cu_frame_release(b);
+  cu_frame_release(m);
+}
+
 int main(void) {
   build();
+  test_merge();
   cu_rfm_options o = {
       .period = CU_PERIOD_DAY, .unit_days = 1, .has_end = 1, .end = day(2011, 2, 28, 0)};
   for (size_t chunk = 1; chunk <= nrows; chunk += 3) {

@@ -19,6 +19,11 @@ typedef enum { CU_PERIOD_DAY, CU_PERIOD_WEEK, CU_PERIOD_MONTH } cu_period;
 /* numpy's np.timedelta64(1, "M"): 365.2425 / 12 days, lifetimes' month */
 #define CU_DAYS_PER_MONTH 30.436875
 
+/* 16 MiB: tables that stay in the processor's caches are probed several
+ * times faster than large ones, and spilling sorted runs costs less than
+ * it saves (docs/benchmarks.md, the summary at scale) */
+#define CU_RFM_DEFAULT_BUDGET ((size_t)16 << 20)
+
 typedef struct cu_rfm_options {
   cu_period period; /* purchases in one period count once (day: calendar
                        day; week: Monday to Sunday; month) */
@@ -29,7 +34,7 @@ typedef struct cu_rfm_options {
   int has_cal_end;  /* calibration end: adds the holdout fields */
   int64_t cal_end;
   size_t memory_bytes; /* budget of the distinct-pair tables before they are
-                          spilled to a temporary file (0: 256 MiB) */
+                          spilled to a temporary file (0: CU_RFM_DEFAULT_BUDGET) */
   double activity_days; /* > 0 adds the activity columns (see result) with
                            this recent window in days */
 } cu_rfm_options;
@@ -76,5 +81,46 @@ typedef struct cu_rfm_info {
  *     the share of its time there, from -1 (stopped) through 0 (steady) to
  *     positive (speeding up). */
 int cu_rfm_result(cu_rfm *a, cu_frame **out, cu_rfm_info *info, cu_err *e);
+
+/* The result of accumulators that saw disjoint customers (each customer's
+ * rows all in one of them, in order): the frame and info one accumulator
+ * over all the rows gives (rfm_merge.c).  The accumulators' default end
+ * becomes the latest purchase of all. */
+int cu_rfm_result_parts(cu_rfm *const *parts, size_t k, cu_frame **out, cu_rfm_info *info,
+                        cu_err *e);
+/* Summaries of disjoint customers as one, in customer order (by id, as
+ * text when any id is text); every part has the same columns, the
+ * customer first. */
+int cu_rfm_merge_frames(cu_frame *const *parts, size_t k, cu_frame **out, cu_err *e);
+
+/* The summary of a transaction file on every core (rfm_scan.c): the
+ * columns are named by role; the purchase rule is the library's default
+ * (a cancellation: quantity, or without one amount, below zero, or an
+ * order id starting with cancel_prefix; a purchase: not cancelled, and
+ * quantity above zero where there is one); amount is quantity x price
+ * unless an amount column is named. */
+typedef struct cu_rfm_scan {
+  const char *path;
+  char delim; /* 0: guessed from the header as the general reader does */
+  const char *customer, *date, *quantity, *price, *amount, *order, *product; /* NULL: none */
+  const char *ts_pattern;    /* NULL: the format inferred as the reader infers it */
+  const char *cancel_prefix; /* NULL or "": none */
+  int threads;               /* <= 0: cu_default_threads() */
+  size_t block_size;         /* 0: 8 MiB */
+  size_t infer_rows;         /* 0: 20000, as the reader */
+} cu_rfm_scan;
+
+typedef struct cu_rfm_scan_info {
+  size_t rows;          /* records read */
+  int threads;          /* threads used */
+  const char *fallback; /* set (with no frame) when the file needs the general reader */
+} cu_rfm_scan_info;
+
+/* CU_OK with *out the summary; or CU_OK with *out NULL and
+ * si->fallback saying why the general reader must read this file (a
+ * layout the fast tokenizer does not take, or a value the general reader
+ * reports as an error or treats as missing); or an error. */
+int cu_rfm_scan_file(const cu_rfm_scan *o, const cu_rfm_options *ro, cu_frame **out,
+                     cu_rfm_info *info, cu_rfm_scan_info *si, cu_err *e);
 
 #endif

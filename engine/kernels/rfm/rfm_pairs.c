@@ -88,12 +88,48 @@ static int cmp_prec(const void *x, const void *y) {
   return (p->b > q->b) - (p->b < q->b);
 }
 
-/* slot indices by their pairs (qsort_r: the slots are the context) */
-static int cmp_index(const void *x, const void *y, void *ctx) {
+/* slot indices by their keys, within one customer (qsort_r: the slots are
+ * the context) */
+static int cmp_index_b(const void *x, const void *y, void *ctx) {
   const pslot *slots = ctx;
-  const pslot *p = &slots[*(const uint32_t *)x], *q = &slots[*(const uint32_t *)y];
-  if (p->a != q->a) return p->a < q->a ? -1 : 1;
-  return (p->b > q->b) - (p->b < q->b);
+  uint64_t p = slots[*(const uint32_t *)x].b, q = slots[*(const uint32_t *)y].b;
+  return (p > q) - (p < q);
+}
+
+/* Slot indices in (customer, key) order: a counting sort by customer (one
+ * pass to count, one to place), then each customer's few keys sorted. */
+static uint32_t *sorted_index(const pslot *s, size_t k, uint32_t max_a) {
+  uint32_t *idx = malloc((k + 1) * sizeof *idx);
+  size_t *at = calloc((size_t)max_a + 2, sizeof *at);
+  if (!idx || !at) {
+    free(idx);
+    free(at);
+    return NULL;
+  }
+  for (size_t i = 0; i < k; i++) at[s[i].a + 1]++;
+  for (size_t c = 0; c <= max_a; c++) at[c + 1] += at[c];
+  for (size_t i = 0; i < k; i++) idx[at[s[i].a]++] = (uint32_t)i;
+  /* at[c] is now the end of customer c's run */
+  for (size_t c = 0, from = 0; c <= max_a; c++) {
+    size_t to = at[c], len = to - from;
+    uint32_t *r = idx + from;
+    if (len > 24) {
+      qsort_r(r, len, sizeof *r, cmp_index_b, (void *)s);
+    } else {
+      for (size_t i = 1; i < len; i++) { /* insertion sort */
+        uint32_t x = r[i];
+        size_t j = i;
+        while (j > 0 && s[r[j - 1]].b > s[x].b) {
+          r[j] = r[j - 1];
+          j--;
+        }
+        r[j] = x;
+      }
+    }
+    from = to;
+  }
+  free(at);
+  return idx;
 }
 
 /* Writes the table's entries as one sorted run and empties the table
@@ -103,8 +139,10 @@ static int cmp_index(const void *x, const void *y, void *ctx) {
 int cu_pmap_spill(pmap *m) {
   if (m->n == 0) return 0;
   size_t k = 0;
+  uint32_t max_a = 0;
   for (size_t j = 0; j < m->cap; j++) {
     if (m->s[j].a == EMPTY) continue;
+    if (m->s[j].a > max_a) max_a = m->s[j].a;
     if (k != j) {
       m->s[k] = m->s[j];
       if (m->with_val) {
@@ -114,12 +152,8 @@ int cu_pmap_spill(pmap *m) {
     }
     k++;
   }
-  uint32_t *idx = malloc(k * sizeof *idx);
+  uint32_t *idx = sorted_index(m->s, k, max_a);
   int st = idx ? 0 : -1;
-  for (size_t i = 0; i < k && idx; i++) idx[i] = (uint32_t)i;
-  if (idx) {
-    qsort_r(idx, k, sizeof *idx, cmp_index, m->s);
-  }
   if (!st && !m->spill && !(m->spill = tmpfile())) st = -1;
   if (!st && m->nruns == m->run_cap) {
     size_t cap = m->run_cap ? m->run_cap * 2 : 16;

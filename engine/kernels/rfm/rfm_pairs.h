@@ -45,8 +45,12 @@ typedef struct prec {
 /* at most 70% full: linear probing stays short */
 #define PMAP_FULL(n, cap) ((n)*10 > (cap)*7)
 
+static inline uint64_t pmap_hash(uint32_t a, uint64_t b) {
+  return cu_mix64(b ^ ((uint64_t)a << 40) ^ a);
+}
+
 static inline size_t pmap_find(const pmap *m, uint32_t a, uint64_t b) {
-  size_t j = cu_mix64(b ^ ((uint64_t)a << 40) ^ a) & (m->cap - 1);
+  size_t j = pmap_hash(a, b) & (m->cap - 1);
   while (m->s[j].a != EMPTY && (m->s[j].a != a || m->s[j].b != b)) j = (j + 1) & (m->cap - 1);
   return j;
 }

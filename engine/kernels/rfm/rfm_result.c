@@ -60,15 +60,13 @@ static void *add_col(out_cols *oc, const char *name, cu_type t, size_t n) {
 typedef struct counts {
   const cu_rfm *a;
   int64_t *nper, *hper, *norders, *ncancel, *nprod;
-  double *first_val, *per_sum, *per_comp;
 } counts;
 
 static void on_period(void *ud, uint32_t c, uint64_t p, uint32_t flags, double v) {
   counts *cn = ud;
   (void)flags;
+  (void)p, (void)v;
   cn->nper[c]++;
-  neumaier(&cn->per_sum[c], &cn->per_comp[c], v);
-  if ((int64_t)p == cn->a->first_p[c]) cn->first_val[c] = v;
 }
 static void on_hperiod(void *ud, uint32_t c, uint64_t p, uint32_t flags, double v) {
   (void)p, (void)flags, (void)v;
@@ -85,56 +83,72 @@ static void on_product(void *ud, uint32_t c, uint64_t k, uint32_t flags, double 
   ((counts *)ud)->nprod[c]++;
 }
 
-/* every customer's purchase periods, in one array cut by customer */
+/* every customer's purchase periods, in one array cut by customer, each
+ * customer's in order */
+typedef struct pv {
+  int64_t p;
+} pv;
 typedef struct period_lists {
   size_t *start, *fill;
-  int64_t *p;
+  pv *e;
 } period_lists;
 
 static void on_period_list(void *ud, uint32_t c, uint64_t p, uint32_t flags, double v) {
   period_lists *pl = ud;
   (void)flags, (void)v;
-  pl->p[pl->start[c] + pl->fill[c]++] = (int64_t)p;
+  pl->e[pl->start[c] + pl->fill[c]++].p = (int64_t)p;
 }
 
-static int cmp_i64(const void *x, const void *y) {
-  int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+static int cmp_pv(const void *x, const void *y) {
+  int64_t a = ((const pv *)x)->p, b = ((const pv *)y)->p;
   return (a > b) - (a < b);
 }
 
-static int activity_columns(cu_rfm *a, out_cols *oc, const uint32_t *order, size_t m,
-                            const int64_t *nper, int64_t win_p, cu_err *e) {
-  period_lists pl = {calloc(a->n + 1, sizeof(size_t)), calloc(a->n + 1, sizeof(size_t)), NULL};
-  int st = CU_OK;
-  if (!pl.start || !pl.fill) goto oom;
-  for (size_t c = 0; c < a->n; c++) pl.start[c + 1] = pl.start[c] + (size_t)nper[c];
-  if (!(pl.p = malloc((pl.start[a->n] + 1) * sizeof *pl.p))) goto oom;
-  if (cu_pmap_each(&a->periods, on_period_list, &pl)) {
-    st = cu_err_set(e, CU_EIO, "cannot read the temporary file back");
-    goto out;
+static void free_lists(period_lists *pl) {
+  free(pl->start);
+  free(pl->fill);
+  free(pl->e);
+}
+
+/* The lists, each customer's in period order. */
+static int period_lists_of(cu_rfm *a, const int64_t *nper, period_lists *pl) {
+  pl->start = calloc(a->n + 1, sizeof(size_t));
+  pl->fill = calloc(a->n + 1, sizeof(size_t));
+  pl->e = NULL;
+  if (!pl->start || !pl->fill) return CU_ENOMEM;
+  for (size_t c = 0; c < a->n; c++) pl->start[c + 1] = pl->start[c] + (size_t)nper[c];
+  if (!(pl->e = malloc((pl->start[a->n] + 1) * sizeof *pl->e))) return CU_ENOMEM;
+  if (cu_pmap_each(&a->periods, on_period_list, pl)) return CU_EIO;
+  for (size_t c = 0; c < a->n; c++) {
+    pv *x = pl->e + pl->start[c];
+    size_t k = (size_t)nper[c], i = 1;
+    while (i < k && x[i - 1].p < x[i].p) i++;
+    if (i < k) qsort(x, k, sizeof *x, cmp_pv);
   }
+  return CU_OK;
+}
+
+static int activity_columns(cu_rfm *a, out_cols *oc, const uint32_t *order, size_t m,
+                            const int64_t *nper, const period_lists *pl, int64_t win_p,
+                            cu_err *e) {
   double *mean = add_col(oc, "ipt_mean_days", CU_F64, m);
   double *sd = add_col(oc, "ipt_std_days", CU_F64, m);
   int64_t *recent = add_col(oc, "recent_periods", CU_I64, m);
   double *trend = add_col(oc, "activity_trend", CU_F64, m);
-  if (oc->st) {
-    st = oc->st;
-    goto out;
-  }
+  if (oc->st) return oc->st;
   cu_column *mc = oc->f->cols[cu_frame_find(oc->f, "ipt_mean_days")];
   cu_column *sc = oc->f->cols[cu_frame_find(oc->f, "ipt_std_days")];
   if (cu_column_ensure_mask(mc) || cu_column_ensure_mask(sc)) goto oom;
   double W = a->o.activity_days, day = (double)CU_US_PER_DAY;
   for (size_t r = 0; r < m; r++) {
     size_t c = order[r], k = (size_t)nper[c];
-    int64_t *p = pl.p + pl.start[c];
-    qsort(p, k, sizeof *p, cmp_i64);
+    const pv *p = pl->e + pl->start[c];
     if (k >= 2) {
       double s = 0, s2 = 0;
-      for (size_t i = 1; i < k; i++) s += (double)(p[i] - p[i - 1]) / day;
+      for (size_t i = 1; i < k; i++) s += (double)(p[i].p - p[i - 1].p) / day;
       double mu = s / (double)(k - 1);
       for (size_t i = 1; i < k; i++) {
-        double g = (double)(p[i] - p[i - 1]) / day - mu;
+        double g = (double)(p[i].p - p[i - 1].p) / day - mu;
         s2 += g * g;
       }
       mean[r] = mu;
@@ -143,21 +157,16 @@ static int activity_columns(cu_rfm *a, out_cols *oc, const uint32_t *order, size
       mc->valid[r] = sc->valid[r] = 0;
     }
     int64_t n_recent = 0;
-    for (size_t i = 0; i < k; i++) n_recent += (double)(win_p - p[i]) / day < W;
-    double age = (double)(win_p - p[0]) / day + 1;
+    for (size_t i = 0; i < k; i++) n_recent += (double)(win_p - p[i].p) / day < W;
+    double age = k ? (double)(win_p - p[0].p) / day + 1 : 1;
     recent[r] = n_recent;
     trend[r] = k ? (double)n_recent / (double)k - (W < age ? W : age) / age : 0;
   }
   cu_column_compact_mask(mc);
   cu_column_compact_mask(sc);
-  goto out;
+  return CU_OK;
 oom:
-  st = cu_err_set(e, CU_ENOMEM, "out of memory");
-out:
-  free(pl.start);
-  free(pl.fill);
-  free(pl.p);
-  return st;
+  return cu_err_set(e, CU_ENOMEM, "out of memory");
 }
 
 int cu_rfm_result(cu_rfm *a, cu_frame **out, cu_rfm_info *info, cu_err *e) {
@@ -174,21 +183,25 @@ int cu_rfm_result(cu_rfm *a, cu_frame **out, cu_rfm_info *info, cu_err *e) {
   int64_t *norders = calloc(a->n + 1, sizeof *norders),
           *ncancel = calloc(a->n + 1, sizeof *ncancel);
   int64_t *nprod = calloc(a->n + 1, sizeof *nprod);
-  double *first_val = calloc(a->n + 1, sizeof *first_val);
-  double *per_sum = calloc(a->n + 1, sizeof *per_sum);
-  double *per_comp = calloc(a->n + 1, sizeof *per_comp);
   uint32_t *order = malloc((a->n + 1) * sizeof *order);
   cu_frame *f = cu_frame_new(0);
+  period_lists pl = {NULL, NULL, NULL};
   int st = CU_OK;
-  if (!nper || !hper || !norders || !ncancel || !nprod || !first_val || !per_sum || !per_comp ||
+  if (!nper || !hper || !norders || !ncancel || !nprod ||
       !order || !f) {
     st = cu_err_set(e, CU_ENOMEM, "out of memory");
     goto done;
   }
-  counts cn = {a, nper, hper, norders, ncancel, nprod, first_val, per_sum, per_comp};
+  counts cn = {a, nper, hper, norders, ncancel, nprod};
   if (cu_pmap_each(&a->periods, on_period, &cn) || cu_pmap_each(&a->h_periods, on_hperiod, &cn) ||
       cu_pmap_each(&a->orders, on_order, &cn) || cu_pmap_each(&a->products, on_product, &cn)) {
     st = cu_err_set(e, CU_EIO, "cannot read the temporary file back");
+    goto done;
+  }
+  int ps = a->o.activity_days > 0 ? period_lists_of(a, nper, &pl) : CU_OK;
+  if (ps) {
+    st = ps == CU_EIO ? cu_err_set(e, CU_EIO, "cannot read the temporary file back")
+                      : cu_err_set(e, CU_ENOMEM, "out of memory");
     goto done;
   }
   size_t m = 0;
@@ -241,7 +254,12 @@ int cu_rfm_result(cu_rfm *a, cu_frame **out, cu_rfm_info *info, cu_err *e) {
     freq[r] = (double)(nper[c] - 1);
     rec[r] = (double)(a->last_p[c] - a->first_p[c]) / unit_us;
     T[r] = (double)(win_p - a->first_p[c]) / unit_us;
-    mon[r] = nper[c] > 1 ? ((per_sum[c] - first_val[c]) + per_comp[c]) / (double)(nper[c] - 1) : 0;
+    /* the periods after the first: all the purchases less the first
+     * period's, both summed in row order (so the same bits whatever the
+     * tables' layout, spills or partitions) */
+    mon[r] = nper[c] > 1 ? ((a->revenue[c] - a->first_sum[c]) + (a->revenue_c[c] - a->first_comp[c])) /
+                               (double)(nper[c] - 1)
+                         : 0;
   }
   if (a->o.has_cal_end) {
     double *fh = add_col(&oc, "frequency_holdout", CU_F64, m);
@@ -302,7 +320,7 @@ int cu_rfm_result(cu_rfm *a, cu_frame **out, cu_rfm_info *info, cu_err *e) {
       cs[r] = (double)ncancel[c] / (double)(norders[c] + ncancel[c]);
     }
   }
-  if (a->o.activity_days > 0 && (st = activity_columns(a, &oc, order, m, nper, win_p, e)))
+  if (a->o.activity_days > 0 && (st = activity_columns(a, &oc, order, m, nper, &pl, win_p, e)))
     goto done;
   if (info) {
     *info = a->info;
@@ -317,15 +335,13 @@ int cu_rfm_result(cu_rfm *a, cu_frame **out, cu_rfm_info *info, cu_err *e) {
 fail:
   st = oc.st;
 done:
+  free_lists(&pl);
   cu_frame_release(f);
   free(nper);
   free(hper);
   free(norders);
   free(ncancel);
   free(nprod);
-  free(first_val);
-  free(per_sum);
-  free(per_comp);
   free(order);
   return st;
 }

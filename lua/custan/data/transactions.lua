@@ -289,14 +289,17 @@ function M.header(path, options)
   return custan.csv_columns(path, r)
 end
 
---- The file's header and the read options, checked (shared by read and
--- each_chunk).
-local function open(path, options)
+--- The file's header and the read options, checked (shared by read,
+-- each_chunk and the summary's fast reader): the options, the read_csv
+-- options, and the options with only the roles the file fills.
+-- @raise naming the file when a required column is missing
+function M.open(path, options)
   if type(path) ~= "string" then error("transactions: expected a file name, got a " .. type(path), 3) end
   local o = M.options(options)
   local header = M.header(path, o)
   return o, M.read_options(o, header, path), M.present(o, header)
 end
+local open = M.open
 
 --- Reads a whole transaction log into a frame with custan's column names:
 -- customer, date, amount, and where the file has them quantity, order,
