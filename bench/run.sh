@@ -128,22 +128,24 @@ bench_stream() {
   echo "### The customer summary at scale, against DuckDB"
   echo
   echo "$(nproc) cores, $(date -u +%Y-%m-%d)${BUSY:+, busy (two spinning processes alongside)}; whole process, wall clock, median of"
-  echo "$reps runs (1 for the 20M file), peak RSS; custan on 2 threads (bench/rfm_summary.lua: rfm.lua's fields), DuckDB"
-  echo "on 2 threads: the lean query of the performance issue (bench/duckdb_lean.mjs: lifetimes' four fields) and"
-  echo "rfm.lua's fields (bench/duckdb_rfm.mjs); each writes its CSV"
+  echo "$reps runs (1 for the 20M file), peak RSS. Lean: lifetimes' four fields, custan (bench/rfm_lean.lua) against"
+  echo "the issue's DuckDB query (bench/duckdb_lean.mjs). Full: rfm.lua's fields, custan (bench/rfm_summary.lua)"
+  echo "against DuckDB computing the same (bench/duckdb_rfm.mjs). Both sides on 2 threads; each writes its CSV."
   echo
   local spin=()
   if [ -n "${BUSY:-}" ]; then
     for _ in 1 2; do (while :; do :; done) & spin+=($!); done
   fi
-  echo "| file | rows | custan (s) | custan peak (MB) | DuckDB lean (s) | DuckDB rfm.lua's fields (s) | custan / lean | custan / rfm fields |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| file | rows | custan lean (s) | DuckDB lean (s) | lean ratio | custan full (s) | custan peak (MB) | DuckDB full (s) | full ratio |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   local spec f n r
   for spec in "Online Retail|$file|541,909|$reps" "Online Retail x16|$x16|8,670,529|$reps" "generated|$big|$rows|1"; do
     IFS='|' read -r name f n r <<<"$spec"
-    local cw=() dl=() dr=() mem=0
+    local cl=() cw=() dl=() dr=() mem=0
     for _ in $(seq "$r"); do
       local t0; t0=$(now)
+      "$custan" run bench/rfm_lean.lua "$f" "$out/sl.csv" >/dev/null; cl+=("$(since "$t0")")
+      t0=$(now)
       /usr/bin/time -f "%M" -o "$out/stream.mem" "$custan" run bench/rfm_summary.lua "$f" "$out/s.csv" >/dev/null
       cw+=("$(since "$t0")"); mem=$(( $(cat "$out/stream.mem") / 1024 ))
       if [ "$have_duckdb" = 1 ]; then
@@ -151,11 +153,12 @@ bench_stream() {
         t0=$(now); node bench/duckdb_rfm.mjs "$f" "$out/dr.csv" >/dev/null; dr+=("$(since "$t0")")
       fi
     done
-    local mc ml mr
+    local ml mc dml dmr
+    ml=$(printf '%s\n' "${cl[@]}" | median)
     mc=$(printf '%s\n' "${cw[@]}" | median)
-    ml=${dl[*]:+$(printf '%s\n' "${dl[@]}" | median)}
-    mr=${dr[*]:+$(printf '%s\n' "${dr[@]}" | median)}
-    echo "| $name | $n | $mc | $mem | ${ml:--} | ${mr:--} | ${ml:+$(awk -v a="$mc" -v b="$ml" 'BEGIN { printf "%.2f", a / b }')} | ${mr:+$(awk -v a="$mc" -v b="$mr" 'BEGIN { printf "%.2f", a / b }')} |"
+    dml=${dl[*]:+$(printf '%s\n' "${dl[@]}" | median)}
+    dmr=${dr[*]:+$(printf '%s\n' "${dr[@]}" | median)}
+    echo "| $name | $n | $ml | ${dml:--} | ${dml:+$(awk -v a="$ml" -v b="$dml" 'BEGIN { printf "%.2f", a / b }')} | $mc | $mem | ${dmr:--} | ${dmr:+$(awk -v a="$mc" -v b="$dmr" 'BEGIN { printf "%.2f", a / b }')} |"
   done
   for p in "${spin[@]}"; do kill "$p" 2>/dev/null || true; done
   echo

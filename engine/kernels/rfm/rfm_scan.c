@@ -180,7 +180,30 @@ static inline __attribute__((always_inline)) int field(const scanner *sc, const 
     return;                                                                                        \
   } while (0)
 
+/* The previous row's text of a field and what it gave: the lines of one
+ * order repeat its id, date and customer. */
+typedef struct memo {
+  const char *s;
+  size_t len;
+  uint64_t key;
+  int64_t ts;
+  int flag;
+} memo;
+
+static inline int same(const memo *m, const char *s, size_t len) {
+  return m->s && m->len == len && !memcmp(m->s, s, len);
+}
+
+static inline void remember(memo *m, const char *s, size_t len, uint64_t key, int flag) {
+  m->s = s;
+  m->len = len;
+  m->key = key;
+  m->ts = (int64_t)key;
+  m->flag = flag;
+}
+
 static void parse_piece(piece *pc) {
+  memo m_date = {0}, m_order = {0}, m_cust = {0};
   scanner *sc = pc->sc;
   const cu_rfm_scan *o = sc->o;
   const char *p = pc->s, *end = pc->end;
@@ -219,9 +242,13 @@ static void parse_piece(piece *pc) {
     size_t len = (size_t)(fe[R_DATE] - fs[R_DATE]);
     if (len == 0)
       missing = 1;
+    else if (same(&m_date, fs[R_DATE], len))
+      row.ts = m_date.ts; /* the order's other lines */
     else if (o->ts_pattern ? cu_ts_parse_pattern(fs[R_DATE], len, o->ts_pattern, &row.ts)
                            : cu_ts_parse(fs[R_DATE], len, sc->tsf, &row.ts))
       FALLBACK("a date the fast reader cannot read");
+    else
+      remember(&m_date, fs[R_DATE], len, (uint64_t)row.ts, 0);
     /* amounts: the general reader reports a bad one; missing ones need the
      * general rule's missing-value logic */
     double q = 0, price = 0, amount = 0;
@@ -241,9 +268,12 @@ static void parse_piece(piece *pc) {
       const char *s = fs[R_ORDER];
       len = (size_t)(fe[R_ORDER] - s);
       if (len == 0) FALLBACK("a missing order id");
-      if (sc->prefix_len && len >= sc->prefix_len && !memcmp(s, o->cancel_prefix, sc->prefix_len))
-        cancel = 1;
-      row.ok = text_hash_key(s, len);
+      if (!same(&m_order, s, len))
+        remember(&m_order, s, len, text_hash_key(s, len),
+                 sc->prefix_len && len >= sc->prefix_len &&
+                     !memcmp(s, o->cancel_prefix, sc->prefix_len));
+      cancel |= m_order.flag;
+      row.ok = m_order.key;
       row.flags |= CU_RROW_ORDER;
     }
     if (sc->has_product && fe[R_PRODUCT] > fs[R_PRODUCT]) {
@@ -258,10 +288,17 @@ static void parse_piece(piece *pc) {
       pc->skipped++;
       continue;
     }
-    if (!rfm_int_key(fs[R_CUSTOMER], len, &row.ck)) {
+    if (!same(&m_cust, fs[R_CUSTOMER], len)) {
+      uint64_t k = 0;
+      int text = !rfm_int_key(fs[R_CUSTOMER], len, &k);
+      remember(&m_cust, fs[R_CUSTOMER], len, k, text);
+    }
+    if (m_cust.flag) {
       row.ctext = fs[R_CUSTOMER];
       row.clen = (uint32_t)len;
       row.flags |= CU_RROW_CTEXT;
+    } else {
+      row.ck = m_cust.key;
     }
     if (bucket_push(&pc->part[partition_of(sc, &row)], &row)) {
       pc->st = cu_err_set(&pc->err, CU_ENOMEM, "out of memory");
