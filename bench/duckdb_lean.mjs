@@ -1,11 +1,12 @@
 // bench/duckdb_lean.mjs FILE OUT.csv: the lean customer summary of the
-// performance issue in DuckDB SQL, through @duckdb/node-api with 2 threads:
+// performance issue in DuckDB SQL, through @duckdb/node-api with 2 threads
+// (DUCKDB_THREADS=N for another count):
 // lifetimes' four fields only (daily periods), written as CSV.  Prints the
 // seconds the query and the write took inside the process, and the rows.
 import { DuckDBInstance } from '@duckdb/node-api';
 
 const [file, out] = process.argv.slice(2);
-const inst = await DuckDBInstance.create(':memory:', { threads: '2' });
+const inst = await DuckDBInstance.create(':memory:', { threads: process.env.DUCKDB_THREADS || '2' });
 const con = await inst.connect();
 const t0 = performance.now();
 await con.run(`

@@ -5,7 +5,7 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 
 const [file, out] = process.argv.slice(2);
-const inst = await DuckDBInstance.create(':memory:', { threads: '2' });
+const inst = await DuckDBInstance.create(':memory:', { threads: process.env.DUCKDB_THREADS || '2' });
 const con = await inst.connect();
 const t0 = performance.now();
 await con.run(`

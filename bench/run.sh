@@ -138,7 +138,7 @@ bench_stream() {
   fi
   echo "| file | rows | custan lean (s) | DuckDB lean (s) | lean ratio | custan full (s) | custan peak (MB) | DuckDB full (s) | full ratio |"
   echo "|---|---|---|---|---|---|---|---|---|"
-  local spec f n r
+  local spec f n r checks=()
   for spec in "Online Retail|$file|541,909|$reps" "Online Retail x16|$x16|8,670,529|$reps" "generated|$big|$rows|1"; do
     IFS='|' read -r name f n r <<<"$spec"
     local cl=() cw=() dl=() dr=() mem=0
@@ -159,7 +159,10 @@ bench_stream() {
     dml=${dl[*]:+$(printf '%s\n' "${dl[@]}" | median)}
     dmr=${dr[*]:+$(printf '%s\n' "${dr[@]}" | median)}
     echo "| $name | $n | $ml | ${dml:--} | ${dml:+$(awk -v a="$ml" -v b="$dml" 'BEGIN { printf "%.2f", a / b }')} | $mc | $mem | ${dmr:--} | ${dmr:+$(awk -v a="$mc" -v b="$dmr" 'BEGIN { printf "%.2f", a / b }')} |"
+    [ "$have_duckdb" = 1 ] && checks+=("$name: $(/usr/bin/python3 bench/compare_lean.py "$out/sl.csv" "$out/dl.csv")")
   done
+  echo
+  printf -- '- %s\n' "${checks[@]}"
   for p in "${spin[@]}"; do kill "$p" 2>/dev/null || true; done
   echo
 }

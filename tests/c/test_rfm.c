@@ -6,6 +6,7 @@
 #include "check.h"
 #include "datetime.h"
 #include "rfm.h"
+#include "xsum.h"
 
 static int64_t day(int y, int m, int d, int h) {
   return (cu_days_from_civil(y, (unsigned)m, (unsigned)d) * 24 + h) * 3600 * CU_US_PER_SEC;
@@ -183,8 +184,58 @@ static void test_merge(void) {
   cu_frame_release(m);
 }
 
+/* xsum.h: exact, order-free sums, checked against __float128, whose 113
+ * bits hold these sums exactly (values 2^-20..2^20, 1,000 of them, need
+ * at most 102 bits), rounded once to double. */
+static void test_xsum(void) {
+  cu_xsum s;
+  cu_xsum_zero(&s);
+  cu_xsum_add(&s, 1e16);
+  cu_xsum_add(&s, 1);
+  cu_xsum_add(&s, -1e16);
+  CHECK(cu_xsum_value(&s) == 1); /* a plain sum gives 0 */
+  cu_xsum_zero(&s); /* ties to even: 2^53 + 1 is 2^53; a bit more rounds up */
+  cu_xsum_add(&s, 9007199254740992.0);
+  cu_xsum_add(&s, 1);
+  CHECK(cu_xsum_value(&s) == 9007199254740992.0);
+  cu_xsum_add(&s, ldexp(1, -90));
+  CHECK(cu_xsum_value(&s) == 9007199254740994.0);
+  uint64_t seed = 42;
+  double v[1000];
+  __float128 exact = 0;
+  for (int i = 0; i < 1000; i++) {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    double m = (double)(seed >> 11) / 9007199254740992.0; /* [0, 1) */
+    v[i] = ldexp(m, (int)((seed >> 3) % 41) - 20) * ((seed & 1) ? -1 : 1);
+    exact += v[i];
+  }
+  cu_xsum fwd, back, half1, half2;
+  cu_xsum_zero(&fwd);
+  cu_xsum_zero(&back);
+  cu_xsum_zero(&half1);
+  cu_xsum_zero(&half2);
+  for (int i = 0; i < 1000; i++) {
+    cu_xsum_add(&fwd, v[i]);
+    cu_xsum_add(&back, v[999 - i]);
+    cu_xsum_add(i < 500 ? &half1 : &half2, v[i]);
+  }
+  cu_xsum_merge(&half1, &half2);
+  CHECK(cu_xsum_value(&fwd) == (double)exact);
+  CHECK(cu_xsum_value(&back) == cu_xsum_value(&fwd));
+  CHECK(cu_xsum_value(&half1) == cu_xsum_value(&fwd));
+  cu_xsum d = cu_xsum_minus(&fwd, &fwd);
+  CHECK(cu_xsum_value(&d) == 0);
+  cu_xsum_zero(&s); /* out of range, not finite: not a number, never wrong */
+  cu_xsum_add(&s, 1e30);
+  CHECK(isnan(cu_xsum_value(&s)));
+  cu_xsum_zero(&s);
+  cu_xsum_add(&s, INFINITY);
+  CHECK(isnan(cu_xsum_value(&s)));
+}
+
 int main(void) {
   build();
+  test_xsum();
   test_merge();
   cu_rfm_options o = {
       .period = CU_PERIOD_DAY, .unit_days = 1, .has_end = 1, .end = day(2011, 2, 28, 0)};

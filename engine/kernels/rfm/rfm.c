@@ -66,9 +66,7 @@ void cu_rfm_free(cu_rfm *a) {
   free(a->first_p);
   free(a->last_p);
   free(a->revenue);
-  free(a->revenue_c);
   free(a->first_sum);
-  free(a->first_comp);
   free(a->purchase_rows);
   free(a->h_rows);
   free(a->h_sum);
@@ -96,9 +94,7 @@ static int grow_customers(cu_rfm *a) {
   GROW(first_p);
   GROW(last_p);
   GROW(revenue);
-  GROW(revenue_c);
   GROW(first_sum);
-  GROW(first_comp);
   GROW(purchase_rows);
   GROW(h_rows);
   GROW(h_sum);
@@ -138,13 +134,11 @@ static long customer(cu_rfm *a, uint64_t k) {
   a->last_ts[c] = INT64_MIN;
   a->first_p[c] = INT64_MAX;
   a->last_p[c] = INT64_MIN;
-  a->revenue[c] = 0;
-  a->revenue_c[c] = 0;
-  a->first_sum[c] = 0;
-  a->first_comp[c] = 0;
+  cu_xsum_zero(&a->revenue[c]);
+  cu_xsum_zero(&a->first_sum[c]);
   a->purchase_rows[c] = 0;
   a->h_rows[c] = 0;
-  a->h_sum[c] = 0;
+  cu_xsum_zero(&a->h_sum[c]);
   a->buyer[c] = 0;
   a->slots[j].key = k;
   a->slots[j].idx = (uint32_t)c + 1;
@@ -315,7 +309,7 @@ static inline int add_row(cu_rfm *a, cursor *r, int64_t t, double v, int cancel,
   if (!in_cal) { /* holdout */
     if (pmap_put(&a->h_periods, (uint32_t)c, (uint64_t)p) == SIZE_MAX) return -1;
     a->h_rows[c]++;
-    a->h_sum[c] += v;
+    cu_xsum_add(&a->h_sum[c], v);
     return 0;
   }
   a->buyer[c] = 1;
@@ -323,13 +317,13 @@ static inline int add_row(cu_rfm *a, cursor *r, int64_t t, double v, int cancel,
   if (t > a->last_ts[c]) a->last_ts[c] = t;
   if (p < a->first_p[c]) { /* an earlier first period: its value starts over */
     a->first_p[c] = p;
-    a->first_sum[c] = v;
-    a->first_comp[c] = 0;
+    cu_xsum_zero(&a->first_sum[c]);
+    cu_xsum_add(&a->first_sum[c], v);
   } else if (p == a->first_p[c]) {
-    neumaier(&a->first_sum[c], &a->first_comp[c], v);
+    cu_xsum_add(&a->first_sum[c], v);
   }
   if (p > a->last_p[c]) a->last_p[c] = p;
-  neumaier(&a->revenue[c], &a->revenue_c[c], v);
+  cu_xsum_add(&a->revenue[c], v);
   a->purchase_rows[c]++;
   size_t s;
   if ((c != r->last_c || p != r->last_p) &&

@@ -10,6 +10,7 @@
 #include "parse.h"
 #include "rfm.h"
 #include "rfm_pairs.h"
+#include "xsum.h"
 
 /* marks a customer, order or product key that is a dictionary index of
  * text, not an integer id */
@@ -28,11 +29,12 @@ struct cu_rfm {
                    one slot, so a lookup touches one cache line */
   uint64_t *key;
   int64_t *first_ts, *last_ts, *first_p, *last_p;
-  double *revenue, *revenue_c; /* Neumaier sum and its compensation */
-  double *first_sum, *first_comp; /* the same over the first period's rows */
+  /* exact sums (xsum.h), so every field is the same bits in any row order */
+  cu_xsum *revenue;   /* calibration purchases */
+  cu_xsum *first_sum; /* the rows of the first purchase period */
   int64_t *purchase_rows;
   int64_t *h_rows;
-  double *h_sum;
+  cu_xsum *h_sum;
   uint8_t *buyer; /* has a purchase in the (calibration) window */
   cu_dict *strs;  /* text of string keys (customers, orders, products) */
   pmap periods, h_periods, orders, products;

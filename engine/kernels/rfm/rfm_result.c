@@ -255,11 +255,9 @@ int cu_rfm_result(cu_rfm *a, cu_frame **out, cu_rfm_info *info, cu_err *e) {
     rec[r] = (double)(a->last_p[c] - a->first_p[c]) / unit_us;
     T[r] = (double)(win_p - a->first_p[c]) / unit_us;
     /* the periods after the first: all the purchases less the first
-     * period's, both summed in row order (so the same bits whatever the
-     * tables' layout, spills or partitions) */
-    mon[r] = nper[c] > 1 ? ((a->revenue[c] - a->first_sum[c]) + (a->revenue_c[c] - a->first_comp[c])) /
-                               (double)(nper[c] - 1)
-                         : 0;
+     * period's, exactly (xsum.h), so the same bits in any row order */
+    cu_xsum after_first = cu_xsum_minus(&a->revenue[c], &a->first_sum[c]);
+    mon[r] = nper[c] > 1 ? cu_xsum_value(&after_first) / (double)(nper[c] - 1) : 0;
   }
   if (a->o.has_cal_end) {
     double *fh = add_col(&oc, "frequency_holdout", CU_F64, m);
@@ -283,7 +281,7 @@ int cu_rfm_result(cu_rfm *a, cu_frame **out, cu_rfm_info *info, cu_err *e) {
     for (size_t r = 0; r < m; r++) {
       size_t c = order[r];
       fh[r] = (double)hper[c];
-      mh[r] = a->h_rows[c] ? a->h_sum[c] / (double)a->h_rows[c] : 0;
+      mh[r] = a->h_rows[c] ? cu_xsum_value(&a->h_sum[c]) / (double)a->h_rows[c] : 0;
       dh[r] = periods * period_days / a->o.unit_days;
     }
   }
@@ -299,7 +297,7 @@ int cu_rfm_result(cu_rfm *a, cu_frame **out, cu_rfm_info *info, cu_err *e) {
     size_t c = order[r];
     rdays[r] = end_day - cu_floordiv(a->last_ts[c], CU_US_PER_DAY);
     ords[r] = norders[c];
-    rev[r] = a->revenue[c] + a->revenue_c[c];
+    rev[r] = cu_xsum_value(&a->revenue[c]);
     aov[r] = norders[c] ? rev[r] / (double)norders[c] : 0;
     fp[r] = a->first_ts[c];
     lp[r] = a->last_ts[c];
