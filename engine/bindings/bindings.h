@@ -98,6 +98,7 @@ int luaopen_custan_cluster(lua_State *L);
 int luaopen_custan_ml(lua_State *L);
 int luaopen_custan_sim(lua_State *L);
 int luaopen_custan_join(lua_State *L);
+int luaopen_custan_dist(lua_State *L);
 
 /* Adds world() (l_world.c) to the table on top: custan.core.sim.world. */
 void l_world_register(lua_State *L);

@@ -166,7 +166,24 @@ static int l_rfm_summary_file(lua_State *L) {
   cu_rfm_scan so;
   memset(&so, 0, sizeof so);
   so.path = opt_string(L, 2, "path");
+  const char **paths = NULL;
+  if (lua_getfield(L, 2, "paths") == LUA_TTABLE) { /* a list of files, read as one log */
+    so.npaths = lua_rawlen(L, -1);
+    paths = lua_newuserdatauv(L, (so.npaths + 1) * sizeof *paths, 0);
+    lua_insert(L, -2); /* keep the list's userdata below the table */
+    for (size_t i = 0; i < so.npaths; i++) {
+      lua_rawgeti(L, -1, (lua_Integer)i + 1);
+      paths[i] = luaL_checkstring(L, -1); /* alive in the table */
+      lua_pop(L, 1);
+    }
+    so.paths = paths;
+    if (so.npaths) so.path = paths[0];
+  }
+  lua_pop(L, 1);
   if (!so.path) return luaL_error(L, "summary_file: no path");
+  lua_getfield(L, 2, "distributed");
+  so.distributed = lua_toboolean(L, -1);
+  lua_pop(L, 1);
   so.customer = opt_string(L, 2, "customer");
   so.date = opt_string(L, 2, "date");
   so.quantity = opt_string(L, 2, "quantity");
@@ -192,7 +209,10 @@ static int l_rfm_summary_file(lua_State *L) {
   if (!box->f) {
     lua_pushnil(L);
     lua_pushstring(L, si.fallback ? si.fallback : "unknown");
-    return 2;
+    if (si.file) lua_pushstring(L, si.file);
+    else lua_pushnil(L);
+    lua_pushboolean(L, si.elsewhere);
+    return 4;
   }
   push_info(L, info);
   lua_createtable(L, 0, 2);

@@ -224,6 +224,7 @@ int cu_host_open(cu_host *h, const char *argv0, int with_busted) {
   preload(L, "custan.core.ml", luaopen_custan_ml, NULL);
   preload(L, "custan.core.sim", luaopen_custan_sim, NULL);
   preload(L, "custan.core.join", luaopen_custan_join, NULL);
+  preload(L, "custan.core.dist", luaopen_custan_dist, NULL);
   preload(L, "custan.core.host", luaopen_custan_host, h);
   /* Paths from our trees and the system's Lua 5.4 directories, never from
    * LUA_PATH: a user's environment must not change which code runs. */

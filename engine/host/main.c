@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "dist.h"
 #include "host.h"
 
 static const char *usage_text =
@@ -127,8 +128,28 @@ static void short_openmp_spin(char **argv) {
   execv("/proc/self/exe", argv); /* returns only on failure: then run as we are */
 }
 
+/* Runs the command; in a distributed run, a failing rank stops every rank
+ * (after its message), so none waits for it in a collective, and ranks
+ * other than 0 print nothing to stdout (their errors still reach stderr). */
+static int run_command(int argc, char **argv);
+
 int main(int argc, char **argv) {
   short_openmp_spin(argv);
+  if (cu_dist_init(&argc, &argv)) {
+    fprintf(stderr, "custan: MPI could not start\n");
+    return 1;
+  }
+  if (cu_dist_rank() > 0 && !freopen("/dev/null", "w", stdout)) return 1;
+  int rc = run_command(argc, argv);
+  if (rc && cu_dist_size() > 1) {
+    fflush(stderr);
+    cu_dist_abort(rc);
+  }
+  cu_dist_finalize();
+  return rc;
+}
+
+static int run_command(int argc, char **argv) {
   cu_host h;
   memset(&h, 0, sizeof h);
   gsl_set_error_handler_off(); /* every GSL status is checked */
@@ -147,8 +168,8 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
-    printf("custan %s\n%s\nGSL %s\nlibcsv %d.%d.%d\n", CUSTAN_VERSION, LUA_RELEASE, GSL_VERSION,
-           CSV_MAJOR, CSV_MINOR, CSV_RELEASE);
+    printf("custan %s\n%s\nGSL %s\nlibcsv %d.%d.%d\nMPI %s\n", CUSTAN_VERSION, LUA_RELEASE,
+           GSL_VERSION, CSV_MAJOR, CSV_MINOR, CSV_RELEASE, cu_dist_library());
     return 0;
   }
   int is_test = !strcmp(cmd, "test");

@@ -26,7 +26,8 @@ end
 -- --json, --seed, --quiet, and the CSV reading flags.
 function M.add_common(p, options)
   options = options or {}
-  local input = p:option("-i --input", "Transactions file (CSV or .csv.gz).")
+  local input = p:option("-i --input", "Transactions file (CSV or .csv.gz), or shards of " ..
+    "one log ('shards/*.csv.gz'; under mpirun each rank reads its share).")
   if options.default_input then
     input:default(options.default_input)
   elseif not options.optional_input then
@@ -101,6 +102,7 @@ end
 -- which files it wrote.  `files` is an array of {file name, frame}; an
 -- entry without a frame (a table the run did not make) is left out.
 function M.write_results(out, files, result, say)
+  if not require("custan.dist").is_root() then return end -- rank 0 writes
   local written = require("custan.report.files").write(out, files, result)
   say("")
   say(string.format("wrote %s in %s", M.and_list(written), out))
@@ -126,7 +128,8 @@ end
 function M.finish(args, doc)
   local report = require "custan.report"
   if not args.quiet and not args.json then M.try(report.render, doc, "terminal") end
-  if args.output then
+  -- in a distributed run every rank holds the result; rank 0 writes it
+  if args.output and require("custan.dist").is_root() then
     local names = M.try(report.render, doc, "files", {dir = args.output, force = args.force,
                                                       extra = doc.extra})
     if not args.quiet and not args.json then
@@ -187,6 +190,8 @@ end
 --- Stops a prepared script with "custan: message" and exit status 1 (bad
 -- data or a failed step, as opposed to bad usage).
 function M.fail(message)
+  local dist = require "custan.dist"
+  if dist.size() > 1 then dist.abort(message) end -- stops every rank, none left waiting
   io.stderr:write("custan: ", tostring(message), "\n")
   os.exit(1)
 end

@@ -6,6 +6,7 @@
 
 local core = require "custan.core.rfm"
 local custan = require "custan"
+local dist = require "custan.dist"
 local util = require "custan.util"
 local transactions = require "custan.data.transactions"
 
@@ -104,24 +105,40 @@ end
 -- The summary by the C scanner (custan.core.rfm.summary_file: every core,
 -- only the summary's columns, ids never interned), or nil and the reason
 -- the general reader must read the file.
-local function fast_summary(path, o, present)
+local function fast_summary(files, o, present)
   if needs_general_reader(o) then return nil, "options" end
   local layout = {
-    path = path, customer = present.customer, date = present.date,
+    paths = files, distributed = dist.size() > 1,
+    customer = present.customer, date = present.date,
     quantity = present.quantity, amount = present.amount,
     price = not present.amount and present.price or nil,
     order = present.order, product = present.product,
     delimiter = o.delimiter, date_pattern = o.date_format,
     cancel_prefix = o.cancel_prefix, threads = o.threads, block_size = o.block_size,
   }
-  local customers, info, read = core.summary_file({
+  local customers, info, read, elsewhere = core.summary_file({
     period = o.period or "day", unit = o.unit or o.period or "day",
     ["end"] = o["end"], calibration_end = o.calibration_end,
     memory_mb = o.memory_mb, activity_days = o.activity_days}, layout)
-  if not customers then return nil, info end
-  info.read = {path = path, rows = read.rows, skipped_bad_rows = 0, skipped_lines = {},
-               reader = "fast", threads = read.threads}
+  if not customers then return nil, info, read, elsewhere end
+  info.read = {path = #files == 1 and files[1] or files, rows = read.rows, skipped_bad_rows = 0,
+               skipped_lines = {}, reader = "fast", threads = read.threads, ranks = dist.size()}
   return customers, info
+end
+
+-- In a distributed run the general reader cannot stand in (it reads on one
+-- rank): the rank whose file the fast reader did not take reads that file
+-- alone the general way, so a bad value is named with its line, or says
+-- why; the error stops every rank.  The other ranks wait to be stopped.
+local function distributed_fallback(o, why, file, elsewhere)
+  if elsewhere then
+    dist.barrier() -- the failing rank stops every rank before this returns
+    error("another rank failed", 0)
+  end
+  local ok, err = pcall(transactions.each_chunk, file, o, function() end)
+  dist.abort(ok and string.format("%s: a distributed summary reads files its fast reader " ..
+    "takes, and this one has %s (read it alone, without mpirun, for the general reader)",
+    file, why) or err)
 end
 
 --- Summarises a file while it streams from disk: memory grows with the
@@ -140,15 +157,27 @@ end
 -- @return customers frame, info (with `read`, the reader's info:
 --   rows, skipped_bad_rows, skipped_lines)
 function M.summary_file(path, options)
-  local o, _, present = transactions.open(path, options)
-  local customers, why = fast_summary(path, o, present)
+  local files = transactions.files(path)
+  local o, _, present = transactions.open(files[1], options)
+  local customers, why, file, elsewhere = fast_summary(files, o, present)
   if customers then return customers, why end
+  if dist.size() > 1 then distributed_fallback(o, why, file, elsewhere) end
   local acc <close> = new_accumulator(o)
   local net = o.returns == "net" and returns_accumulator() or nil
-  local rinfo = transactions.each_chunk(path, o, function(c)
-    add(acc, c)
-    if net then net.add(c) end
-  end)
+  local rinfo
+  for _, f in ipairs(files) do -- shards are one log: the sums do not depend on the order
+    local fi = transactions.each_chunk(f, o, function(c)
+      add(acc, c)
+      if net then net.add(c) end
+    end)
+    if not rinfo then
+      rinfo = fi
+    else
+      rinfo.rows = rinfo.rows + fi.rows
+      rinfo.skipped_bad_rows = rinfo.skipped_bad_rows + fi.skipped_bad_rows
+    end
+  end
+  if #files > 1 then rinfo.path = files end
   local sinfo
   customers, sinfo = acc:result()
   if net then net.apply(customers) end

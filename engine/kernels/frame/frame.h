@@ -202,6 +202,10 @@ int cu_frame_drop(cu_frame *f, size_t i);
 int cu_frame_rename(cu_frame *f, size_t i, const char *name, cu_err *e);
 /* New frame with the given rows of every column. */
 int cu_frame_take(cu_frame **out, const cu_frame *f, const size_t *idx, size_t n, cu_err *e);
+/* A frame as one malloc'd buffer of bytes and back (pack.c), to move it
+ * between the ranks of a distributed run (same build, same byte order). */
+int cu_frame_pack(const cu_frame *f, char **out, size_t *n, cu_err *e);
+int cu_frame_unpack(const char *buf, size_t n, cu_frame **out, cu_err *e);
 /* Row indices where mask is true (missing counts as false). */
 int cu_mask_indices(size_t **idx, size_t *n, const cu_column *mask, cu_err *e);
 

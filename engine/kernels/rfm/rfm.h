@@ -100,7 +100,13 @@ int cu_rfm_merge_frames(cu_frame *const *parts, size_t k, cu_frame **out, cu_err
  * quantity above zero where there is one); amount is quantity x price
  * unless an amount column is named. */
 typedef struct cu_rfm_scan {
-  const char *path;
+  const char *path;         /* one file, or: */
+  const char *const *paths; /* npaths files, read as one log (in a distributed
+                               run each rank reads every size-th from its rank) */
+  size_t npaths;
+  int distributed; /* with several ranks (dist.h): each reads its share of the
+                      files, rows go to the rank owning their customer, and
+                      every rank gets the whole summary */
   char delim; /* 0: guessed from the header as the general reader does */
   const char *customer, *date, *quantity, *price, *amount, *order, *product; /* NULL: none */
   const char *ts_pattern;    /* NULL: the format inferred as the reader infers it */
@@ -111,9 +117,11 @@ typedef struct cu_rfm_scan {
 } cu_rfm_scan;
 
 typedef struct cu_rfm_scan_info {
-  size_t rows;          /* records read */
-  int threads;          /* threads used */
-  const char *fallback; /* set (with no frame) when the file needs the general reader */
+  size_t rows;          /* records read (by all ranks) */
+  int threads;          /* threads used (per rank) */
+  const char *fallback; /* set (with no frame) when a file needs the general reader */
+  const char *file;     /* that file (NULL: one on another rank) */
+  int elsewhere;        /* the file is another rank's */
 } cu_rfm_scan_info;
 
 /* CU_OK with *out the summary; or CU_OK with *out NULL and

@@ -28,6 +28,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "dist.h"
 #include "parallel.h"
 #include "parse.h"
 #include "rfm_internal.h"
@@ -50,7 +51,8 @@ typedef struct piece {
   scanner *sc;
   int id;
   const char *s, *end;
-  bucket part[MAX_THREADS];
+  bucket part[MAX_THREADS]; /* this rank's rows, by the partition that adds them */
+  bucket *remote;           /* in a distributed run: rows for each other rank */
   size_t records, skipped;
   const char *fallback; /* why the general reader must read the file */
   cu_err err;
@@ -69,6 +71,9 @@ struct scanner {
   cu_rfm *acc[MAX_THREADS];
   piece pc[MAX_THREADS];
   unsigned char stop[256]; /* bytes that end an unquoted field */
+  int rank, size;          /* the ranks of a distributed run (1 rank otherwise) */
+  bucket inbox[MAX_THREADS]; /* rows other ranks sent, by partition */
+  char *recv;                /* the bytes they came in (the rows' text points there) */
 };
 
 static int bucket_push(bucket *b, const cu_rfm_row *r) {
@@ -113,9 +118,16 @@ static uint64_t text_hash_key(const char *s, size_t len) {
   return STR_TAG | (cu_mix64(cu_hash_bytes(s, len) ^ len) & ~STR_TAG);
 }
 
-static unsigned partition_of(const scanner *sc, const cu_rfm_row *r) {
-  uint64_t h = r->flags & CU_RROW_CTEXT ? cu_hash_bytes(r->ctext, r->clen) : r->ck;
-  return (unsigned)(cu_mix64(h) % (uint64_t)sc->nthreads);
+/* The bucket a row goes to: the partition of this rank that owns its
+ * customer, or the rank that does (a hash of the customer's key: its high
+ * half picks the rank, its low half the partition there). */
+static bucket *route(const scanner *sc, piece *pc, const cu_rfm_row *r) {
+  uint64_t h = cu_mix64(r->flags & CU_RROW_CTEXT ? cu_hash_bytes(r->ctext, r->clen) : r->ck);
+  if (sc->size > 1) {
+    int dest = (int)((h >> 32) % (uint64_t)sc->size);
+    if (dest != sc->rank) return &pc->remote[dest];
+  }
+  return &pc->part[(uint32_t)h % (uint32_t)sc->nthreads];
 }
 
 /* One field starting at *p (within [*p, end)): its content [*fs, *fe),
@@ -208,6 +220,7 @@ static void parse_piece(piece *pc) {
   const cu_rfm_scan *o = sc->o;
   const char *p = pc->s, *end = pc->end;
   for (int t = 0; t < sc->nthreads; t++) pc->part[t].n = 0;
+  for (int r = 0; pc->remote && r < sc->size; r++) pc->remote[r].n = 0;
   pc->records = pc->skipped = 0;
   while (p < end) {
     if (*p == '\n') { /* libcsv skips blank lines */
@@ -300,7 +313,7 @@ static void parse_piece(piece *pc) {
     } else {
       row.ck = m_cust.key;
     }
-    if (bucket_push(&pc->part[partition_of(sc, &row)], &row)) {
+    if (bucket_push(route(sc, pc, &row), &row)) {
       pc->st = cu_err_set(&pc->err, CU_ENOMEM, "out of memory");
       return;
     }
@@ -320,6 +333,8 @@ static void *add_thread(void *arg) {
     bucket *b = &sc->pc[s].part[pc->id];
     if (b->n) pc->st = cu_rfm_add_rows(sc->acc[pc->id], b->rows, b->n, &pc->err);
   }
+  bucket *in = &sc->inbox[pc->id];
+  if (in->n && !pc->st) pc->st = cu_rfm_add_rows(sc->acc[pc->id], in->rows, in->n, &pc->err);
   return NULL;
 }
 
@@ -528,7 +543,253 @@ static const char *infer_dates(scanner *sc, const char *b, size_t off, size_t n)
   return "no known date format fits";
 }
 
+/* ----------------------------------------------------------- exchange -- */
+
+/* A row on the wire: the fixed fields, then the customer's text padded to
+ * 8 bytes. */
+typedef struct wire {
+  int64_t ts;
+  double amount;
+  uint64_t ck, ok, pk;
+  uint32_t flags, clen;
+} wire;
+
+static size_t wire_size(const cu_rfm_row *r) {
+  size_t text = r->flags & CU_RROW_CTEXT ? r->clen : 0;
+  return sizeof(wire) + ((text + 7) & ~(size_t)7);
+}
+
+/* Sends every rank its rows and files the rows received by partition. */
+static int exchange(scanner *sc, cu_err *e) {
+  size_t *count = calloc(2 * (size_t)sc->size, sizeof *count), total = 0;
+  if (!count) return cu_err_set(e, CU_ENOMEM, "out of memory");
+  size_t *rcount = count + sc->size;
+  for (int r = 0; r < sc->size; r++)
+    for (int p = 0; p < sc->nthreads; p++) {
+      const bucket *b = &sc->pc[p].remote[r];
+      for (size_t i = 0; i < b->n; i++) count[r] += wire_size(&b->rows[i]);
+    }
+  for (int r = 0; r < sc->size; r++) total += count[r];
+  char *send = malloc(total + 1), *at = send;
+  if (!send) {
+    free(count);
+    return cu_err_set(e, CU_ENOMEM, "out of memory");
+  }
+  for (int r = 0; r < sc->size; r++)
+    for (int p = 0; p < sc->nthreads; p++) {
+      const bucket *b = &sc->pc[p].remote[r];
+      for (size_t i = 0; i < b->n; i++) {
+        const cu_rfm_row *x = &b->rows[i];
+        wire w = {x->ts, x->amount, x->ck, x->ok, x->pk, x->flags,
+                  x->flags & CU_RROW_CTEXT ? x->clen : 0};
+        memcpy(at, &w, sizeof w);
+        size_t pad = (w.clen + 7) & ~(size_t)7;
+        if (w.clen) memcpy(at + sizeof w, x->ctext, w.clen);
+        if (pad > w.clen) memset(at + sizeof w + w.clen, 0, pad - w.clen);
+        at += sizeof w + pad;
+      }
+    }
+  free(sc->recv);
+  sc->recv = NULL;
+  int rc = cu_dist_alltoallv(send, count, &sc->recv, rcount);
+  free(send);
+  for (int t = 0; t < sc->nthreads; t++) sc->inbox[t].n = 0;
+  size_t got = 0;
+  for (int r = 0; r < sc->size; r++) got += rcount[r];
+  free(count);
+  if (rc) return cu_err_set(e, CU_EIO, "the exchange of rows between ranks failed");
+  for (const char *p = sc->recv, *end = sc->recv + got; p < end;) {
+    wire w;
+    memcpy(&w, p, sizeof w);
+    cu_rfm_row row = {w.ts, w.amount, w.ck, w.ok, w.pk, NULL, w.clen, w.flags};
+    if (w.flags & CU_RROW_CTEXT) row.ctext = p + sizeof w;
+    p += sizeof w + ((w.clen + 7) & ~(size_t)7);
+    uint64_t h = cu_mix64(row.flags & CU_RROW_CTEXT ? cu_hash_bytes(row.ctext, row.clen) : row.ck);
+    if (bucket_push(&sc->inbox[(uint32_t)h % (uint32_t)sc->nthreads], &row))
+      return cu_err_set(e, CU_ENOMEM, "out of memory");
+  }
+  return CU_OK;
+}
+
 /* ---------------------------------------------------------------- run -- */
+
+/* This rank's files, read block by block. */
+typedef struct reading {
+  const cu_rfm_scan *o;
+  size_t next;  /* the next of o->paths to open (every size-th from rank) */
+  gzFile fh;    /* the open one, or NULL */
+  const char *path;
+  char *buf;
+  size_t len, used, cap, head, block;
+  int eof, first;
+} reading;
+
+static const char *path_at(const cu_rfm_scan *o, size_t i) {
+  return o->npaths ? o->paths[i] : o->path;
+}
+
+/* The next block of whole records in r->buf[0, *cut): 1; no file left: 0;
+ * -1 with *why when the general reader must read r->path. */
+static int next_block(scanner *sc, reading *r, size_t *cut, const char **why) {
+  const cu_rfm_scan *o = r->o;
+  size_t nfiles = o->npaths ? o->npaths : 1;
+  if (r->used) { /* the previous block's records are done */
+    memmove(r->buf, r->buf + r->used, r->len - r->used);
+    r->len -= r->used;
+    r->used = 0;
+  }
+  for (;;) {
+    if (!r->fh) {
+      if (r->next >= nfiles) return 0;
+      r->path = path_at(o, r->next);
+      r->next += (size_t)sc->size;
+      r->len = 0;
+      r->eof = 0;
+      r->first = 1;
+      if (!(r->fh = gzopen(r->path, "rb"))) {
+        *why = "the file cannot be opened";
+        return -1;
+      }
+      gzbuffer(r->fh, 1 << 20);
+    }
+    size_t room = r->cap - r->len, want = r->first ? r->head : r->block, got;
+    if (!r->eof) {
+      if (read_some(r->fh, r->buf + r->len, room < want ? room : want, &got)) {
+        *why = "a read error";
+        return -1;
+      }
+      r->eof = got == 0 || got < (room < want ? room : want);
+      r->len += got;
+    }
+    if (memchr(r->buf, 0, r->len)) {
+      *why = "a NUL byte";
+      return -1;
+    }
+    if (r->first) { /* this file's header and date format */
+      r->first = 0;
+      size_t off = r->len >= 3 && !memcmp(r->buf, "\xEF\xBB\xBF", 3) ? 3 : 0, used = 0;
+      memset(sc->role, 0, sizeof sc->role);
+      memset(sc->stop, 0, sizeof sc->stop);
+      if ((*why = header(sc, r->buf + off, r->len - off, &used))) return -1;
+      sc->stop[(unsigned char)sc->delim] = sc->stop['\n'] = sc->stop['\r'] = 1;
+      sc->stop[(unsigned char)sc->quote] = sc->stop[0] = 1;
+      off += used;
+      if (o->ts_pattern)
+        sc->tsf = CU_TSF_CUSTOM;
+      else if ((*why = infer_dates(sc, r->buf, off, r->len)))
+        return -1;
+      memmove(r->buf, r->buf + off, r->len - off);
+      r->len -= off;
+      for (int t = 0; t < sc->nthreads; t++)
+        cu_rfm_set_columns(sc->acc[t], sc->has_order, sc->has_product, 1);
+    }
+    size_t end = r->eof ? r->len : last_record_end(r->buf, 0, r->len, 0, sc->quote);
+    if (end == 0 && !r->eof) {
+      if (r->len == r->cap) {
+        *why = "a record longer than the block";
+        return -1;
+      }
+      continue; /* read more */
+    }
+    if (r->eof && parity(r->buf, 0, r->len, sc->quote, 0)) {
+      *why = "a quote left open";
+      return -1;
+    }
+    if (r->eof) { /* the file's last block: the next call opens the next file */
+      gzclose(r->fh);
+      r->fh = NULL;
+    }
+    if (end == 0) continue; /* an empty file, or one with a header only */
+    *cut = end;
+    r->used = end;
+    return 1;
+  }
+}
+
+/* The first error of the threads' last phase, or CU_OK. */
+static int thread_status(scanner *sc, cu_err *e) {
+  for (int t = 0; t < sc->nthreads; t++)
+    if (sc->pc[t].st) {
+      *e = sc->pc[t].err;
+      return sc->pc[t].st;
+    }
+  return CU_OK;
+}
+
+/* The summary of the parts on every rank: the latest purchase, the
+ * optional columns and the counts of all ranks; each rank's customers
+ * gathered on rank 0, merged in customer order, and sent back to all. */
+static int distributed_result(scanner *sc, cu_frame **out, cu_rfm_info *info,
+                              cu_rfm_scan_info *si, cu_err *e) {
+  int64_t g[5] = {INT64_MIN, INT64_MIN, 0, 0, 0};
+  for (int t = 0; t < sc->nthreads; t++) {
+    cu_rfm *a = sc->acc[t];
+    if (a->max_p > g[0]) g[0] = a->max_p;
+    if (a->max_ts > g[1]) g[1] = a->max_ts;
+    g[2] |= a->has_orders;
+    g[3] |= a->has_products;
+    g[4] |= a->has_cancel;
+  }
+  if (cu_dist_max_i64(g, 5)) return cu_err_set(e, CU_EIO, "an exchange between ranks failed");
+  for (int t = 0; t < sc->nthreads; t++) {
+    cu_rfm *a = sc->acc[t];
+    a->max_p = g[0];
+    a->max_ts = g[1];
+    a->has_orders = (int)g[2];
+    a->has_products = (int)g[3];
+    a->has_cancel = (int)g[4];
+  }
+  cu_frame *mine = NULL, *all = NULL;
+  int st = cu_rfm_result_parts(sc->acc, (size_t)sc->nthreads, &mine, info, e);
+  if (st) return st; /* an error on one rank stops them all (the host aborts) */
+  uint64_t n[6] = {info->rows, info->skipped, info->excluded, info->ignored,
+                   info->purchase_rows, si->rows};
+  char *packed = NULL, *recv = NULL;
+  size_t plen = 0;
+  size_t *rcount = calloc((size_t)sc->size, sizeof *rcount);
+  cu_frame **frames = calloc((size_t)sc->size, sizeof *frames);
+  if (!rcount || !frames) {
+    st = cu_err_set(e, CU_ENOMEM, "out of memory");
+    goto out;
+  }
+  if (cu_dist_sum_u64(n, 6)) goto comm;
+  info->rows = n[0];
+  info->skipped = n[1];
+  info->excluded = n[2];
+  info->ignored = n[3];
+  info->purchase_rows = n[4];
+  si->rows = n[5];
+  if ((st = cu_frame_pack(mine, &packed, &plen, e))) goto out;
+  if (cu_dist_gatherv(packed, plen, &recv, rcount)) goto comm;
+  free(packed);
+  packed = NULL;
+  if (sc->rank == 0) {
+    size_t at = 0;
+    for (int r = 0; r < sc->size && !st; r++) {
+      st = cu_frame_unpack(recv + at, rcount[r], &frames[r], e);
+      at += rcount[r];
+    }
+    if (!st) st = cu_rfm_merge_frames(frames, (size_t)sc->size, &all, e);
+    if (!st) st = cu_frame_pack(all, &packed, &plen, e);
+    if (st) goto out;
+  }
+  if (cu_dist_bcast(&packed, &plen)) goto comm;
+  if (sc->rank != 0 && (st = cu_frame_unpack(packed, plen, &all, e))) goto out;
+  *out = all;
+  all = NULL;
+  goto out;
+comm:
+  st = cu_err_set(e, CU_EIO, "an exchange between ranks failed");
+out:
+  for (int r = 0; frames && r < sc->size; r++) cu_frame_release(frames[r]);
+  free(frames);
+  free(rcount);
+  free(packed);
+  free(recv);
+  cu_frame_release(mine);
+  cu_frame_release(all);
+  return st;
+}
 
 int cu_rfm_scan_file(const cu_rfm_scan *o, const cu_rfm_options *ro, cu_frame **out,
                      cu_rfm_info *info, cu_rfm_scan_info *si, cu_err *e) {
@@ -541,128 +802,112 @@ int cu_rfm_scan_file(const cu_rfm_scan *o, const cu_rfm_options *ro, cu_frame **
   sc->prefix_len = o->cancel_prefix ? strlen(o->cancel_prefix) : 0;
   sc->nthreads = o->threads > 0 ? o->threads : cu_default_threads();
   if (sc->nthreads > MAX_THREADS) sc->nthreads = MAX_THREADS;
+  sc->size = o->distributed ? cu_dist_size() : 1;
+  sc->rank = o->distributed ? cu_dist_rank() : 0;
   si->threads = sc->nthreads;
-  size_t block = o->block_size ? o->block_size : ((size_t)8 << 20);
+  reading rd = {o, (size_t)sc->rank, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0};
+  rd.block = o->block_size ? o->block_size : ((size_t)8 << 20);
   /* the first read holds the general reader's type sample (its first 4 MiB) */
-  size_t head = block < ((size_t)4 << 20) ? ((size_t)4 << 20) : block, cap = 2 * head;
-  char *buf = NULL;
+  rd.head = rd.block < ((size_t)4 << 20) ? ((size_t)4 << 20) : rd.block;
+  rd.cap = 2 * rd.head;
   int st = CU_OK;
   const char *fallback = NULL;
-  gzFile fh = gzopen(o->path, "rb");
-  if (!fh) {
-    fallback = "the file cannot be opened";
-    goto done;
-  }
-  gzbuffer(fh, 1 << 20);
-  cu_rfm_options po = *ro; /* the memory budget is shared by the partitions */
+  /* the memory budget is the job's: shared by the ranks and their partitions */
+  cu_rfm_options po = *ro;
   size_t budget = ro->memory_bytes ? ro->memory_bytes : CU_RFM_DEFAULT_BUDGET;
-  po.memory_bytes = budget / (size_t)sc->nthreads ? budget / (size_t)sc->nthreads : 1;
+  size_t share = budget / ((size_t)sc->nthreads * (size_t)sc->size);
+  po.memory_bytes = share ? share : 1;
   for (int t = 0; t < sc->nthreads; t++) {
     if ((st = cu_rfm_new(&sc->acc[t], &po, e))) goto done;
     sc->pc[t].sc = sc;
     sc->pc[t].id = t;
+    if (sc->size > 1 && !(sc->pc[t].remote = calloc((size_t)sc->size, sizeof(bucket)))) {
+      st = cu_err_set(e, CU_ENOMEM, "out of memory");
+      goto done;
+    }
   }
-  if (!(buf = malloc(cap + 1))) {
+  if (!(rd.buf = malloc(rd.cap + 1))) {
     st = cu_err_set(e, CU_ENOMEM, "out of memory");
     goto done;
   }
-  size_t len = 0, got;
-  int eof = 0, first = 1;
-  while (!eof || len > 0) {
-    size_t room = cap - len, want = first ? head : block;
-    if (!eof) {
-      if (read_some(fh, buf + len, room < want ? room : want, &got)) {
-        fallback = "a read error";
+  for (;;) {
+    size_t cut = 0;
+    int have = next_block(sc, &rd, &cut, &fallback);
+    if (have > 0) {
+      /* one piece per thread, cut at record starts */
+      size_t pos = 0, at = 0;
+      int par = 0;
+      for (int t = 0; t < sc->nthreads; t++) {
+        sc->pc[t].s = rd.buf + at;
+        size_t next = t + 1 < sc->nthreads
+                          ? record_start(rd.buf, &pos, &par,
+                                         cut * (size_t)(t + 1) / (size_t)sc->nthreads, cut,
+                                         sc->quote)
+                          : cut;
+        if (next < at) next = at;
+        sc->pc[t].end = rd.buf + next;
+        at = next;
+      }
+      run_all(sc, parse_thread);
+      if ((st = thread_status(sc, e))) goto done;
+      for (int t = 0; t < sc->nthreads; t++) {
+        if (sc->pc[t].fallback && !fallback) fallback = sc->pc[t].fallback;
+        si->rows += sc->pc[t].records;
+        if (sc->pc[t].skipped) cu_rfm_count_skipped(sc->acc[0], sc->pc[t].skipped);
+      }
+    } else {
+      for (int t = 0; t < sc->nthreads; t++) sc->pc[t].end = sc->pc[t].s = NULL;
+    }
+    if (fallback) have = -1;
+    if (sc->size > 1) {
+      /* every rank learns whether any failed and whether any read a
+       * block; then rows go to the ranks that own their customers */
+      int64_t flags[2] = {have < 0, have > 0};
+      if (cu_dist_max_i64(flags, 2)) {
+        st = cu_err_set(e, CU_EIO, "an exchange between ranks failed");
         goto done;
       }
-      eof = got == 0 || got < (room < want ? room : want);
-      len += got;
-    }
-    size_t off = 0;
-    if (first) {
-      first = 0;
-      if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) off = 3;
-      if (memchr(buf, 0, len)) {
-        fallback = "a NUL byte";
+      if (flags[0]) {
+        if (!fallback) {
+          fallback = "another rank cannot read its file";
+          si->elsewhere = 1;
+        }
         goto done;
       }
-      for (size_t k = 0; k < 256; k++) sc->stop[k] = 0;
-      size_t used = 0;
-      if ((fallback = header(sc, buf + off, len - off, &used))) goto done;
-      sc->stop[(unsigned char)sc->delim] = sc->stop['\n'] = sc->stop['\r'] = 1;
-      sc->stop[(unsigned char)sc->quote] = sc->stop[0] = 1;
-      off += used;
-      if (o->ts_pattern) {
-        sc->tsf = CU_TSF_CUSTOM;
-      } else if ((fallback = infer_dates(sc, buf, off, len))) {
-        goto done;
-      }
-      memmove(buf, buf + off, len - off); /* the header is read */
-      len -= off;
-      off = 0;
-      for (int t = 0; t < sc->nthreads; t++)
-        cu_rfm_set_columns(sc->acc[t], sc->has_order, sc->has_product, 1);
-    } else if (memchr(buf, 0, len)) {
-      fallback = "a NUL byte";
-      goto done;
+      if (have <= 0)
+        for (int t = 0; t < sc->nthreads; t++) {
+          for (int k = 0; k < sc->nthreads; k++) sc->pc[t].part[k].n = 0; /* nothing read */
+          for (int r = 0; r < sc->size; r++) sc->pc[t].remote[r].n = 0;
+        }
+      if ((st = exchange(sc, e))) goto done;
+      run_all(sc, add_thread);
+      if ((st = thread_status(sc, e))) goto done;
+      if (!flags[1]) break; /* no rank read anything: all done */
+    } else {
+      if (have < 0) goto done;
+      if (have == 0) break;
+      run_all(sc, add_thread);
+      if ((st = thread_status(sc, e))) goto done;
     }
-    size_t cut = eof ? len : last_record_end(buf, off, len, 0, sc->quote);
-    if (cut == off && !eof) {
-      if (len == cap) {
-        fallback = "a record longer than the block";
-        goto done;
-      }
-      continue; /* read more */
-    }
-    if (eof && parity(buf, off, len, sc->quote, 0)) {
-      fallback = "a quote left open";
-      goto done;
-    }
-    /* one piece per thread, cut at record starts */
-    size_t pos = off, at = off;
-    int par = 0;
-    for (int t = 0; t < sc->nthreads; t++) {
-      sc->pc[t].s = buf + at;
-      size_t next = t + 1 < sc->nthreads
-                        ? record_start(buf, &pos, &par, off + (cut - off) * (size_t)(t + 1) /
-                                                                (size_t)sc->nthreads,
-                                       cut, sc->quote)
-                        : cut;
-      if (next < at) next = at;
-      sc->pc[t].end = buf + next;
-      at = next;
-    }
-    run_all(sc, parse_thread);
-    for (int t = 0; t < sc->nthreads; t++) {
-      if (sc->pc[t].st) {
-        *e = sc->pc[t].err;
-        st = sc->pc[t].st;
-        goto done;
-      }
-      if (sc->pc[t].fallback && !fallback) fallback = sc->pc[t].fallback;
-      si->rows += sc->pc[t].records;
-      if (sc->pc[t].skipped) cu_rfm_count_skipped(sc->acc[0], sc->pc[t].skipped);
-    }
-    if (fallback) goto done;
-    run_all(sc, add_thread);
-    for (int t = 0; t < sc->nthreads; t++)
-      if (sc->pc[t].st) {
-        *e = sc->pc[t].err;
-        st = sc->pc[t].st;
-        goto done;
-      }
-    memmove(buf, buf + cut, len - cut);
-    len -= cut;
-    if (eof) len = 0;
   }
-  st = cu_rfm_result_parts(sc->acc, (size_t)sc->nthreads, out, info, e);
+  if (sc->size > 1)
+    st = distributed_result(sc, out, info, si, e);
+  else
+    st = cu_rfm_result_parts(sc->acc, (size_t)sc->nthreads, out, info, e);
 done:
-  if (fallback && !st) si->fallback = fallback;
-  if (fh) gzclose(fh);
-  free(buf);
+  if (fallback && !st) {
+    si->fallback = fallback;
+    si->file = si->elsewhere ? NULL : rd.path;
+  }
+  if (rd.fh) gzclose(rd.fh);
+  free(rd.buf);
+  free(sc->recv);
   for (int t = 0; t < sc->nthreads; t++) {
     cu_rfm_free(sc->acc[t]);
     for (int k = 0; k < MAX_THREADS; k++) free(sc->pc[t].part[k].rows);
+    for (int r = 0; sc->pc[t].remote && r < sc->size; r++) free(sc->pc[t].remote[r].rows);
+    free(sc->pc[t].remote);
+    free(sc->inbox[t].rows);
   }
   free(sc);
   return st;

@@ -23,6 +23,7 @@
 -- @module custan.data.transactions
 
 local custan = require "custan"
+local lfs = require "lfs"
 
 local M = {}
 
@@ -281,12 +282,40 @@ function M.file_options(o)
   return r
 end
 
---- The column names of a transaction file, as the options read it.
+--- The column names of a transaction file (of the first, for shards), as
+-- the options read it.
 function M.header(path, options)
   local o = M.options(options)
   local r = M.file_options(o)
   r.types = nil
-  return custan.csv_columns(path, r)
+  return custan.csv_columns(M.files(path)[1], r)
+end
+
+--- The files an input names, in order: a list of paths as it is, a path
+-- with a wildcard (`shards/*.csv.gz`: `*`, `?` and `[...]` in the file
+-- name) as the matching files sorted by name, any other path as itself.
+-- Sharded logs are read as one log.
+-- @raise when a wildcard matches no file
+function M.files(input)
+  if type(input) == "table" then return input end
+  if type(input) ~= "string" then error("transactions: expected a file name, got a " .. type(input), 3) end
+  local dir, name = input:match("^(.*)/([^/]*)$")
+  if not dir then dir, name = ".", input end
+  if not name:find("[%*%?%[]") then return {input} end
+  local pattern = "^" .. name:gsub("[%^%$%(%)%%%.%+%-]", "%%%0"):gsub("%*", ".*"):gsub("%?", ".") .. "$"
+  local found = {}
+  local ok, iter, state = pcall(lfs.dir, dir)
+  if ok then
+    for entry in iter, state do
+      local path = dir == "." and input:sub(1, 2) ~= "./" and entry or dir .. "/" .. entry
+      if entry:match(pattern) and lfs.attributes(path, "mode") == "file" then
+        found[#found + 1] = path
+      end
+    end
+  end
+  if #found == 0 then error(string.format("no file matches '%s'", input), 0) end
+  table.sort(found)
+  return found
 end
 
 --- The file's header and the read options, checked (shared by read,
@@ -294,7 +323,9 @@ end
 -- options, and the options with only the roles the file fills.
 -- @raise naming the file when a required column is missing
 function M.open(path, options)
-  if type(path) ~= "string" then error("transactions: expected a file name, got a " .. type(path), 3) end
+  if type(path) ~= "string" and type(path) ~= "table" then
+    error("transactions: expected a file name, got a " .. type(path), 3)
+  end
   local o = M.options(options)
   local header = M.header(path, o)
   return o, M.read_options(o, header, path), M.present(o, header)
@@ -312,6 +343,17 @@ local open = M.open
 -- @return frame, info {path, rows (read), skipped_bad_rows, skipped_lines}
 function M.read(path, options)
   local o, read, p = open(path, options)
+  local files = M.files(path)
+  if #files > 1 then -- shards of one log, one after another
+    local parts, rows, skipped = {}, 0, 0
+    for i, f in ipairs(files) do
+      local raw, rinfo = custan.read_csv(f, read)
+      parts[i] = M.standardize(M.transcode(raw, o), p)
+      rows, skipped = rows + raw:nrows(), skipped + (rinfo.skipped or 0)
+    end
+    local info = M.info(files, {skipped = skipped}, rows)
+    return custan.concat(table.unpack(parts)), info
+  end
   local raw, rinfo = custan.read_csv(path, read)
   M.transcode(raw, o)
   return M.standardize(raw, p), M.info(path, rinfo, raw:nrows())
@@ -341,13 +383,17 @@ end
 -- @return info as read's
 function M.each_chunk(path, options, fn)
   local o, read, p = open(path, options)
-  local rows = 0
-  local rinfo = custan.read_csv_chunks(path, read, function(chunk)
-    rows = rows + chunk:nrows()
-    M.transcode(chunk, o)
-    fn(M.columns(chunk, p), chunk)
-  end)
-  return M.info(path, rinfo, rows)
+  local rows, skipped, lines = 0, 0, {}
+  for _, f in ipairs(M.files(path)) do -- shards of one log, one after another
+    local rinfo = custan.read_csv_chunks(f, read, function(chunk)
+      rows = rows + chunk:nrows()
+      M.transcode(chunk, o)
+      fn(M.columns(chunk, p), chunk)
+    end)
+    skipped = skipped + (rinfo.skipped or 0)
+    for _, l in ipairs(rinfo.skipped_lines or {}) do lines[#lines + 1] = l end
+  end
+  return M.info(path, {skipped = skipped, skipped_lines = lines}, rows)
 end
 
 --- The reading facts every script reports (the same keys everywhere).

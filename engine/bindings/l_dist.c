@@ -1,0 +1,166 @@
+/* l_dist.c: Lua binding of the ranks of a distributed run (module
+ * custan.core.dist; custan.dist is the Lua face).  One rank, and every
+ * collective the identity, when custan runs without mpirun. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bindings.h"
+#include "dist.h"
+
+static int l_rank(lua_State *L) {
+  lua_pushinteger(L, cu_dist_rank());
+  return 1;
+}
+static int l_size(lua_State *L) {
+  lua_pushinteger(L, cu_dist_size());
+  return 1;
+}
+static int l_built(lua_State *L) {
+  lua_pushboolean(L, cu_dist_built());
+  return 1;
+}
+static int l_library(lua_State *L) {
+  lua_pushstring(L, cu_dist_library());
+  return 1;
+}
+static int l_bytes(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)cu_dist_bytes_moved());
+  return 1;
+}
+
+static int failed(lua_State *L, const char *what) {
+  return luaL_error(L, "%s across the ranks failed", what);
+}
+
+static int l_barrier(lua_State *L) {
+  if (cu_dist_barrier()) return failed(L, "the barrier");
+  return 0;
+}
+
+/* reduce(op, values): op "sum" (exact), "max" or "min"; values a number,
+ * a list of numbers or a float64 column without missing values.  Returns
+ * the same shape. */
+static int l_reduce(lua_State *L) {
+  static const char *const ops[] = {"sum", "max", "min", NULL};
+  int op = luaL_checkoption(L, 1, NULL, ops);
+  cu_column *c = l_tocolumn(L, 2);
+  size_t n;
+  int scalar = lua_type(L, 2) == LUA_TNUMBER;
+  if (c) {
+    if (c->type != CU_F64 || c->valid)
+      return luaL_error(L, "reduce: the column must be float64 without missing values");
+    n = c->n;
+  } else if (scalar) {
+    n = 1;
+  } else {
+    luaL_checktype(L, 2, LUA_TTABLE);
+    n = lua_rawlen(L, 2);
+  }
+  double *x = lua_newuserdatauv(L, (n ? n : 1) * sizeof *x, 0); /* freed by the collector */
+  for (size_t i = 0; i < n; i++) {
+    if (c) {
+      x[i] = ((const double *)c->data)[i];
+    } else if (scalar) {
+      x[i] = lua_tonumber(L, 2);
+    } else {
+      lua_rawgeti(L, 2, (lua_Integer)i + 1);
+      if (!lua_isnumber(L, -1)) return luaL_error(L, "reduce: item %d is not a number", (int)i + 1);
+      x[i] = lua_tonumber(L, -1);
+      lua_pop(L, 1);
+    }
+  }
+  int rc;
+  if (op == 0) {
+    rc = cu_dist_sum(x, n);
+  } else { /* max and min through the order of doubles (no NaN here) */
+    int64_t *k = lua_newuserdatauv(L, (n ? n : 1) * sizeof *k, 0);
+    for (size_t i = 0; i < n; i++) {
+      int64_t b;
+      memcpy(&b, &x[i], 8);
+      k[i] = b < 0 ? (int64_t)(UINT64_C(0x8000000000000000) - (uint64_t)b) : b;
+    }
+    rc = op == 1 ? cu_dist_max_i64(k, n) : cu_dist_min_i64(k, n);
+    for (size_t i = 0; i < n; i++) {
+      int64_t b = k[i] < 0 ? (int64_t)(UINT64_C(0x8000000000000000) - (uint64_t)k[i]) : k[i];
+      memcpy(&x[i], &b, 8);
+    }
+    lua_pop(L, 1);
+  }
+  if (rc) return failed(L, "reduce");
+  if (scalar) {
+    lua_pushnumber(L, x[0]);
+  } else if (c) {
+    l_column_box *box = l_newcolumn(L);
+    if (!(box->c = cu_column_new(CU_F64, n, NULL))) return luaL_error(L, "out of memory");
+    if (n) memcpy(box->c->data, x, n * sizeof *x);
+  } else {
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+      lua_pushnumber(L, x[i]);
+      lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+  }
+  return 1;
+}
+
+static int l_any(lua_State *L) {
+  int out;
+  if (cu_dist_any(lua_toboolean(L, 1), &out)) return failed(L, "any");
+  lua_pushboolean(L, out);
+  return 1;
+}
+
+/* gather(bytes): on rank 0 a list of every rank's bytes, in rank order;
+ * nil on the others */
+static int l_gather_bytes(lua_State *L) {
+  size_t n;
+  const char *s = luaL_checklstring(L, 1, &n);
+  int size = cu_dist_size();
+  size_t *count = lua_newuserdatauv(L, (size_t)size * sizeof *count, 0);
+  char *recv = NULL;
+  if (cu_dist_gatherv(s, n, &recv, count)) return failed(L, "gather");
+  if (cu_dist_rank() != 0) {
+    free(recv);
+    lua_pushnil(L);
+    return 1;
+  }
+  lua_createtable(L, size, 0);
+  size_t at = 0;
+  for (int r = 0; r < size; r++) {
+    lua_pushlstring(L, recv + at, count[r]);
+    lua_rawseti(L, -2, r + 1);
+    at += count[r];
+  }
+  free(recv);
+  return 1;
+}
+
+/* broadcast(bytes): rank 0's bytes on every rank (others pass anything) */
+static int l_broadcast(lua_State *L) {
+  size_t n = 0;
+  const char *s = cu_dist_rank() == 0 ? luaL_checklstring(L, 1, &n) : NULL;
+  char *buf = (char *)s;
+  if (cu_dist_bcast(&buf, &n)) return failed(L, "broadcast");
+  lua_pushlstring(L, buf ? buf : "", n);
+  if (cu_dist_rank() != 0) free(buf);
+  return 1;
+}
+
+/* abort(code): stops every rank (print the reason first) */
+static int l_abort(lua_State *L) {
+  cu_dist_abort((int)luaL_optinteger(L, 1, 1));
+  return 0;
+}
+
+static const luaL_Reg dist_fns[] = {
+    {"rank", l_rank},       {"size", l_size},           {"built", l_built},
+    {"library", l_library}, {"bytes_moved", l_bytes},   {"barrier", l_barrier},
+    {"reduce", l_reduce},   {"any", l_any},             {"gather", l_gather_bytes},
+    {"broadcast", l_broadcast}, {"abort", l_abort},     {NULL, NULL}};
+
+int luaopen_custan_dist(lua_State *L) {
+  luaL_requiref(L, "custan.core.frame", luaopen_custan_frame, 0);
+  lua_pop(L, 1);
+  luaL_newlib(L, dist_fns);
+  return 1;
+}

@@ -1,0 +1,54 @@
+/* dist.h: the ranks of a distributed run.
+ *
+ * custan built with MPI (CMake option CUSTAN_MPI, on when MPI is found)
+ * and started by mpirun or srun runs one rank per process; otherwise
+ * there is one rank and every call below is the identity.  Kernels call
+ * these functions, never MPI itself, so they build either way.
+ *
+ * Every collective must be called by every rank, in the same order.  A
+ * rank that fails calls cu_dist_abort, which stops all of them: no rank is
+ * left waiting in a collective for one that has gone. */
+#ifndef CU_DIST_H
+#define CU_DIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Starts MPI when the process was launched as a rank (mpirun, srun);
+ * 0 ok, -1 when MPI could not start. */
+int cu_dist_init(int *argc, char ***argv);
+void cu_dist_finalize(void);
+/* 1 when custan was built with MPI. */
+int cu_dist_built(void);
+/* The MPI library's version text, or "none". */
+const char *cu_dist_library(void);
+int cu_dist_rank(void);
+int cu_dist_size(void);
+/* Stops every rank with this exit code (after the caller printed why). */
+void cu_dist_abort(int code);
+
+/* The collectives: 0 ok, -1 an MPI error (the run should abort). */
+int cu_dist_barrier(void);
+/* x[i] becomes the sum over ranks, exactly (xsum.h): the same bits for
+ * any number of ranks and any order. */
+int cu_dist_sum(double *x, size_t n);
+int cu_dist_sum_u64(uint64_t *x, size_t n);
+int cu_dist_max_i64(int64_t *x, size_t n);
+int cu_dist_min_i64(int64_t *x, size_t n);
+/* 1 when flag is nonzero on any rank. */
+int cu_dist_any(int flag, int *out);
+/* Each rank sends send[from scount[0] ... ] to every rank in rank order
+ * (scount: bytes per destination) and receives *recv (malloc'd, free it)
+ * with rcount[r] bytes from rank r, in rank order. */
+int cu_dist_alltoallv(const char *send, const size_t *scount, char **recv, size_t *rcount);
+/* Rank 0 receives every rank's bytes in rank order (*recv, rcount per
+ * rank); other ranks get NULL. */
+int cu_dist_gatherv(const char *send, size_t n, char **recv, size_t *rcount);
+/* Rank 0's bytes to every rank: *buf and *n on rank 0 in, on others out
+ * (malloc'd). */
+int cu_dist_bcast(char **buf, size_t *n);
+/* Bytes exchanged by this rank so far (sent and received), for the
+ * benchmark's record. */
+uint64_t cu_dist_bytes_moved(void);
+
+#endif

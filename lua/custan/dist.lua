@@ -1,0 +1,101 @@
+--- The ranks of a distributed run, for scripts.
+--
+-- Started with `mpirun -np N custan run SCRIPT ...` (or `srun`), custan
+-- runs one rank per process; otherwise there is one rank and every
+-- function here returns its input.  Every rank runs the same script; the
+-- collectives (barrier, sum, max, min, any, gather, broadcast) must be
+-- called by every rank in the same order.  Ranks other than 0 print
+-- nothing to standard output; write files on rank 0 (`dist.is_root()`).
+--
+--     local dist = require "custan.dist"
+--     local mine = dist.share(files)              -- this rank's files
+--     local total = dist.sum(count_rows(mine))    -- the same on every rank
+--     if dist.is_root() then print(total) end
+--
+-- Sums are exact (the sum of the ranks' values rounded once), so they are
+-- the same bits for any number of ranks.
+-- @module custan.dist
+
+local core = require "custan.core.dist"
+local json = require "custan.json"
+
+local M = {}
+
+--- This process's rank, 0 .. size - 1.
+function M.rank() return core.rank() end
+
+--- The number of ranks (1 without mpirun).
+function M.size() return core.size() end
+
+--- True on rank 0, the rank that writes results.
+function M.is_root() return core.rank() == 0 end
+
+--- True when custan was built with MPI.
+function M.built() return core.built() end
+
+--- The MPI library ("Open MPI v4.1.4"), or "none".
+function M.library() return core.library() end
+
+--- Waits until every rank is here.
+function M.barrier() core.barrier() end
+
+--- The sum over ranks of a number, a list of numbers or a float64 column
+-- (element by element), exactly: the same bits for any number of ranks.
+function M.sum(x) return core.reduce("sum", x) end
+
+--- The largest over ranks (a number, a list or a float64 column).
+function M.max(x) return core.reduce("max", x) end
+
+--- The smallest over ranks (a number, a list or a float64 column).
+function M.min(x) return core.reduce("min", x) end
+
+--- True when the flag is true on any rank.
+function M.any(flag) return core.any(flag and true or false) end
+
+--- True when the flag is true on every rank.
+function M.all(flag) return not core.any(not flag) end
+
+--- Every rank's value (a string, or anything custan.json encodes), as a
+-- list in rank order on rank 0; nil on the other ranks.
+function M.gather(value)
+  local text = type(value) == "string" and "s" .. value or "j" .. json.encode(value)
+  local all = core.gather(text)
+  if not all then return nil end
+  for i, t in ipairs(all) do
+    all[i] = t:sub(1, 1) == "s" and t:sub(2) or json.decode(t:sub(2))
+  end
+  return all
+end
+
+--- Rank 0's value (a string, or anything custan.json encodes) on every
+-- rank; the other ranks' argument is ignored.
+function M.broadcast(value)
+  local text = nil
+  if M.is_root() then
+    text = type(value) == "string" and "s" .. value or "j" .. json.encode(value)
+  end
+  local got = core.broadcast(text)
+  return got:sub(1, 1) == "s" and got:sub(2) or json.decode(got:sub(2))
+end
+
+--- This rank's items of a list: every size-th, starting at its rank (so
+-- consecutive files go to different ranks).
+function M.share(list)
+  local mine, size, rank = {}, M.size(), M.rank()
+  for i = rank + 1, #list, size do mine[#mine + 1] = list[i] end
+  return mine
+end
+
+--- Bytes this rank has sent to and received from the others so far.
+function M.bytes_moved() return core.bytes_moved() end
+
+--- Stops every rank: prints the message (naming this rank) to standard
+-- error first.  Without mpirun it raises the message as an error.
+function M.abort(message)
+  if M.size() == 1 then error(message, 0) end
+  io.stderr:write(string.format("custan: rank %d: %s\n", M.rank(), tostring(message)))
+  io.stderr:flush()
+  core.abort(1)
+end
+
+return M
