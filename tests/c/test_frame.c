@@ -229,8 +229,58 @@ static void test_frame_ops(void) {
   cu_frame_release(f);
 }
 
+/* pack.c: a frame through bytes and back keeps names, types, values,
+ * missing rows and text; a cut buffer is refused, not read past. */
+static void test_pack(void) {
+  cu_err e = {0};
+  cu_frame *f = cu_frame_new(3);
+  cu_column *x = cu_column_new(CU_F64, 3, NULL), *k = cu_column_new(CU_I64, 3, NULL);
+  cu_column *t = cu_column_new(CU_TS, 3, NULL), *b = cu_column_new(CU_BOOL, 3, NULL);
+  cu_column *s = cu_column_new(CU_STR, 3, NULL);
+  for (int i = 0; i < 3; i++) {
+    ((double *)x->data)[i] = 0.1 * i;
+    ((int64_t *)k->data)[i] = -7 * i;
+    ((int64_t *)t->data)[i] = INT64_C(1291161600000000) + i;
+    ((uint8_t *)b->data)[i] = (uint8_t)(i & 1);
+    ((int32_t *)s->data)[i] = cu_dict_intern(s->dict, i == 1 ? "" : "héllo", i == 1 ? 0 : 6);
+  }
+  CHECK(cu_column_ensure_mask(x) == 0);
+  x->valid[2] = 0;
+  CHECK(cu_frame_set(f, "x", x, &e) == 0 && cu_frame_set(f, "k", k, &e) == 0 &&
+        cu_frame_set(f, "t", t, &e) == 0 && cu_frame_set(f, "b", b, &e) == 0 &&
+        cu_frame_set(f, "s", s, &e) == 0);
+  char *buf = NULL;
+  size_t n = 0;
+  CHECK(cu_frame_pack(f, &buf, &n, &e) == 0);
+  cu_frame *g = NULL;
+  CHECK(cu_frame_unpack(buf, n, &g, &e) == 0);
+  CHECK(g && g->nrows == 3 && g->ncols == 5);
+  if (g && g->ncols == 5) {
+    CHECK(!strcmp(g->names[4], "s") && g->cols[4]->type == CU_STR);
+    CHECK(g->cols[0]->valid && !g->cols[0]->valid[2] && g->cols[0]->valid[1]);
+    for (size_t j = 0; j < 4; j++)
+      for (size_t r = 0; r < 2; r++)
+        CHECK(cu_column_get_f(g->cols[j], r) == cu_column_get_f(f->cols[j], r));
+    size_t len;
+    CHECK(!strcmp(cu_dict_str(g->cols[4]->dict, ((int32_t *)g->cols[4]->data)[2], &len), "héllo"));
+    CHECK(cu_dict_str(g->cols[4]->dict, ((int32_t *)g->cols[4]->data)[1], &len) && len == 0);
+  }
+  cu_frame *cut = NULL;
+  CHECK(cu_frame_unpack(buf, n - 3, &cut, &e) == CU_EPARSE && cut == NULL);
+  CHECK(cu_frame_unpack("nope", 4, &cut, &e) == CU_EPARSE);
+  free(buf);
+  cu_frame_release(g);
+  cu_frame_release(f);
+  cu_column_release(x);
+  cu_column_release(k);
+  cu_column_release(t);
+  cu_column_release(b);
+  cu_column_release(s);
+}
+
 int main(void) {
   test_parse();
+  test_pack();
   test_arith_and_missing();
   test_compensated_sum();
   test_strings();

@@ -768,6 +768,9 @@ expect "the restart keeps the arguments" 0 "args:	2	one	two" -- env -u GOMP_SPIN
 # --- generate.lua and the recovery tests (tests/cli/world.sh) ---------------
 source "$root/tests/cli/world.sh"
 
+# --- distributed runs: shards and mpirun (tests/cli/dist.sh) ---------------
+source "$root/tests/cli/dist.sh"
+
 # --- the README's example script ------------------------------------------
 expect "README example" 0 "14646.0     280206.02" -- "$custan" run "$root/examples/top_customers.lua" "$root/examples/data/online_retail.csv.gz" "$work/customers.csv"
 check "README example wrote CSV" grep -q "^14646.0,280206.02,74,2011-12-08 12:12:00$" "$work/customers.csv"

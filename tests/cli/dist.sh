@@ -1,0 +1,70 @@
+# CLI tests of distributed runs (custan.dist, the distributed summary):
+# sourced by run.sh (it has expect, check, $custan, $root and $work).  The
+# bundled Online Retail is cut into 5 shards in time order; runs on the
+# shards under `mpirun -np 1, 2 and 4` must write what one process writes
+# from the whole file.  Without MPI in the build the mpirun part is
+# skipped (the sanitizer build is made without it).
+
+shards="$work/shards"
+mkdir -p "$shards"
+zcat "$root/examples/data/online_retail.csv.gz" > "$work/or.csv"
+head -1 "$work/or.csv" > "$work/or_header"
+tail -n +2 "$work/or.csv" > "$work/or_body"
+split -n l/5 -d "$work/or_body" "$shards/part"
+for f in "$shards"/part0?; do cat "$work/or_header" "$f" | gzip -c > "$f.csv.gz"; rm "$f"; done
+rm -f "$work/or.csv" "$work/or_body"
+
+# one process, the whole file: what every distributed run must match
+"$custan" run rfm.lua --input "$root/examples/data/online_retail.csv.gz" --end 2011-12-09 --output "$work/rfm_one" -q
+"$custan" run clv.lua --input "$root/examples/data/online_retail.csv.gz" --output "$work/clv_one" -q
+"$custan" run rfm.lua --input "$shards/*.csv.gz" --end 2011-12-09 --output "$work/rfm_shards" -q
+for f in customers.csv segments.csv; do
+  check "shards: rfm.lua's $f from 5 shards is the whole file's" cmp "$work/rfm_one/$f" "$work/rfm_shards/$f"
+done
+expect "shards: a pattern that matches nothing is named" 1 "no file matches '$shards/*.csv.zip'" -- \
+  "$custan" run rfm.lua --input "$shards/*.csv.zip"
+
+if "$custan" version | grep -q "^MPI none"; then
+  echo "skip: mpirun tests (this custan is built without MPI)"
+elif ! command -v mpirun >/dev/null; then
+  echo "FAIL mpirun is not installed (./dev setup installs openmpi-bin)"; failed=$((failed + 1))
+else
+  mpi=(timeout 300 mpirun --oversubscribe)
+  [ "$(id -u)" = 0 ] && mpi+=(--allow-run-as-root)
+  for np in 1 2 4; do
+    "${mpi[@]}" -np "$np" "$custan" run rfm.lua --input "$shards/*.csv.gz" --end 2011-12-09 \
+      --output "$work/rfm_np$np" -q
+    for f in customers.csv segments.csv; do
+      check "mpirun -np $np: rfm.lua's $f is one process's" cmp "$work/rfm_one/$f" "$work/rfm_np$np/$f"
+    done
+    check "mpirun -np $np: rfm.lua's summary.json differs only in the input" bash -c \
+      "diff <(grep -v '\"input\"' '$work/rfm_one/summary.json') <(grep -v '\"input\"' '$work/rfm_np$np/summary.json')"
+  done
+  for np in 2 4; do
+    "${mpi[@]}" -np "$np" "$custan" run clv.lua --input "$shards/*.csv.gz" --output "$work/clv_np$np" -q
+    for f in "$work/clv_one"/*.csv; do
+      check "mpirun -np $np: clv.lua's $(basename "$f") is one process's" cmp "$f" "$work/clv_np$np/$(basename "$f")"
+    done
+    check "mpirun -np $np: clv.lua's fit is one process's" bash -c \
+      "diff <(grep -v '\"input\"' '$work/clv_one/summary.json') <(grep -v '\"input\"' '$work/clv_np$np/summary.json')"
+  done
+  # custan.dist in a user's script: exact sums, gather and broadcast, rank 0 prints
+  cat > "$work/ranks.lua" <<'LUA'
+local dist = require "custan.dist"
+local total = dist.sum(0.1 * (dist.rank() + 1))
+local names = dist.gather("rank " .. dist.rank())
+local word = dist.broadcast(dist.is_root() and "from the root" or "ignored")
+print(dist.size(), string.format("%.17g", total), names and table.concat(names, ",") or "", word,
+  dist.max(dist.rank()), dist.all(true), dist.any(dist.rank() == 2))
+LUA
+  expect "mpirun -np 3: custan.dist sums exactly, gathers and broadcasts; rank 0 prints" 0 \
+    "3	0.60000000000000009	rank 0,rank 1,rank 2	from the root	2.0	true	true" -- "${mpi[@]}" -np 3 "$custan" run "$work/ranks.lua"
+  check "mpirun -np 3: only rank 0 prints" bash -c "[ \$(${mpi[*]} -np 3 '$custan' run '$work/ranks.lua' 2>/dev/null | wc -l) = 1 ]"
+  # a rank that cannot read its shard stops every rank, naming file and line
+  cp -r "$shards" "$work/bad_shards"
+  zcat "$shards/part03.csv.gz" | awk -F, 'NR == 100 { OFS = ","; $4 = "abc" } { print }' | gzip -c > "$work/bad_shards/part03.csv.gz"
+  expect "mpirun -np 2: a bad value in one shard stops every rank, naming file, line and column" 1 \
+    "bad_shards/part03.csv.gz:100: column 4 (Quantity): cannot read 'abc' as float64" -- \
+    "${mpi[@]}" -np 2 "$custan" run rfm.lua --input "$work/bad_shards/*.csv.gz" --output "$work/rfm_bad"
+  check "mpirun -np 2: the failed run wrote nothing" test ! -e "$work/rfm_bad"
+fi
