@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|interval|pipeline|dashboard|generate|columns|busy|all] [REPS]: custan's benchmarks, with the
+# bench/run.sh [load|rfm|stream|dist|clv|cluster|churn|policy|join|interval|pipeline|dashboard|generate|columns|busy|all] [REPS]: custan's benchmarks, with the
 # peer measured in the same run.  Prints Markdown for docs/benchmarks.md.
 #   load    Online Retail CSV into a typed frame, against DuckDB's read_csv
 #   rfm     Online Retail CSV to the written customer summary (whole process),
@@ -7,6 +7,9 @@
 #   stream  the customer summary of Online Retail, 16 copies of it and a generated
 #           20-million-row file (bench/gen_transactions.c), with peak memory, against
 #           DuckDB's lean query and rfm.lua's fields in SQL (duckdb_lean.mjs, duckdb_rfm.mjs)
+#   dist    the distributed summary of a generated 100,000,000-row log in 50
+#           shards (DIST_ROWS=N for another size), one process and mpirun with
+#           1, 2 and 4 ranks: time, peak memory and bytes exchanged per rank
 #   clv     BG/NBD and MBG/NBD fits on CDNOW, and BG/NBD on 1,000,000
 #           simulated customers (bench/clv_bench.lua); with PEERS=DIR (the
 #           lifetimes and autograd source trees), lifetimes in the same run
@@ -164,6 +167,56 @@ bench_stream() {
   echo
   printf -- '- %s\n' "${checks[@]}"
   for p in "${spin[@]}"; do kill "$p" 2>/dev/null || true; done
+  echo
+}
+
+bench_dist() {
+  # the distributed summary: a generated log of DIST_ROWS rows (100,000,000)
+  # in 50 shards, on 1 process and under mpirun with 1, 2 and 4 ranks (the
+  # machine's cores shared among the ranks); time, peak memory per rank,
+  # bytes each rank sent and received (the issue's benchmark)
+  local rows=${DIST_ROWS:-100000000} dir=/tmp/custan_bench_shards_${DIST_ROWS:-100000000}
+  cc -O2 -o "$out/gen" bench/gen_transactions.c
+  if ! [ -s "$dir/shard49.csv" ]; then
+    rm -rf "$dir" && mkdir -p "$dir"
+    local header per=$(( (rows + 49) / 50 ))
+    header=$("$out/gen" 1 | head -1)
+    "$out/gen" "$rows" | tail -n +2 |
+      split -l "$per" -d -a 2 --additional-suffix=.csv --filter="{ echo '$header'; cat; } > \$FILE" - "$dir/shard"
+  fi
+  local mpi=(mpirun --oversubscribe)
+  [ "$(id -u)" = 0 ] && mpi+=(--allow-run-as-root)
+  echo "### The distributed summary: $rows rows in 50 shards"
+  echo
+  echo "$(nproc) cores, $(date -u +%Y-%m-%d)${BUSY:+, busy}; bench/dist_summary.lua on '$dir/*.csv'"
+  echo "($(du -sm "$dir" | cut -f1) MB); whole run, wall clock, median of $reps; threads per rank: the cores over the ranks"
+  echo "(at least 1); each rank keeps and writes its own customers (gather = \"none\", custan.dist.write_parts); peak"
+  echo "memory and bytes sent plus received per rank, in MB; the ranks' parts merged in customer order are compared"
+  echo "with the one-process summary (cmp)"
+  echo
+  echo "| run | ranks x threads | time (s) | rows per second | peak memory per rank (MB) | exchanged per rank (MB) | same summary |"
+  echo "|---|---|---|---|---|---|---|"
+  local np line times t cores
+  cores=$(nproc)
+  for np in 0 1 2 4; do
+    local threads=$(( cores / (np > 0 ? np : 1) )); [ "$threads" -lt 1 ] && threads=1
+    times=()
+    for _ in $(seq "$reps"); do
+      rm -rf "$out/dist_$np"
+      if [ "$np" = 0 ]; then
+        line=$(CUSTAN_THREADS=$threads "$custan" run bench/dist_summary.lua "$dir/*.csv" "$out/dist_$np")
+      else
+        line=$("${mpi[@]}" -np "$np" -x CUSTAN_THREADS=$threads "$custan" run bench/dist_summary.lua "$dir/*.csv" "$out/dist_$np")
+      fi
+      # the ranks' parts, merged in customer order: the one-process summary
+      for f in "$out/dist_$np"/customers.part-*.csv; do tail -n +2 "$f"; done | sort -t, -k1,1n > "$out/dist_$np.csv"
+      times+=("$(echo "$line" | cut -d' ' -f1)")
+    done
+    t=$(printf '%s\n' "${times[@]}" | median)
+    local same="-"
+    [ "$np" != 0 ] && { cmp -s "$out/dist_0.csv" "$out/dist_$np.csv" && same=yes || same=NO; }
+    echo "| $([ "$np" = 0 ] && echo "one process" || echo "mpirun -np $np") | $([ "$np" = 0 ] && echo 1 || echo "$np") x $threads | $t | $(awk -v r="$rows" -v t="$t" 'BEGIN { printf "%.1f million", r / t / 1e6 }') | $(echo "$line" | cut -d' ' -f4) | $(echo "$line" | cut -d' ' -f5) | $same |"
+  done
   echo
 }
 
@@ -592,6 +645,7 @@ case "$what" in
   load) bench_load ;;
   rfm) bench_rfm ;;
   stream) bench_stream ;;
+  dist) bench_dist ;;
   clv) bench_clv ;;
   cluster) bench_cluster ;;
   churn) bench_churn ;;
@@ -601,5 +655,5 @@ case "$what" in
   pipeline) bench_pipeline ;;
   dashboard) bench_dashboard ;;
   all) bench_load; bench_rfm; bench_clv; bench_cluster; bench_churn; bench_policy; bench_join; bench_interval; bench_pipeline; bench_dashboard; bench_generate; bench_columns; bench_busy; bench_stream ;;
-  *) echo "usage: bench/run.sh [load|rfm|stream|clv|cluster|churn|policy|join|interval|pipeline|dashboard|generate|columns|busy|all] [REPS]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh [load|rfm|stream|dist|clv|cluster|churn|policy|join|interval|pipeline|dashboard|generate|columns|busy|all] [REPS]" >&2; exit 2 ;;
 esac

@@ -183,7 +183,9 @@ static int l_rfm_summary_file(lua_State *L) {
   if (!so.path) return luaL_error(L, "summary_file: no path");
   lua_getfield(L, 2, "distributed");
   so.distributed = lua_toboolean(L, -1);
-  lua_pop(L, 1);
+  lua_getfield(L, 2, "gather");
+  so.gather = lua_isnil(L, -1) || lua_toboolean(L, -1);
+  lua_pop(L, 2);
   so.customer = opt_string(L, 2, "customer");
   so.date = opt_string(L, 2, "date");
   so.quantity = opt_string(L, 2, "quantity");

@@ -86,6 +86,36 @@ function M.share(list)
   return mine
 end
 
+--- Writes a table that is spread over the ranks (each rank's own rows,
+-- as `rfm.summary_file(..., {gather = "none"})` gives them) as one CSV per
+-- rank, `DIR/NAME.part-0000.csv`, ..., and, from rank 0, `DIR/NAME.manifest.json`
+-- listing the parts in rank order with their rows and the columns.  Read
+-- them back as one table with custan.read_csv on each part, or as shards
+-- with any `dir/NAME.part-*.csv` input.
+-- @return the manifest (on every rank)
+function M.write_parts(frame, dir, name)
+  local util = require "custan.util"
+  local ok, err = util.mkdir_p(dir)
+  if not ok then M.abort(err) end
+  local part = string.format("%s.part-%04d.csv", name, M.rank())
+  frame:write_csv(dir .. "/" .. part)
+  local rows = M.gather(frame:nrows())
+  local manifest = M.broadcast(M.is_root() and {
+    name = name, ranks = M.size(), columns = frame:names(), rows = rows,
+    parts = (function()
+      local parts = {}
+      for r = 0, M.size() - 1 do parts[r + 1] = string.format("%s.part-%04d.csv", name, r) end
+      return parts
+    end)(),
+  } or nil)
+  if M.is_root() then
+    local w_ok, w_err = json.write(dir .. "/" .. name .. ".manifest.json", manifest, {indent = "  "})
+    if not w_ok then M.abort(w_err) end
+  end
+  M.barrier() -- every part and the manifest are there when any rank returns
+  return manifest
+end
+
 --- Bytes this rank has sent to and received from the others so far.
 function M.bytes_moved() return core.bytes_moved() end
 

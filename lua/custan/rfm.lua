@@ -108,7 +108,7 @@ end
 local function fast_summary(files, o, present)
   if needs_general_reader(o) then return nil, "options" end
   local layout = {
-    paths = files, distributed = dist.size() > 1,
+    paths = files, distributed = dist.size() > 1, gather = o.gather ~= "none",
     customer = present.customer, date = present.date,
     quantity = present.quantity, amount = present.amount,
     price = not present.amount and present.price or nil,
@@ -150,6 +150,11 @@ end
 -- `info.read.reader` says which read it ("fast" or "general"), and
 -- `info.read.fallback` why not the fast one; `fast = false` asks for the
 -- general reader, `threads` and `block_size` (bytes, 8 MiB) tune the fast one.
+-- Under mpirun each rank reads its share of the files (`path` may name
+-- shards, 'dir/*.csv.gz') and rows go to the rank that owns their
+-- customer; every rank then gets the whole summary, or with
+-- `gather = "none"` only its own customers (custan.dist.write_parts writes
+-- those as one file per rank and a manifest).
 -- @tparam string path
 -- @tparam[opt] table options as summary, plus the reader's (`preset`,
 --   `date_format`, `encoding`, `skip_bad_rows`, `delimiter`, `header`,

@@ -105,8 +105,9 @@ typedef struct cu_rfm_scan {
                                run each rank reads every size-th from its rank) */
   size_t npaths;
   int distributed; /* with several ranks (dist.h): each reads its share of the
-                      files, rows go to the rank owning their customer, and
-                      every rank gets the whole summary */
+                      files and rows go to the rank owning their customer */
+  int gather;      /* distributed: every rank gets the whole summary (else
+                      each its own customers, in id order) */
   char delim; /* 0: guessed from the header as the general reader does */
   const char *customer, *date, *quantity, *price, *amount, *order, *product; /* NULL: none */
   const char *ts_pattern;    /* NULL: the format inferred as the reader infers it */

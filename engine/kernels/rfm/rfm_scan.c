@@ -759,7 +759,14 @@ static int distributed_result(scanner *sc, cu_frame **out, cu_rfm_info *info,
   info->ignored = n[3];
   info->purchase_rows = n[4];
   si->rows = n[5];
+  if (!sc->o->gather) { /* each rank keeps its own customers */
+    *out = mine;
+    mine = NULL;
+    goto out;
+  }
   if ((st = cu_frame_pack(mine, &packed, &plen, e))) goto out;
+  cu_frame_release(mine); /* it travels packed */
+  mine = NULL;
   if (cu_dist_gatherv(packed, plen, &recv, rcount)) goto comm;
   free(packed);
   packed = NULL;
@@ -769,7 +776,13 @@ static int distributed_result(scanner *sc, cu_frame **out, cu_rfm_info *info,
       st = cu_frame_unpack(recv + at, rcount[r], &frames[r], e);
       at += rcount[r];
     }
+    free(recv);
+    recv = NULL;
     if (!st) st = cu_rfm_merge_frames(frames, (size_t)sc->size, &all, e);
+    for (int r = 0; r < sc->size; r++) {
+      cu_frame_release(frames[r]);
+      frames[r] = NULL;
+    }
     if (!st) st = cu_frame_pack(all, &packed, &plen, e);
     if (st) goto out;
   }
