@@ -184,7 +184,9 @@ bench_dist() {
     "$out/gen" "$rows" | tail -n +2 |
       split -l "$per" -d -a 2 --additional-suffix=.csv --filter="{ echo '$header'; cat; } > \$FILE" - "$dir/shard"
   fi
-  local mpi=(mpirun --oversubscribe)
+  # --bind-to none: Open MPI binds each of one or two ranks to one core,
+  # which would put a rank's threads on one core
+  local mpi=(mpirun --oversubscribe --bind-to none)
   [ "$(id -u)" = 0 ] && mpi+=(--allow-run-as-root)
   echo "### The distributed summary: $rows rows in 50 shards"
   echo

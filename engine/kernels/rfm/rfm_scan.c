@@ -32,51 +32,9 @@
 #include "parallel.h"
 #include "parse.h"
 #include "rfm_internal.h"
+#include "rfm_scan.h"
 
-#define MAX_THREADS 64
-
-/* ---------------------------------------------------------- tokenizer -- */
-
-enum { R_NONE = 0, R_CUSTOMER, R_DATE, R_QUANTITY, R_PRICE, R_AMOUNT, R_ORDER, R_PRODUCT };
-
-typedef struct bucket {
-  cu_rfm_row *rows;
-  size_t n, cap;
-} bucket;
-
-typedef struct scanner scanner;
-
-/* one thread's piece of a block and what it made of it */
-typedef struct piece {
-  scanner *sc;
-  int id;
-  const char *s, *end;
-  bucket part[MAX_THREADS]; /* this rank's rows, by the partition that adds them */
-  bucket *remote;           /* in a distributed run: rows for each other rank */
-  size_t records, skipped;
-  const char *fallback; /* why the general reader must read the file */
-  cu_err err;
-  int st;
-} piece;
-
-struct scanner {
-  const cu_rfm_scan *o;
-  char delim, quote;
-  size_t ncols;
-  unsigned char role[256]; /* by field number, up to 255 fields */
-  int has_qty, has_price, has_amount, has_order, has_product;
-  cu_ts_format tsf;
-  size_t prefix_len;
-  int nthreads;
-  cu_rfm *acc[MAX_THREADS];
-  piece pc[MAX_THREADS];
-  unsigned char stop[256]; /* bytes that end an unquoted field */
-  int rank, size;          /* the ranks of a distributed run (1 rank otherwise) */
-  bucket inbox[MAX_THREADS]; /* rows other ranks sent, by partition */
-  char *recv;                /* the bytes they came in (the rows' text points there) */
-};
-
-static int bucket_push(bucket *b, const cu_rfm_row *r) {
+int cu_rfm_bucket_push(bucket *b, const cu_rfm_row *r) {
   if (b->n == b->cap) {
     size_t cap = b->cap ? b->cap * 2 : 4096;
     cu_rfm_row *p = realloc(b->rows, cap * sizeof *p);
@@ -313,7 +271,7 @@ static void parse_piece(piece *pc) {
     } else {
       row.ck = m_cust.key;
     }
-    if (bucket_push(route(sc, pc, &row), &row)) {
+    if (cu_rfm_bucket_push(route(sc, pc, &row), &row)) {
       pc->st = cu_err_set(&pc->err, CU_ENOMEM, "out of memory");
       return;
     }
@@ -543,74 +501,6 @@ static const char *infer_dates(scanner *sc, const char *b, size_t off, size_t n)
   return "no known date format fits";
 }
 
-/* ----------------------------------------------------------- exchange -- */
-
-/* A row on the wire: the fixed fields, then the customer's text padded to
- * 8 bytes. */
-typedef struct wire {
-  int64_t ts;
-  double amount;
-  uint64_t ck, ok, pk;
-  uint32_t flags, clen;
-} wire;
-
-static size_t wire_size(const cu_rfm_row *r) {
-  size_t text = r->flags & CU_RROW_CTEXT ? r->clen : 0;
-  return sizeof(wire) + ((text + 7) & ~(size_t)7);
-}
-
-/* Sends every rank its rows and files the rows received by partition. */
-static int exchange(scanner *sc, cu_err *e) {
-  size_t *count = calloc(2 * (size_t)sc->size, sizeof *count), total = 0;
-  if (!count) return cu_err_set(e, CU_ENOMEM, "out of memory");
-  size_t *rcount = count + sc->size;
-  for (int r = 0; r < sc->size; r++)
-    for (int p = 0; p < sc->nthreads; p++) {
-      const bucket *b = &sc->pc[p].remote[r];
-      for (size_t i = 0; i < b->n; i++) count[r] += wire_size(&b->rows[i]);
-    }
-  for (int r = 0; r < sc->size; r++) total += count[r];
-  char *send = malloc(total + 1), *at = send;
-  if (!send) {
-    free(count);
-    return cu_err_set(e, CU_ENOMEM, "out of memory");
-  }
-  for (int r = 0; r < sc->size; r++)
-    for (int p = 0; p < sc->nthreads; p++) {
-      const bucket *b = &sc->pc[p].remote[r];
-      for (size_t i = 0; i < b->n; i++) {
-        const cu_rfm_row *x = &b->rows[i];
-        wire w = {x->ts, x->amount, x->ck, x->ok, x->pk, x->flags,
-                  x->flags & CU_RROW_CTEXT ? x->clen : 0};
-        memcpy(at, &w, sizeof w);
-        size_t pad = (w.clen + 7) & ~(size_t)7;
-        if (w.clen) memcpy(at + sizeof w, x->ctext, w.clen);
-        if (pad > w.clen) memset(at + sizeof w + w.clen, 0, pad - w.clen);
-        at += sizeof w + pad;
-      }
-    }
-  free(sc->recv);
-  sc->recv = NULL;
-  int rc = cu_dist_alltoallv(send, count, &sc->recv, rcount);
-  free(send);
-  for (int t = 0; t < sc->nthreads; t++) sc->inbox[t].n = 0;
-  size_t got = 0;
-  for (int r = 0; r < sc->size; r++) got += rcount[r];
-  free(count);
-  if (rc) return cu_err_set(e, CU_EIO, "the exchange of rows between ranks failed");
-  for (const char *p = sc->recv, *end = sc->recv + got; p < end;) {
-    wire w;
-    memcpy(&w, p, sizeof w);
-    cu_rfm_row row = {w.ts, w.amount, w.ck, w.ok, w.pk, NULL, w.clen, w.flags};
-    if (w.flags & CU_RROW_CTEXT) row.ctext = p + sizeof w;
-    p += sizeof w + ((w.clen + 7) & ~(size_t)7);
-    uint64_t h = cu_mix64(row.flags & CU_RROW_CTEXT ? cu_hash_bytes(row.ctext, row.clen) : row.ck);
-    if (bucket_push(&sc->inbox[(uint32_t)h % (uint32_t)sc->nthreads], &row))
-      return cu_err_set(e, CU_ENOMEM, "out of memory");
-  }
-  return CU_OK;
-}
-
 /* ---------------------------------------------------------------- run -- */
 
 /* This rank's files, read block by block. */
@@ -716,94 +606,6 @@ static int thread_status(scanner *sc, cu_err *e) {
   return CU_OK;
 }
 
-/* The summary of the parts on every rank: the latest purchase, the
- * optional columns and the counts of all ranks; each rank's customers
- * gathered on rank 0, merged in customer order, and sent back to all. */
-static int distributed_result(scanner *sc, cu_frame **out, cu_rfm_info *info,
-                              cu_rfm_scan_info *si, cu_err *e) {
-  int64_t g[5] = {INT64_MIN, INT64_MIN, 0, 0, 0};
-  for (int t = 0; t < sc->nthreads; t++) {
-    cu_rfm *a = sc->acc[t];
-    if (a->max_p > g[0]) g[0] = a->max_p;
-    if (a->max_ts > g[1]) g[1] = a->max_ts;
-    g[2] |= a->has_orders;
-    g[3] |= a->has_products;
-    g[4] |= a->has_cancel;
-  }
-  if (cu_dist_max_i64(g, 5)) return cu_err_set(e, CU_EIO, "an exchange between ranks failed");
-  for (int t = 0; t < sc->nthreads; t++) {
-    cu_rfm *a = sc->acc[t];
-    a->max_p = g[0];
-    a->max_ts = g[1];
-    a->has_orders = (int)g[2];
-    a->has_products = (int)g[3];
-    a->has_cancel = (int)g[4];
-  }
-  cu_frame *mine = NULL, *all = NULL;
-  int st = cu_rfm_result_parts(sc->acc, (size_t)sc->nthreads, &mine, info, e);
-  if (st) return st; /* an error on one rank stops them all (the host aborts) */
-  uint64_t n[6] = {info->rows, info->skipped, info->excluded, info->ignored,
-                   info->purchase_rows, si->rows};
-  char *packed = NULL, *recv = NULL;
-  size_t plen = 0;
-  size_t *rcount = calloc((size_t)sc->size, sizeof *rcount);
-  cu_frame **frames = calloc((size_t)sc->size, sizeof *frames);
-  if (!rcount || !frames) {
-    st = cu_err_set(e, CU_ENOMEM, "out of memory");
-    goto out;
-  }
-  if (cu_dist_sum_u64(n, 6)) goto comm;
-  info->rows = n[0];
-  info->skipped = n[1];
-  info->excluded = n[2];
-  info->ignored = n[3];
-  info->purchase_rows = n[4];
-  si->rows = n[5];
-  if (!sc->o->gather) { /* each rank keeps its own customers */
-    *out = mine;
-    mine = NULL;
-    goto out;
-  }
-  if ((st = cu_frame_pack(mine, &packed, &plen, e))) goto out;
-  cu_frame_release(mine); /* it travels packed */
-  mine = NULL;
-  if (cu_dist_gatherv(packed, plen, &recv, rcount)) goto comm;
-  free(packed);
-  packed = NULL;
-  if (sc->rank == 0) {
-    size_t at = 0;
-    for (int r = 0; r < sc->size && !st; r++) {
-      st = cu_frame_unpack(recv + at, rcount[r], &frames[r], e);
-      at += rcount[r];
-    }
-    free(recv);
-    recv = NULL;
-    if (!st) st = cu_rfm_merge_frames(frames, (size_t)sc->size, &all, e);
-    for (int r = 0; r < sc->size; r++) {
-      cu_frame_release(frames[r]);
-      frames[r] = NULL;
-    }
-    if (!st) st = cu_frame_pack(all, &packed, &plen, e);
-    if (st) goto out;
-  }
-  if (cu_dist_bcast(&packed, &plen)) goto comm;
-  if (sc->rank != 0 && (st = cu_frame_unpack(packed, plen, &all, e))) goto out;
-  *out = all;
-  all = NULL;
-  goto out;
-comm:
-  st = cu_err_set(e, CU_EIO, "an exchange between ranks failed");
-out:
-  for (int r = 0; frames && r < sc->size; r++) cu_frame_release(frames[r]);
-  free(frames);
-  free(rcount);
-  free(packed);
-  free(recv);
-  cu_frame_release(mine);
-  cu_frame_release(all);
-  return st;
-}
-
 int cu_rfm_scan_file(const cu_rfm_scan *o, const cu_rfm_options *ro, cu_frame **out,
                      cu_rfm_info *info, cu_rfm_scan_info *si, cu_err *e) {
   *out = NULL;
@@ -892,7 +694,7 @@ int cu_rfm_scan_file(const cu_rfm_scan *o, const cu_rfm_options *ro, cu_frame **
           for (int k = 0; k < sc->nthreads; k++) sc->pc[t].part[k].n = 0; /* nothing read */
           for (int r = 0; r < sc->size; r++) sc->pc[t].remote[r].n = 0;
         }
-      if ((st = exchange(sc, e))) goto done;
+      if ((st = cu_rfm_exchange(sc, e))) goto done;
       run_all(sc, add_thread);
       if ((st = thread_status(sc, e))) goto done;
       if (!flags[1]) break; /* no rank read anything: all done */
@@ -904,7 +706,7 @@ int cu_rfm_scan_file(const cu_rfm_scan *o, const cu_rfm_options *ro, cu_frame **
     }
   }
   if (sc->size > 1)
-    st = distributed_result(sc, out, info, si, e);
+    st = cu_rfm_distributed_result(sc, out, info, si, e);
   else
     st = cu_rfm_result_parts(sc->acc, (size_t)sc->nthreads, out, info, e);
 done:

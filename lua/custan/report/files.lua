@@ -232,11 +232,13 @@ end
 --   files), `extra` (array of {file name, text}), `produce` (a function
 --   of the folder that writes files itself, each whole, and returns their
 --   names; called first, so it may still fill in `summary`)
--- @return array of the names written
+-- @return array of the names written (none on ranks other than 0 of an mpirun)
 -- @raise "DIR: ..." when the folder cannot be written or holds other files
 function M.write(dir, tables, summary, options)
   local o = options or {}
   if type(dir) ~= "string" or dir == "" then error("report: files need a folder", 2) end
+  -- in a distributed run every rank holds the same result: rank 0 writes it
+  if not require("custan.dist").is_root() then return {} end
   local path, parent, base = split_path(dir)
   local ok, err = util.mkdir_p(parent)
   if not ok then error(err, 0) end
