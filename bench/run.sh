@@ -131,7 +131,7 @@ bench_stream() {
   echo "### The customer summary at scale, against DuckDB"
   echo
   echo "$(nproc) cores, $(date -u +%Y-%m-%d)${BUSY:+, busy (two spinning processes alongside)}; whole process, wall clock, median of"
-  echo "$reps runs (1 for the 20M file), peak RSS. Lean: lifetimes' four fields, custan (bench/rfm_lean.lua) against"
+  echo "$reps runs, peak RSS. Lean: lifetimes' four fields, custan (bench/rfm_lean.lua) against"
   echo "the issue's DuckDB query (bench/duckdb_lean.mjs). Full: rfm.lua's fields, custan (bench/rfm_summary.lua)"
   echo "against DuckDB computing the same (bench/duckdb_rfm.mjs). Both sides on 2 threads; each writes its CSV."
   echo
@@ -142,7 +142,7 @@ bench_stream() {
   echo "| file | rows | custan lean (s) | DuckDB lean (s) | lean ratio | custan full (s) | custan peak (MB) | DuckDB full (s) | full ratio |"
   echo "|---|---|---|---|---|---|---|---|---|"
   local spec f n r checks=()
-  for spec in "Online Retail|$file|541,909|$reps" "Online Retail x16|$x16|8,670,529|$reps" "generated|$big|$rows|1"; do
+  for spec in "Online Retail|$file|541,909|$reps" "Online Retail x16|$x16|8,670,529|$reps" "generated|$big|$rows|$reps"; do
     IFS='|' read -r name f n r <<<"$spec"
     local cl=() cw=() dl=() dr=() mem=0
     for _ in $(seq "$r"); do

@@ -213,22 +213,39 @@ static int key_at(cu_rfm *a, keyer *kr, size_t i, uint64_t *k) {
 
 /* ------------------------------------------------------------------- add -- */
 
-/* The budget check and the room for a batch of n rows: past the memory
- * budget the tables go to disk as sorted runs; then room up front (a
- * batch's rows bound its new entries, and tables that do not move let
- * consecutive rows of one order reuse their slots). */
+/* Slots a table needs for `entries` (a power of two, at most 70% full). */
+static size_t need_cap(size_t entries) {
+  size_t cap = 1024;
+  while (PMAP_FULL(entries, cap)) cap *= 2;
+  return cap;
+}
+
+static size_t map_bytes(const pmap *m, size_t cap) {
+  return cap * (sizeof(pslot) + (m->with_val ? 2 * sizeof(double) : 0));
+}
+
+/* The budget check and the room for a batch of n rows.  Past the memory
+ * budget the largest table goes to disk as a sorted run and starts again
+ * small, until the tables fit (spilling only the one that outgrew it keeps
+ * the small tables' runs few, and the merge at the end short); then room
+ * up front (a batch's rows bound its new entries, and tables that do not
+ * move let consecutive rows of one order reuse their slots). */
 static int prepare(cu_rfm *a, size_t n, int has_product, cu_err *e) {
   pmap *maps[] = {&a->periods, &a->h_periods, &a->orders, &a->products};
-  size_t more[] = {n / 4, 0, n / 4, has_product ? n / 2 : 0}, bytes = 0;
-  for (int k = 0; k < 4; k++) {
-    size_t cap = maps[k]->cap;
-    while (PMAP_FULL(maps[k]->n + more[k], cap)) cap *= 2;
-    bytes += cap * (sizeof(pslot) + (maps[k]->with_val ? 2 * sizeof(double) : 0));
+  size_t more[] = {n / 4, 0, n / 4, has_product ? n / 2 : 0};
+  for (;;) {
+    size_t bytes = 0, most = 0;
+    int big = -1;
+    for (int k = 0; k < 4; k++) {
+      bytes += map_bytes(maps[k], need_cap(maps[k]->n + more[k]));
+      if (maps[k]->n > most) most = maps[k]->n, big = k;
+    }
+    if (bytes <= a->budget || big < 0) break;
+    if (cu_pmap_spill(maps[big]))
+      return cu_err_set(e, CU_EIO, "cannot write the temporary file: %s", strerror(errno));
+    if (maps[big]->cap > need_cap(more[big]) && cu_pmap_resize(maps[big], need_cap(more[big])))
+      return cu_err_set(e, CU_ENOMEM, "out of memory");
   }
-  if (bytes > a->budget)
-    for (int k = 0; k < 4; k++)
-      if (cu_pmap_spill(maps[k]))
-        return cu_err_set(e, CU_EIO, "cannot write the temporary file: %s", strerror(errno));
   if (cu_pmap_reserve(&a->periods, n / 4) || cu_pmap_reserve(&a->orders, n / 4) ||
       (has_product && cu_pmap_reserve(&a->products, n / 2)))
     return cu_err_set(e, CU_ENOMEM, "out of memory");
