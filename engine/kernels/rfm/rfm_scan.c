@@ -512,24 +512,7 @@ typedef struct reading {
   char *buf;
   size_t len, used, cap, head, block;
   int eof, first;
-  /* the next block, read on a thread while this one is parsed and added */
-  char *spare;
-  pthread_t tid;
-  int ahead, ahead_rc;
-  size_t ahead_at, ahead_want, ahead_got;
 } reading;
-
-static void *read_ahead(void *arg) {
-  reading *r = arg;
-  r->ahead_rc = read_some(r->fh, r->spare + r->ahead_at, r->ahead_want, &r->ahead_got);
-  return NULL;
-}
-
-/* Waits for the read ahead, if one is running. */
-static void finish_ahead(reading *r) {
-  if (r->ahead == 1) pthread_join(r->tid, NULL);
-  r->ahead = 0;
-}
 
 static const char *path_at(const cu_rfm_scan *o, size_t i) {
   return o->npaths ? o->paths[i] : o->path;
@@ -540,21 +523,7 @@ static const char *path_at(const cu_rfm_scan *o, size_t i) {
 static int next_block(scanner *sc, reading *r, size_t *cut, const char **why) {
   const cu_rfm_scan *o = r->o;
   size_t nfiles = o->npaths ? o->npaths : 1;
-  int have_read = 0;
-  if (r->ahead) { /* the next block is in the spare buffer, after the carry */
-    finish_ahead(r);
-    char *t = r->buf;
-    r->buf = r->spare;
-    r->spare = t;
-    if (r->ahead_rc) {
-      *why = "a read error";
-      return -1;
-    }
-    r->len = r->ahead_at + r->ahead_got;
-    r->eof = r->ahead_got == 0 || r->ahead_got < r->ahead_want;
-    r->used = 0;
-    have_read = 1;
-  } else if (r->used) { /* the previous block's records are done */
+  if (r->used) { /* the previous block's records are done */
     memmove(r->buf, r->buf + r->used, r->len - r->used);
     r->len -= r->used;
     r->used = 0;
@@ -574,7 +543,7 @@ static int next_block(scanner *sc, reading *r, size_t *cut, const char **why) {
       gzbuffer(r->fh, 1 << 20);
     }
     size_t room = r->cap - r->len, want = r->first ? r->head : r->block, got;
-    if (!r->eof && !have_read) {
+    if (!r->eof) {
       if (read_some(r->fh, r->buf + r->len, room < want ? room : want, &got)) {
         *why = "a read error";
         return -1;
@@ -582,7 +551,6 @@ static int next_block(scanner *sc, reading *r, size_t *cut, const char **why) {
       r->eof = got == 0 || got < (room < want ? room : want);
       r->len += got;
     }
-    have_read = 0;
     if (memchr(r->buf, 0, r->len)) {
       *why = "a NUL byte";
       return -1;
@@ -624,16 +592,6 @@ static int next_block(scanner *sc, reading *r, size_t *cut, const char **why) {
     if (end == 0) continue; /* an empty file, or one with a header only */
     *cut = end;
     r->used = end;
-    if (r->fh) { /* read the next block while this one is worked on */
-      r->ahead_at = r->len - end;
-      memcpy(r->spare, r->buf + end, r->ahead_at);
-      r->ahead_want = r->cap - r->ahead_at < r->block ? r->cap - r->ahead_at : r->block;
-      r->ahead = pthread_create(&r->tid, NULL, read_ahead, r) == 0;
-      if (!r->ahead) { /* no thread: read it now */
-        read_ahead(r);
-        r->ahead = 2;
-      }
-    }
     return 1;
   }
 }
@@ -662,10 +620,7 @@ int cu_rfm_scan_file(const cu_rfm_scan *o, const cu_rfm_options *ro, cu_frame **
   sc->size = o->distributed ? cu_dist_size() : 1;
   sc->rank = o->distributed ? cu_dist_rank() : 0;
   si->threads = sc->nthreads;
-  reading rd;
-  memset(&rd, 0, sizeof rd);
-  rd.o = o;
-  rd.next = (size_t)sc->rank;
+  reading rd = {o, (size_t)sc->rank, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0};
   rd.block = o->block_size ? o->block_size : ((size_t)8 << 20);
   /* the first read holds the general reader's type sample (its first 4 MiB) */
   rd.head = rd.block < ((size_t)4 << 20) ? ((size_t)4 << 20) : rd.block;
@@ -686,8 +641,7 @@ int cu_rfm_scan_file(const cu_rfm_scan *o, const cu_rfm_options *ro, cu_frame **
       goto done;
     }
   }
-  rd.spare = malloc(rd.cap + 1);
-  if (!(rd.buf = malloc(rd.cap + 1)) || !rd.spare) {
+  if (!(rd.buf = malloc(rd.cap + 1))) {
     st = cu_err_set(e, CU_ENOMEM, "out of memory");
     goto done;
   }
@@ -760,10 +714,8 @@ done:
     si->fallback = fallback;
     si->file = si->elsewhere ? NULL : rd.path;
   }
-  finish_ahead(&rd);
   if (rd.fh) gzclose(rd.fh);
   free(rd.buf);
-  free(rd.spare);
   free(sc->recv);
   for (int t = 0; t < sc->nthreads; t++) {
     cu_rfm_free(sc->acc[t]);
