@@ -27,6 +27,16 @@ typedef struct cu_xsum {
 
 static inline void cu_xsum_zero(cu_xsum *s) { memset(s, 0, sizeof *s); }
 
+/* w = -w, in two's complement */
+static inline void cu_xsum_negate(uint64_t w[3]) {
+  unsigned carry = 1;
+  for (int k = 0; k < 3; k++) {
+    uint64_t x = ~w[k] + carry;
+    carry = carry && x == 0;
+    w[k] = x;
+  }
+}
+
 /* s += (hi:lo) << (64 * word), or -= when neg; hi is 0 when word is 2 */
 static inline void cu_xsum_limbs(cu_xsum *s, unsigned word, uint64_t lo, uint64_t hi, int neg) {
   uint64_t a[3] = {0, 0, 0};
@@ -95,13 +105,7 @@ static inline void cu_xsum_merge(cu_xsum *s, const cu_xsum *t) {
 /* s - t, exactly */
 static inline cu_xsum cu_xsum_minus(const cu_xsum *s, const cu_xsum *t) {
   cu_xsum r = *s, n = *t;
-  unsigned carry = 1; /* n = -t */
-  for (int k = 0; k < 3; k++) {
-    uint64_t x = ~n.w[k] + carry;
-    carry = carry && x == 0;
-    n.w[k] = x;
-  }
-  n.bad = t->bad;
+  cu_xsum_negate(n.w);
   cu_xsum_merge(&r, &n);
   return r;
 }
@@ -111,14 +115,7 @@ static inline double cu_xsum_value(const cu_xsum *s) {
   if (s->bad) return NAN;
   uint64_t w[3] = {s->w[0], s->w[1], s->w[2]};
   int neg = (int)(w[2] >> 63);
-  if (neg) {
-    unsigned carry = 1;
-    for (int k = 0; k < 3; k++) {
-      uint64_t x = ~w[k] + carry;
-      carry = carry && x == 0;
-      w[k] = x;
-    }
-  }
+  if (neg) cu_xsum_negate(w);
   int top = -1; /* the highest set bit */
   for (int k = 2; k >= 0 && top < 0; k--)
     if (w[k]) top = 64 * k + 63 - __builtin_clzll(w[k]);
