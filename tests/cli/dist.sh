@@ -57,6 +57,9 @@ else
     check "mpirun -np $np: the pipeline's insights differ only in the input" bash -c \
       "diff <(grep -v '\"input\"' '$work/pl_one/insights.json') <(grep -v '\"input\"' '$work/pl_np$np/insights.json')"
   done
+  expect "mpirun -np 2: the pipeline says it is not distributed yet" 0 \
+    "every one of the 2 ranks runs the whole pipeline" -- \
+    "${mpi[@]}" -np 2 "$custan" run pipeline.lua --input "$shards/*.csv.gz"
   # custan.dist in a user's script: exact sums, gather and broadcast, rank 0 prints
   cat > "$work/ranks.lua" <<'LUA'
 local dist = require "custan.dist"
