@@ -169,20 +169,11 @@ function M.summary_file(path, options)
   if dist.size() > 1 then distributed_fallback(o, why, file, elsewhere) end
   local acc <close> = new_accumulator(o)
   local net = o.returns == "net" and returns_accumulator() or nil
-  local rinfo
-  for _, f in ipairs(files) do -- shards are one log: the sums do not depend on the order
-    local fi = transactions.each_chunk(f, o, function(c)
-      add(acc, c)
-      if net then net.add(c) end
-    end)
-    if not rinfo then
-      rinfo = fi
-    else
-      rinfo.rows = rinfo.rows + fi.rows
-      rinfo.skipped_bad_rows = rinfo.skipped_bad_rows + fi.skipped_bad_rows
-    end
-  end
-  if #files > 1 then rinfo.path = files end
+  local rinfo = transactions.each_chunk(files, o, function(c) -- shards read as one log
+    add(acc, c)
+    if net then net.add(c) end
+  end)
+  if #files == 1 then rinfo.path = files[1] end
   local sinfo
   customers, sinfo = acc:result()
   if net then net.apply(customers) end

@@ -130,6 +130,8 @@ char cu_csvr_guess_delim(const char *s, size_t n, char quote) {
 }
 
 
+char cu_csv_guess_delim(const char *s, size_t n) { return cu_csvr_guess_delim(s, n, '"'); }
+
 void cu_csvr_names_field(void *s, size_t len, void *ud) {
   names_ctx *nc = ud;
   if (nc->whitespace && len == 0) return;

@@ -56,6 +56,10 @@ typedef struct cu_csv_info {
 int cu_csv_read(cu_frame **out, const char *path, const cu_csv_options *o, cu_csv_info *info,
                 cu_err *e);
 
+/* The delimiter the reader guesses from a header line s[0, n): the most
+ * frequent of , tab ; | outside quotes (',' when none is there). */
+char cu_csv_guess_delim(const char *s, size_t n);
+
 typedef struct cu_csv_write_options {
   char delim;     /* 0: ',' */
   const char *na; /* text for missing values; NULL: empty */

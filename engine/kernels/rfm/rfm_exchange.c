@@ -69,8 +69,8 @@ int cu_rfm_exchange(scanner *sc, cu_err *e) {
     cu_rfm_row row = {w.ts, w.amount, w.ck, w.ok, w.pk, NULL, w.clen, w.flags};
     if (w.flags & CU_RROW_CTEXT) row.ctext = p + sizeof w;
     p += sizeof w + ((w.clen + 7) & ~(size_t)7);
-    uint64_t h = cu_mix64(row.flags & CU_RROW_CTEXT ? cu_hash_bytes(row.ctext, row.clen) : row.ck);
-    if (cu_rfm_bucket_push(&sc->inbox[(uint32_t)h % (uint32_t)sc->nthreads], &row))
+    uint32_t part = (uint32_t)cu_rfm_row_hash(&row) % (uint32_t)sc->nthreads;
+    if (cu_rfm_bucket_push(&sc->inbox[part], &row))
       return cu_err_set(e, CU_ENOMEM, "out of memory");
   }
   return CU_OK;

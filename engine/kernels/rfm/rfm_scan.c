@@ -28,6 +28,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "csv_io.h"
 #include "dist.h"
 #include "parallel.h"
 #include "parse.h"
@@ -80,7 +81,7 @@ static uint64_t text_hash_key(const char *s, size_t len) {
  * customer, or the rank that does (a hash of the customer's key: its high
  * half picks the rank, its low half the partition there). */
 static bucket *route(const scanner *sc, piece *pc, const cu_rfm_row *r) {
-  uint64_t h = cu_mix64(r->flags & CU_RROW_CTEXT ? cu_hash_bytes(r->ctext, r->clen) : r->ck);
+  uint64_t h = cu_rfm_row_hash(r);
   if (sc->size > 1) {
     int dest = (int)((h >> 32) % (uint64_t)sc->size);
     if (dest != sc->rank) return &pc->remote[dest];
@@ -387,15 +388,7 @@ static const char *header(scanner *sc, const char *b, size_t n, size_t *used) {
   if (!nl) return "no whole header line in the first block";
   size_t line = (size_t)(nl - b);
   if (memchr(b, sc->quote, line)) return "a quoted header";
-  /* the delimiter the general reader guesses: the most frequent of , tab ; | */
-  static const char cand[] = {',', '\t', ';', '|'};
-  size_t count[4] = {0};
-  for (size_t i = 0; i < line; i++)
-    for (int k = 0; k < 4; k++) count[k] += b[i] == cand[k];
-  int best = 0;
-  for (int k = 1; k < 4; k++)
-    if (count[k] > count[best]) best = k;
-  sc->delim = o->delim ? o->delim : cand[best];
+  sc->delim = o->delim ? o->delim : cu_csv_guess_delim(b, line); /* as the general reader */
   struct {
     const char *name;
     int role;

@@ -50,6 +50,11 @@ struct scanner {
 };
 
 int cu_rfm_bucket_push(bucket *b, const cu_rfm_row *r);
+/* The hash that places a row: its high 32 bits pick the rank that owns the
+ * customer, its low bits the partition there. */
+static inline uint64_t cu_rfm_row_hash(const cu_rfm_row *r) {
+  return cu_mix64(r->flags & CU_RROW_CTEXT ? cu_hash_bytes(r->ctext, r->clen) : r->ck);
+}
 /* Sends every rank the rows routed to it and files the rows received in
  * sc->inbox by partition (a collective). */
 int cu_rfm_exchange(scanner *sc, cu_err *e);
