@@ -28,6 +28,24 @@ static int l_bytes(lua_State *L) {
   return 1;
 }
 
+/* split([on]): whether fits and samplers split their blocks across ranks;
+ * returns the setting before (and sets it when on is given). */
+static int l_split(lua_State *L) {
+  int old = cu_dist_split();
+  if (!lua_isnoneornil(L, 1)) cu_dist_set_split(lua_toboolean(L, 1));
+  lua_pushboolean(L, old);
+  return 1;
+}
+
+/* blocks(): blocks this rank ran through the split, and blocks in all */
+static int l_blocks(lua_State *L) {
+  uint64_t ran, total;
+  cu_dist_block_counts(&ran, &total);
+  lua_pushinteger(L, (lua_Integer)ran);
+  lua_pushinteger(L, (lua_Integer)total);
+  return 2;
+}
+
 static int failed(lua_State *L, const char *what) {
   return luaL_error(L, "%s across the ranks failed", what);
 }
@@ -156,7 +174,8 @@ static const luaL_Reg dist_fns[] = {
     {"rank", l_rank},       {"size", l_size},           {"built", l_built},
     {"library", l_library}, {"bytes_moved", l_bytes},   {"barrier", l_barrier},
     {"reduce", l_reduce},   {"any", l_any},             {"gather", l_gather_bytes},
-    {"broadcast", l_broadcast}, {"abort", l_abort},     {NULL, NULL}};
+    {"broadcast", l_broadcast}, {"abort", l_abort},     {"split", l_split},
+    {"blocks", l_blocks},   {NULL, NULL}};
 
 int luaopen_custan_dist(lua_State *L) {
   luaL_requiref(L, "custan.core.frame", luaopen_custan_frame, 0);

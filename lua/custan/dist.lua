@@ -116,6 +116,20 @@ function M.write_parts(frame, dir, name)
   return manifest
 end
 
+--- Whether the fits and samplers split their work across the ranks (on
+-- unless turned off); `split(false)` turns it off and returns the setting
+-- before.  Split, each CLV likelihood, logistic gradient, policy draw and
+-- CLV interval block is computed by one rank and its result sent to all,
+-- so every rank gets the same bits as one process.  That needs every
+-- rank to call the fit with the same table (the prepared scripts' gathered
+-- customer table).  A script whose ranks fit their own rows (a summary
+-- with `gather = "none"`) turns splitting off.
+function M.split(on) return core.split(on) end
+
+--- Blocks of fit and sampler work this rank has computed, and the blocks
+-- those calls had in all (equal with one rank or splitting off).
+function M.blocks() return core.blocks() end
+
 --- Bytes this rank has sent to and received from the others so far.
 function M.bytes_moved() return core.bytes_moved() end
 

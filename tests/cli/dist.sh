@@ -60,6 +60,20 @@ else
   expect "mpirun -np 2: the pipeline says it is not distributed yet" 0 \
     "every one of the 2 ranks runs the whole pipeline" -- \
     "${mpi[@]}" -np 2 "$custan" run pipeline.lua --input "$shards/*.csv.gz"
+  # the fits and samplers split their blocks across the ranks: one process's
+  # bits at every rank count, and each rank computed its share
+  fits="$root/tests/fixtures/dist_fits.lua"
+  "$custan" run "$fits" "$root/examples/data/online_retail.csv.gz" | grep -v '^blocks' > "$work/fits_one"
+  for np in 1 2 3 4; do
+    "${mpi[@]}" -np "$np" "$custan" run "$fits" "$shards/*.csv.gz" > "$work/fits_np$np"
+    check "mpirun -np $np: CLV fits, CLV interval, logistic, policy draws, k-means and GMM are one process's bits" \
+      bash -c "grep -v '^blocks' '$work/fits_np$np' | cmp - '$work/fits_one'"
+  done
+  check "mpirun -np 3: each rank computed part of the blocks, together all of them" awk '
+    /^blocks/ { found = 1; ran = 0
+                for (i = 2; i <= NF; i++) { split($i, p, "/"); if (p[1] <= 0 || p[1] >= p[2]) bad = 1; ran += p[1] }
+                if (NF != 4 || ran != p[2]) bad = 1 }
+    END { exit !found || bad }' "$work/fits_np3"
   # custan.dist in a user's script: exact sums, gather and broadcast, rank 0 prints
   cat > "$work/ranks.lua" <<'LUA'
 local dist = require "custan.dist"

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cluster_internal.h"
+#include "dist.h"
 #include "parallel.h"
 
 /* ------------------------------------------------------------- nearest -- */
@@ -67,12 +68,13 @@ typedef struct km {
   int first;
   double *bsum; /* nb x k x d */
   double *bw;   /* nb x k */
-  size_t *bchanged;
+  double *bchanged; /* nb: labels changed (a double, to travel with the sums) */
   /* seeding */
   double *closest; /* n: squared distance to the nearest chosen centre */
   const double *cand;
   size_t ncand;
   double *bpot; /* nb x ncand */
+  int failed;   /* an exchange between ranks failed */
 } km;
 
 static double weight(const km *m, size_t i) { return m->w ? m->w[i] : 1.0; }
@@ -126,7 +128,7 @@ static void km_assign_block(void *v, size_t b, int thread) {
   }
   memcpy(m->bsum + b * k * d, sum, k * d * sizeof *sum);
   memcpy(m->bw + b * k, wsum, k * sizeof *wsum);
-  m->bchanged[b] = changed;
+  m->bchanged[b] = (double)changed;
 }
 
 /* Seeding: this block's potential for each candidate centre. */
@@ -187,7 +189,7 @@ static int km_seed(km *m, gsl_rng *rng, int threads, double *cum) {
   memcpy(m->C, m->X + first * d, d * sizeof *m->C);
   m->cand = m->C;
   m->first = 1;
-  cu_parallel_blocks(m->nb, threads, km_closest_block, m);
+  m->failed |= cu_dist_blocks(m->nb, threads, km_closest_block, m, m->closest, CU_BLOCK_ROWS, n);
   m->first = 0;
   m->bpot = bpot;
   for (size_t c = 1; c < k; c++) {
@@ -199,7 +201,7 @@ static int km_seed(km *m, gsl_rng *rng, int threads, double *cum) {
     }
     m->cand = cand;
     m->ncand = trials;
-    cu_parallel_blocks(m->nb, threads, km_pot_block, m);
+    m->failed |= cu_dist_blocks(m->nb, threads, km_pot_block, m, bpot, trials, m->nb * trials);
     size_t best = 0;
     double best_pot = INFINITY;
     for (size_t t = 0; t < trials; t++) {
@@ -209,12 +211,12 @@ static int km_seed(km *m, gsl_rng *rng, int threads, double *cum) {
     }
     memcpy(m->C + c * d, cand + best * d, d * sizeof *m->C);
     m->cand = m->C + c * d;
-    cu_parallel_blocks(m->nb, threads, km_closest_block, m);
+    m->failed |= cu_dist_blocks(m->nb, threads, km_closest_block, m, m->closest, CU_BLOCK_ROWS, n);
   }
   free(cand);
   free(bpot);
   m->bpot = NULL;
-  return 0;
+  return m->failed ? -1 : 0;
 }
 
 /* Half the distance from each centre to its nearest other centre. */
@@ -261,6 +263,25 @@ typedef struct km_run {
   size_t relocated;
 } km_run;
 
+/* Labels of rows other ranks assigned (dist.h): each rank keeps the bounds
+ * of its own blocks' rows, and shares labels only where every row's is
+ * needed (relocation, the inertia, the result). */
+static void km_share_labels(km *m, double *tmp) {
+  if (cu_dist_size() == 1 || !cu_dist_split()) return;
+  size_t lo, hi;
+  cu_dist_block_range(m->nb, &lo, &hi);
+  for (size_t i = lo * CU_BLOCK_ROWS; i < m->n && i < hi * CU_BLOCK_ROWS; i++) tmp[i] = m->a[i];
+  m->failed |= cu_dist_share(m->nb, tmp, CU_BLOCK_ROWS, m->n);
+  for (size_t i = 0; i < m->n; i++) m->a[i] = (int32_t)tmp[i];
+}
+
+/* Each rank assigns its blocks' rows; every rank gets every block's sums. */
+static void km_assign(km *m, int threads) {
+  size_t nb = m->nb, k = m->k;
+  m->failed |= cu_dist_blocks(nb, threads, km_assign_block, m, m->bsum, k * m->d, nb * k * m->d) ||
+               cu_dist_share(nb, m->bw, k, nb * k) || cu_dist_share(nb, m->bchanged, 1, nb);
+}
+
 static int km_lloyd(km *m, int max_iter, double tol, int threads, double *newC, double *far,
                     km_run *run) {
   size_t k = m->k, d = m->d, nb = m->nb;
@@ -268,19 +289,20 @@ static int km_lloyd(km *m, int max_iter, double tol, int threads, double *newC, 
   m->first = 1;
   int strict = 0;
   for (int it = 0; it < max_iter; it++) {
-    cu_parallel_blocks(nb, threads, km_assign_block, m);
+    km_assign(m, threads);
     size_t changed = 0;
     memset(newC, 0, k * d * sizeof *newC);
     double *wsum = m->p; /* reused: the weights, then the movements */
     memset(wsum, 0, k * sizeof *wsum);
     for (size_t b = 0; b < nb; b++) {
-      changed += m->bchanged[b];
+      changed += (size_t)m->bchanged[b];
       for (size_t q = 0; q < k * d; q++) newC[q] += m->bsum[b * k * d + q];
       for (size_t j = 0; j < k; j++) wsum[j] += m->bw[b * k + j];
     }
     int any_empty = 0;
     for (size_t j = 0; j < k; j++) any_empty |= !(wsum[j] > 0);
     if (any_empty) {
+      km_share_labels(m, far);
       for (size_t i = 0; i < m->n; i++) far[i] = -1;
       run->relocated += km_relocate(m, newC, wsum, far);
     }
@@ -317,14 +339,15 @@ static int km_lloyd(km *m, int max_iter, double tol, int threads, double *newC, 
     }
   }
   if (!strict) { /* labels for the final centres */
-    cu_parallel_blocks(nb, threads, km_assign_block, m);
+    km_assign(m, threads);
     m->first = 0;
   }
+  km_share_labels(m, far);
   double inertia = 0;
   for (size_t i = 0; i < m->n; i++)
     inertia += weight(m, i) * dist2(m->X + i * d, m->C + (size_t)m->a[i] * d, d);
   run->inertia = inertia;
-  return 0;
+  return m->failed ? -1 : 0;
 }
 
 int cu_cluster_check_matrix(const double *X, size_t n, size_t d, cu_err *e) {
@@ -410,7 +433,10 @@ int cu_kmeans_fit(cu_kmeans *out, const double *X, const double *w, size_t n, si
       }
     }
     km_run run;
-    km_lloyd(&m, max_iter, tol, o->threads, newC, cum, &run);
+    if (km_lloyd(&m, max_iter, tol, o->threads, newC, cum, &run)) {
+      st = cu_err_set(e, CU_EIO, "k-means: the ranks could not exchange their sums");
+      goto done;
+    }
     out->relocated += run.relocated;
     if (run.inertia < out->inertia) {
       out->inertia = run.inertia;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cluster_internal.h"
+#include "dist.h"
 #include "parallel.h"
 
 static const double LOG_2PI = 1.83787706640934548356;
@@ -29,6 +30,8 @@ typedef struct gm {
   double *bacc;    /* nb x k x (1 + d + d*d): M-step partial sums */
   double *scratch; /* 64 threads x k x (1 + d + d*d) */
   int pass;        /* M-step pass: 1 weights and means, 2 covariances */
+  int split;       /* a fit: blocks split across ranks (dist.h); predictions are not */
+  int failed;      /* an exchange between ranks failed */
 } gm;
 
 /* ln w_j + ln N(x | mean_j, cov_j) for every j */
@@ -159,7 +162,9 @@ static int gm_mstep(gm *g, double reg, int threads, cu_err *e) {
   size_t k = g->k, d = g->d, st = gm_stride(g);
   double nk[256];
   g->pass = 1;
-  cu_parallel_blocks(g->nb, threads, gm_mstep_block, g);
+  /* each rank sums its own blocks' rows (whose responsibilities its E-step
+   * computed); every rank gets every block's sums */
+  g->failed |= cu_dist_blocks(g->nb, threads, gm_mstep_block, g, g->bacc, k * st, g->nb * k * st);
   for (size_t j = 0; j < k; j++) {
     double s = 0, m[256];
     for (size_t q = 0; q < d; q++) m[q] = 0;
@@ -176,7 +181,7 @@ static int gm_mstep(gm *g, double reg, int threads, cu_err *e) {
   for (size_t j = 0; j < k; j++) wsum += g->weights[j];
   for (size_t j = 0; j < k; j++) g->weights[j] /= wsum;
   g->pass = 2;
-  cu_parallel_blocks(g->nb, threads, gm_mstep_block, g);
+  g->failed |= cu_dist_blocks(g->nb, threads, gm_mstep_block, g, g->bacc, k * st, g->nb * k * st);
   for (size_t j = 0; j < k; j++) {
     double c[64 * 64];
     size_t len = g->cov == CU_COV_FULL ? d * d : d;
@@ -204,10 +209,23 @@ static int gm_mstep(gm *g, double reg, int threads, cu_err *e) {
 }
 
 static double gm_estep(gm *g, int threads) {
-  cu_parallel_blocks(g->nb, threads, gm_estep_block, g);
+  if (g->split)
+    g->failed |= cu_dist_blocks(g->nb, threads, gm_estep_block, g, g->bsum, 1, g->nb);
+  else
+    cu_parallel_blocks(g->nb, threads, gm_estep_block, g);
   double s = 0;
   for (size_t b = 0; b < g->nb; b++) s += g->bsum[b];
   return s / (double)g->n;
+}
+
+/* The labels of rows other ranks' E-steps computed (tmp: n doubles). */
+static void share_labels(gm *g, double *tmp) {
+  if (cu_dist_size() == 1 || !cu_dist_split()) return;
+  size_t lo, hi;
+  cu_dist_block_range(g->nb, &lo, &hi);
+  for (size_t i = lo * CU_BLOCK_ROWS; i < g->n && i < hi * CU_BLOCK_ROWS; i++) tmp[i] = g->labels[i];
+  g->failed |= cu_dist_share(g->nb, tmp, CU_BLOCK_ROWS, g->n);
+  for (size_t i = 0; i < g->n; i++) g->labels[i] = (int32_t)tmp[i];
 }
 
 static size_t cov_len(cu_cov_type c, size_t k, size_t d) {
@@ -236,7 +254,7 @@ int cu_gmm_fit(cu_gmm *out, const double *X, size_t n, size_t d, const cu_gmm_op
   double tol = o->tol > 0 ? o->tol : 1e-3;
   double reg = o->reg_covar > 0 ? o->reg_covar : o->reg_covar < 0 ? 0 : 1e-6;
   size_t cl = cov_len(o->cov, k, d);
-  gm g = {.X = X, .n = n, .d = d, .k = k, .nb = cu_nblocks(n), .cov = o->cov};
+  gm g = {.X = X, .n = n, .d = d, .k = k, .nb = cu_nblocks(n), .cov = o->cov, .split = 1};
   g.weights = malloc(k * sizeof *g.weights);
   g.means = malloc(k * d * sizeof *g.means);
   g.covs = malloc(cl * sizeof *g.covs);
@@ -293,6 +311,11 @@ int cu_gmm_fit(cu_gmm *out, const double *X, size_t n, size_t d, const cu_gmm_op
     }
     if (st) break;
     double ll = gm_estep(&g, o->threads); /* at the final parameters; labels too */
+    share_labels(&g, g.resp);
+    if (g.failed) {
+      st = cu_err_set(e, CU_EIO, "the ranks could not exchange the mixture's sums");
+      break;
+    }
     if (!isfinite(ll)) {
       st = cu_err_set(e, CU_ERANGE, "the log-likelihood is not finite");
       break;

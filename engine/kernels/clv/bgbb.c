@@ -71,7 +71,7 @@ int cu_bgbb_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu_e
                         "(n at most 4095); got frequency %g, recency %g, n %g",
                         x, tx, n);
   }
-  return cu_fit_mle(out, 4, cu_bgbb_loglik, (void *)d, d->total_w, o, e);
+  return cu_clv_fit_mle(out, 4, cu_bgbb_loglik, d, d->total_w, o, e);
 }
 
 static double bgbb_l(const double *p, double x, double tx, double n) {

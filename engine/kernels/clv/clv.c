@@ -370,7 +370,7 @@ int cu_clv_fit_from(cu_fit *out, cu_loglik_fn fn, const cu_clv_data *d, const cu
                     const double *start, cu_err *e) {
   cu_fit_options oo = o ? *o : (cu_fit_options){0};
   if (!oo.start) oo.start = start;
-  return cu_fit_mle(out, 4, fn, (void *)d, d->total_w, &oo, e);
+  return cu_clv_fit_mle(out, 4, fn, d, d->total_w, &oo, e);
 }
 
 /* ------------------------------------------------------------ Gamma-Gamma -- */
@@ -423,7 +423,7 @@ int cu_gg_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu_err
   for (size_t i = 0; i < d->n; i++)
     if (d->x[i] > 0 && d->m[i] > 0) n += d->w[i];
   if (n == 0) return cu_err_set(e, CU_EARG, "Gamma-Gamma needs customers with repeat purchases");
-  return cu_fit_mle(out, 3, cu_gg_loglik, (void *)d, n, o, e);
+  return cu_clv_fit_mle(out, 3, cu_gg_loglik, d, n, o, e);
 }
 
 int cu_mbgnbd_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu_err *e) {

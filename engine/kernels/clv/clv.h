@@ -60,6 +60,15 @@ int cu_fit_mle(cu_fit *out, size_t k, cu_loglik_fn fn, void *ud, double n_obs,
                const cu_fit_options *o, cu_err *e);
 void cu_fit_free(cu_fit *f);
 
+/* cu_fit_mle for a model whose log-likelihood is a sum over the rows of d
+ * (every model here): each evaluation runs fn over fixed blocks of
+ * CU_CLV_BLOCK rows, on threads and split across MPI ranks (dist.h), and
+ * adds the blocks in order, so the fit is the same bits on any number of
+ * threads and ranks. */
+#define CU_CLV_BLOCK 256
+int cu_clv_fit_mle(cu_fit *out, size_t k, cu_loglik_fn fn, const cu_clv_data *d, double n_obs,
+                   const cu_fit_options *o, cu_err *e);
+
 /* ---- BG/NBD (Fader, Hardie & Lee 2005); p = {r, alpha, a, b} ---- */
 int cu_bgnbd_loglik(const double *p, double *ll, double *grad, void *data);
 int cu_bgnbd_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu_err *e);

@@ -28,6 +28,7 @@
 
 #include "clv_model.h"
 #include "hash.h"
+#include "dist.h"
 #include "parallel.h"
 
 /* Distinct tuples of up to 4 doubles: id[i] for each row, and the first
@@ -183,10 +184,17 @@ static void stage_block(void *ctx, size_t b, int thread) {
   }
 }
 
-static void run_stage(job *j, int stage, size_t items, int threads) {
+/* A stage's blocks, split across ranks (dist.h); every rank then holds the
+ * whole of the stage's results, as one process would. */
+static int run_stage(job *j, int stage, size_t items, int threads) {
   j->stage = stage;
-  size_t per = CU_BLOCK_ROWS / 64;
-  cu_parallel_blocks((items + per - 1) / per, threads, stage_block, j);
+  size_t per = CU_BLOCK_ROWS / 64, nb = (items + per - 1) / per, w = j->draws + 1;
+  if (stage == 0) return cu_dist_blocks(nb, threads, stage_block, j, j->alive_sum, per * w, items * w);
+  if (stage == 1) return cu_dist_blocks(nb, threads, stage_block, j, j->p_alive, per * w, items * w);
+  if (cu_dist_blocks(nb, threads, stage_block, j, j->point, per, items) ||
+      cu_dist_share(nb, j->low, per, items) || cu_dist_share(nb, j->high, per, items))
+    return -1;
+  return j->block_sums ? cu_dist_share(nb, j->block_sums, j->draws, nb * j->draws) : 0;
 }
 
 int cu_clv_interval(double *point, double *low, double *high, double *totals, const cu_clv_model *tx,
@@ -240,9 +248,11 @@ int cu_clv_interval(double *point, double *low, double *high, double *totals, co
   memcpy(j.psp, psp, draws * j.ksp * sizeof(double));
   memcpy(j.psp + draws * j.ksp, psp0, j.ksp * sizeof(double));
   for (size_t i = 0; i < n; i++) j.weight[j.full.id[i]]++;
-  run_stage(&j, 0, j.xt.n, nthreads);
-  run_stage(&j, 1, j.rows.n, nthreads);
-  run_stage(&j, 2, j.full.n, nthreads);
+  if (run_stage(&j, 0, j.xt.n, nthreads) || run_stage(&j, 1, j.rows.n, nthreads) ||
+      run_stage(&j, 2, j.full.n, nthreads)) {
+    st = cu_err_set(e, CU_EIO, "the ranks could not exchange the CLV interval's blocks");
+    goto done;
+  }
   for (size_t i = 0; i < n; i++) {
     if (point) point[i] = j.point[j.full.id[i]];
     low[i] = j.low[j.full.id[i]];

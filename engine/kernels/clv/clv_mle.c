@@ -7,6 +7,8 @@
  * of any model: CLVTools' split between likelihoods and their interlayers. */
 #include "clv.h"
 
+#include "dist.h"
+
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_multimin.h>
@@ -313,3 +315,60 @@ void cu_fit_free(cu_fit *f) {
   f->p = f->se = f->cov = NULL;
 }
 
+
+/* ------------------------------------------------- blocks of customer rows -- */
+
+typedef struct blocked {
+  cu_loglik_fn fn;
+  const cu_clv_data *d;
+  size_t k, nblocks, stride; /* a block's slot: failed, ll, gradient[k] */
+  const double *p;
+  int want_grad;
+  double *slots;
+} blocked;
+
+static void loglik_block(void *ctx, size_t b, int thread) {
+  (void)thread;
+  blocked *B = ctx;
+  const cu_clv_data *d = B->d;
+  size_t lo = b * CU_CLV_BLOCK, hi = lo + CU_CLV_BLOCK < d->n ? lo + CU_CLV_BLOCK : d->n;
+  cu_clv_data v = {hi - lo, d->x + lo, d->tx + lo, d->T + lo, d->m ? d->m + lo : NULL, d->w + lo, 0};
+  double *s = B->slots + b * B->stride;
+  memset(s, 0, B->stride * sizeof *s);
+  s[0] = B->fn(B->p, &s[1], B->want_grad ? s + 2 : NULL, &v) ? 1 : 0;
+}
+
+static int blocked_loglik(const double *p, double *ll, double *grad, void *ud) {
+  blocked *B = ud;
+  B->p = p;
+  B->want_grad = grad != NULL;
+  if (cu_dist_blocks(B->nblocks, 0, loglik_block, B, B->slots, B->stride,
+                     B->nblocks * B->stride))
+    return -1;
+  double tot = 0;
+  if (grad)
+    for (size_t j = 0; j < B->k; j++) grad[j] = 0;
+  for (size_t b = 0; b < B->nblocks; b++) { /* in block order */
+    const double *s = B->slots + b * B->stride;
+    if (s[0] != 0) return -1;
+    tot += s[1];
+    if (grad)
+      for (size_t j = 0; j < B->k; j++) grad[j] += s[2 + j];
+  }
+  if (!isfinite(tot)) return -1;
+  *ll = tot;
+  return 0;
+}
+
+int cu_clv_fit_mle(cu_fit *out, size_t k, cu_loglik_fn fn, const cu_clv_data *d, double n_obs,
+                   const cu_fit_options *o, cu_err *e) {
+  size_t nb = (d->n + CU_CLV_BLOCK - 1) / CU_CLV_BLOCK;
+  blocked B = {fn, d, k, nb, 2 + k, NULL, 0, calloc((nb ? nb : 1) * (2 + k), sizeof(double))};
+  if (!B.slots) {
+    memset(out, 0, sizeof *out);
+    return cu_err_set(e, CU_ENOMEM, "out of memory");
+  }
+  int st = cu_fit_mle(out, k, blocked_loglik, &B, n_obs, o, e);
+  free(B.slots);
+  return st;
+}

@@ -59,7 +59,7 @@ int cu_sbg_fit(cu_fit *out, const cu_clv_data *d, const cu_fit_options *o, cu_er
   }
   if (lost == 0)
     return cu_err_set(e, CU_EARG, "sBG: no customer was lost in any period: nothing to fit");
-  return cu_fit_mle(out, 2, cu_sbg_loglik, (void *)d, d->total_w, o, e);
+  return cu_clv_fit_mle(out, 2, cu_sbg_loglik, d, d->total_w, o, e);
 }
 
 double cu_sbg_survival(const double *p, double t) {

@@ -6,9 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parallel.h"
 #include "xsum.h"
 
-static uint64_t moved; /* bytes to and from other ranks */
+static uint64_t moved;                    /* bytes to and from other ranks */
+static int split = 1;                     /* cu_dist_set_split */
+static uint64_t blocks_ran, blocks_total; /* cu_dist_block_counts */
 
 #ifdef CUSTAN_HAVE_MPI
 #include <mpi.h>
@@ -250,3 +253,80 @@ int cu_dist_bcast(char **buf, size_t *n) {
 #endif
 
 uint64_t cu_dist_bytes_moved(void) { return moved; }
+
+int cu_dist_set_split(int on) {
+  int old = split;
+  split = on != 0;
+  return old;
+}
+int cu_dist_split(void) { return split; }
+
+void cu_dist_block_counts(uint64_t *ran, uint64_t *total) {
+  *ran = blocks_ran;
+  *total = blocks_total;
+}
+
+/* ranks that split: all of them, or just this one */
+static int parts(void) { return split ? cu_dist_size() : 1; }
+static int part(void) { return split ? cu_dist_rank() : 0; }
+
+static void range_of(size_t nblocks, int r, int n, size_t *lo, size_t *hi) {
+  *lo = nblocks * (size_t)r / (size_t)n;
+  *hi = nblocks * (size_t)(r + 1) / (size_t)n;
+}
+
+void cu_dist_block_range(size_t nblocks, size_t *lo, size_t *hi) {
+  range_of(nblocks, part(), parts(), lo, hi);
+}
+
+typedef struct shifted {
+  cu_block_fn fn;
+  void *ctx;
+  size_t lo;
+} shifted;
+
+static void run_shifted(void *ctx, size_t block, int thread) {
+  shifted *s = ctx;
+  s->fn(s->ctx, s->lo + block, thread);
+}
+
+int cu_dist_share(size_t nblocks, double *slots, size_t stride, size_t total) {
+  if (parts() == 1) return 0;
+#ifdef CUSTAN_HAVE_MPI
+  /* each rank's results are a contiguous run of slots: gathered, never
+   * added, so every rank has exactly the bits their rank computed */
+  int n = size_, *count = malloc(2 * (size_t)n * sizeof *count);
+  if (!count) return -1;
+  int *at = count + n, rc = 0;
+  for (int r = 0; r < n; r++) {
+    size_t a, b;
+    range_of(nblocks, r, n, &a, &b);
+    a *= stride, b *= stride;
+    if (a > total) a = total;
+    if (b > total) b = total;
+    if (b > INT_MAX) rc = -1;
+    count[r] = (int)(b - a);
+    at[r] = (int)a;
+    if (r != rank_) moved += (uint64_t)(b - a) * sizeof(double);
+  }
+  if (!rc)
+    rc = ok(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, slots, count, at, MPI_DOUBLE,
+                           MPI_COMM_WORLD));
+  free(count);
+  return rc;
+#else
+  (void)nblocks, (void)slots, (void)stride, (void)total;
+  return 0;
+#endif
+}
+
+int cu_dist_blocks(size_t nblocks, int threads, cu_block_fn fn, void *ctx, double *slots,
+                   size_t stride, size_t total) {
+  size_t lo, hi;
+  cu_dist_block_range(nblocks, &lo, &hi);
+  shifted s = {fn, ctx, lo};
+  if (hi > lo) cu_parallel_blocks(hi - lo, threads, run_shifted, &s);
+  blocks_ran += hi - lo;
+  blocks_total += nblocks;
+  return cu_dist_share(nblocks, slots, stride, total);
+}

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "parallel.h"
+
 /* Starts MPI when the process was launched as a rank (mpirun, srun);
  * 0 ok, -1 when MPI could not start. */
 int cu_dist_init(int *argc, char ***argv);
@@ -47,6 +49,40 @@ int cu_dist_gatherv(const char *send, size_t n, char **recv, size_t *rcount);
 /* Rank 0's bytes to every rank: *buf and *n on rank 0 in, on others out
  * (malloc'd). */
 int cu_dist_bcast(char **buf, size_t *n);
+/* ---- Work split across ranks by fixed blocks ----
+ *
+ * The fits and the Monte Carlo samplers already cut their work into
+ * blocks whose bounds depend only on the data (parallel.h) and combine the
+ * blocks' results in block order.  cu_dist_blocks runs each rank's share
+ * of the blocks (one contiguous range per rank) on its threads, then the
+ * ranks swap results, so every rank holds every block's result and combines
+ * them as one process would: the same bits for any number of ranks and
+ * threads, with the work divided.  Every rank must hold the same input
+ * (the gathered customer table every prepared script uses).  A script
+ * whose ranks hold different rows turns splitting off with
+ * cu_dist_set_split(0): each rank then computes all blocks of its own rows
+ * and makes no collective call. */
+
+/* This rank's blocks of nblocks: [lo, hi). */
+void cu_dist_block_range(size_t nblocks, size_t *lo, size_t *hi);
+/* fn(ctx, block, thread) for this rank's blocks, then every rank gets all
+ * of slots: stride doubles a block, total doubles in all (the last block
+ * may be short).  With one rank or splitting off, cu_parallel_blocks over
+ * every block.  0 ok, -1 an MPI error. */
+int cu_dist_blocks(size_t nblocks, int threads, cu_block_fn fn, void *ctx, double *slots,
+                   size_t stride, size_t total);
+/* The sharing step alone, for kernels whose blocks fill several arrays:
+ * after this rank filled its blocks' part of slots, every rank gets all of
+ * it. */
+int cu_dist_share(size_t nblocks, double *slots, size_t stride, size_t total);
+/* Whether kernels split blocks across ranks (default 1); returns the old
+ * setting. */
+int cu_dist_set_split(int on);
+int cu_dist_split(void);
+/* Blocks this process has run through cu_dist_blocks and the blocks they
+ * belonged to, so tests can see that the work was divided. */
+void cu_dist_block_counts(uint64_t *ran, uint64_t *total);
+
 /* Bytes exchanged by this rank so far (sent and received), for the
  * benchmark's record. */
 uint64_t cu_dist_bytes_moved(void);

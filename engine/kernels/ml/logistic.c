@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ml.h"
+#include "dist.h"
 #include "parallel.h"
 
 typedef struct pass {
@@ -63,7 +64,8 @@ static void pass_block(void *ctx, size_t blk, int thread) {
  * the full D x D matrix. */
 static void evaluate(pass *P, int threads, double *loss, double *g, double *H) {
   size_t nb = cu_nblocks(P->n), D = P->D;
-  cu_parallel_blocks(nb, threads, pass_block, P);
+  /* split across ranks (dist.h); every rank then has every block's sums */
+  int failed = cu_dist_blocks(nb, threads, pass_block, P, P->slots, P->stride, nb * P->stride);
   double *sum = calloc(P->stride, sizeof *sum);
   size_t hrows = 0;
   for (size_t b = 0; b < nb; b++) /* in block order: the same bits on any threads */
@@ -71,7 +73,7 @@ static void evaluate(pass *P, int threads, double *loss, double *g, double *H) {
       sum[k] += P->slots[b * P->stride + k];
   for (size_t b = 0; P->hessian && b < nb; b += (size_t)P->hessian)
     hrows += (b + 1) * CU_BLOCK_ROWS < P->n ? CU_BLOCK_ROWS : P->n - b * CU_BLOCK_ROWS;
-  *loss = sum[0];
+  *loss = failed ? NAN : sum[0]; /* an MPI failure reads as a failed step */
   memcpy(g, sum + 1, D * sizeof *g);
   if (P->hessian) {
     const double *t = sum + 1 + D;

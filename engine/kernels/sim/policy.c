@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist.h"
 #include "parallel.h"
 #include "random.h"
 
@@ -89,7 +90,12 @@ int cu_policy_simulate(const cu_policy_groups *g, const cu_policy_draws *a, uint
   int st = check(g, a, e);
   if (st) return st;
   sim S = {g, a, seed, out, 0};
-  cu_parallel_blocks((a->n + DRAW_BLOCK - 1) / DRAW_BLOCK, threads, sim_block, &S);
+  /* each rank draws its blocks of draws (each block its own stream); every
+   * rank then holds all draws, the same bits for any rank count */
+  size_t per = (size_t)g->nsegments * CU_POLICY_NOUT;
+  if (cu_dist_blocks((a->n + DRAW_BLOCK - 1) / DRAW_BLOCK, threads, sim_block, &S, out,
+                     DRAW_BLOCK * per, a->n * per))
+    return cu_err_set(e, CU_EIO, "the ranks could not exchange the draws");
   if (S.failed) return cu_err_set(e, CU_ENOMEM, "out of memory");
   return cu_interrupted ? cu_err_set(e, CU_EINTR, "interrupted") : CU_OK;
 }
