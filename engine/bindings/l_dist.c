@@ -50,6 +50,101 @@ static int failed(lua_State *L, const char *what) {
   return luaL_error(L, "%s across the ranks failed", what);
 }
 
+/* pack(frame) -> bytes, to send to another rank (same build) */
+static int l_pack(lua_State *L) {
+  cu_frame *f = l_checkframe(L, 1);
+  char *buf = NULL;
+  size_t n = 0;
+  cu_err e = {0};
+  if (cu_frame_pack(f, &buf, &n, &e)) return l_raise(L, &e);
+  lua_pushlstring(L, buf, n);
+  free(buf);
+  return 1;
+}
+
+/* unpack(bytes) -> frame */
+static int l_unpack(lua_State *L) {
+  size_t n;
+  const char *s = luaL_checklstring(L, 1, &n);
+  l_frame_box *box = l_newframe(L);
+  cu_err e = {0};
+  if (cu_frame_unpack(s, n, &box->f, &e)) return l_raise(L, &e);
+  return 1;
+}
+
+/* alltoall(list): list[r + 1] (bytes) goes to rank r; returns the bytes
+ * every rank sent this one, in rank order */
+static int l_alltoall(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  int size = cu_dist_size();
+  size_t *count = lua_newuserdatauv(L, 2 * (size_t)size * sizeof *count, 0), *rcount = count + size;
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  for (int r = 0; r < size; r++) {
+    lua_rawgeti(L, 1, r + 1);
+    count[r] = 0;
+    if (lua_isnil(L, -1)) {
+      lua_pop(L, 1);
+      continue;
+    }
+    if (lua_type(L, -1) != LUA_TSTRING) return luaL_error(L, "alltoall: item %d is not bytes", r + 1);
+    count[r] = lua_rawlen(L, -1);
+    luaL_addvalue(&b); /* adds the value on top and pops it */
+  }
+  luaL_pushresult(&b);
+  const char *send = lua_tostring(L, -1);
+  char *recv = NULL;
+  if (cu_dist_alltoallv(send, count, &recv, rcount)) return failed(L, "the exchange");
+  lua_createtable(L, size, 0);
+  size_t at = 0;
+  for (int r = 0; r < size; r++) {
+    lua_pushlstring(L, recv + at, rcount[r]);
+    lua_rawseti(L, -2, r + 1);
+    at += rcount[r];
+  }
+  free(recv);
+  return 1;
+}
+
+/* allgather(bytes): every rank's bytes on every rank, in rank order */
+static int l_allgather(lua_State *L) {
+  size_t n;
+  const char *s = luaL_checklstring(L, 1, &n);
+  int size = cu_dist_size();
+  size_t *count = lua_newuserdatauv(L, (size_t)size * sizeof *count, 0);
+  char *recv = NULL;
+  if (cu_dist_allgatherv(s, n, &recv, count)) return failed(L, "allgather");
+  lua_createtable(L, size, 0);
+  size_t at = 0;
+  for (int r = 0; r < size; r++) {
+    lua_pushlstring(L, recv + at, count[r]);
+    lua_rawseti(L, -2, r + 1);
+    at += count[r];
+  }
+  free(recv);
+  return 1;
+}
+
+/* exact_sum(column) -> number: the exact sum over every rank of a float64
+ * column's values (missing ones left out), rounded once */
+static int l_exact_sum(lua_State *L) {
+  cu_column *c = l_checkcolumn(L, 1);
+  if (c->type != CU_F64) return luaL_error(L, "exact_sum: the column must be float64");
+  double out;
+  if (cu_dist_exact_sum(c->data, c->valid, c->n, &out)) return failed(L, "the sum");
+  lua_pushnumber(L, out);
+  return 1;
+}
+
+/* owners(column) -> int64 column: the rank owning each row's key */
+static int l_owners(lua_State *L) {
+  cu_column *key = l_checkcolumn(L, 1);
+  l_column_box *box = l_newcolumn(L);
+  if (!(box->c = cu_column_new(CU_I64, key->n, NULL))) return luaL_error(L, "out of memory");
+  cu_dist_owners(key, box->c->data);
+  return 1;
+}
+
 static int l_barrier(lua_State *L) {
   if (cu_dist_barrier()) return failed(L, "the barrier");
   return 0;
@@ -175,7 +270,10 @@ static const luaL_Reg dist_fns[] = {
     {"library", l_library}, {"bytes_moved", l_bytes},   {"barrier", l_barrier},
     {"reduce", l_reduce},   {"any", l_any},             {"gather", l_gather_bytes},
     {"broadcast", l_broadcast}, {"abort", l_abort},     {"split", l_split},
-    {"blocks", l_blocks},   {NULL, NULL}};
+    {"blocks", l_blocks},   {"pack", l_pack},           {"unpack", l_unpack},
+    {"alltoall", l_alltoall}, {"allgather", l_allgather}, {"owners", l_owners},
+    {"exact_sum", l_exact_sum},
+    {NULL, NULL}};
 
 int luaopen_custan_dist(lua_State *L) {
   luaL_requiref(L, "custan.core.frame", luaopen_custan_frame, 0);

@@ -223,11 +223,29 @@ static int l_rfm_summary_file(lua_State *L) {
   return 3;
 }
 
+/* merge(list of frames): summaries of disjoint customers as one, in
+ * customer order (the order of one summary) */
+static int l_rfm_merge(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  size_t k = lua_rawlen(L, 1);
+  cu_frame **parts = lua_newuserdatauv(L, (k ? k : 1) * sizeof *parts, 0);
+  for (size_t i = 0; i < k; i++) {
+    lua_rawgeti(L, 1, (lua_Integer)i + 1);
+    parts[i] = l_checkframe(L, -1);
+    lua_pop(L, 1); /* the list keeps it */
+  }
+  l_frame_box *box = l_newframe(L);
+  cu_err e = {0};
+  if (cu_rfm_merge_frames(parts, k, &box->f, &e)) return l_raise(L, &e);
+  return 1;
+}
+
 static const luaL_Reg rfm_methods[] = {
     {"add", l_rfm_add}, {"result", l_rfm_result}, {"close", rfm_release}, {NULL, NULL}};
 static const luaL_Reg rfm_meta[] = {{"__gc", rfm_release}, {"__close", rfm_release}, {NULL, NULL}};
 static const luaL_Reg rfm_fns[] = {
-    {"new", l_rfm_new}, {"summary_file", l_rfm_summary_file}, {NULL, NULL}};
+    {"new", l_rfm_new}, {"summary_file", l_rfm_summary_file},
+    {"merge", l_rfm_merge},  {NULL, NULL}};
 
 int luaopen_custan_rfm(lua_State *L) {
   luaL_requiref(L, "custan.core.frame", luaopen_custan_frame, 0);

@@ -11,6 +11,7 @@ local rfm = require "custan.rfm"
 local dates = require "custan.date"
 local transactions = require "custan.data.transactions"
 local clv = require "custan.clv"
+local dist = require "custan.dist"
 local util = require "custan.util"
 
 local M = {}
@@ -191,7 +192,9 @@ local add_days = dates.add_days
 -- Only customers with a calibration purchase are kept.
 -- @tparam frame tx transactions, as custan.data.transactions.read gives them
 -- @tparam[opt] table options `cutoff` ("YYYY-MM-DD"; default the last
---   purchase day less the window), `window` (days), `activity_days` (90)
+--   purchase day less the window), `window` (days), `activity_days` (90),
+--   `partitioned` (true when tx is this rank's share of a log partitioned
+--   by customer across MPI ranks: the result is every rank's customers)
 -- @return customers frame (with `country`, the last one, when tx has it),
 --   info {cutoff, window_end, rows, ...}
 function M.customers(tx, options)
@@ -202,6 +205,11 @@ function M.customers(tx, options)
   local cutoff = o.cutoff
   if not cutoff then
     local last = tx.date:max()
+    if o.partitioned and dist.size() > 1 then -- the last day over every rank's rows
+      local days = dist.allgather(last and tostring(last):sub(1, 10) or false)
+      last = nil
+      for _, d in ipairs(days) do if d and (not last or d > last) then last = d end end
+    end
     if not last then error("the transaction log has no dates", 0) end
     if type(last) == "number" then last = dates.format(last) end
     cutoff = add_days(tostring(last):sub(1, 10), -(o.window or 0))
@@ -215,11 +223,14 @@ function M.customers(tx, options)
     so["end"] = cutoff
   end
   local s, info = rfm.summary(tx, so)
+  if o.window then s.churned = s:col("frequency_holdout"):eq(0) end
+  if tx:has("country") then s.country = M.last_value(tx, s, cutoff, "country") end
+  -- tx partitioned by customer across ranks (a pipeline under mpirun):
+  -- each rank has its own customers' rows; the table goes to every rank
+  if o.partitioned and dist.size() > 1 then s, info = rfm.gather_partitioned(s, info) end
   if s:nrows() == 0 then
     error(string.format("no customer has a purchase on or before the cutoff %s", cutoff), 0)
   end
-  if o.window then s.churned = s:col("frequency_holdout"):eq(0) end
-  if tx:has("country") then s.country = M.last_value(tx, s, cutoff, "country") end
   info.cutoff = cutoff
   info.window_end = o.window and so["end"] or nil
   return s, info

@@ -9,6 +9,7 @@
 local core = require "custan.core.clv"
 local sim_core = require "custan.core.sim"
 local custan = require "custan"
+local dist = require "custan.dist"
 
 local M = {}
 
@@ -426,7 +427,8 @@ end
 --   the calibration end)
 -- @tparam table options `customer`, `date` column names, `unit` ("week",
 --   "day"), `period` (purchases in one "day" count once), `start` (ISO date;
---   default the first purchase), `periods` (how many units to report)
+--   default the first purchase), `periods` (how many units to report),
+--   `partitioned` (tx is this rank's customers' share of the log, under mpirun)
 -- @return frame period (units since start), actual, expected,
 --   cumulative_actual, cumulative_expected
 function M.tracking(model, tx, options)
@@ -437,6 +439,9 @@ function M.tracking(model, tx, options)
   local t = custan.frame({customer = cust, day = day}, {"customer", "day"})
   t = t:group_by{"customer", "day"}:size():select{"customer", "day"} -- purchases merged per day
   t.first = t:group_by("customer"):transform("day", "min")
+  if o.partitioned and dist.size() > 1 then -- every rank's customers' days, on every rank
+    t = custan.concat(table.unpack(dist.allgather_frames(t)))
+  end
   local start = o.start or t.first:min()
   local repeat_ = t:filter(t.day:gt(t.first))
   local n = o.periods or math.ceil((t.day - start):max() / unit_days)
@@ -445,7 +450,8 @@ function M.tracking(model, tx, options)
   local actual = {}
   for _, r in ipairs(repeat_:group_by("period"):size():to_rows()) do actual[r.period] = r.size end
   -- customers by first-purchase day, in units since start
-  local firsts = t:group_by("first"):agg{{"customer", "n_unique", as = "customers"}}
+  -- (in day order, so the expected counts add in one order however t's rows came)
+  local firsts = t:group_by("first"):agg{{"customer", "n_unique", as = "customers"}}:sort("first")
   firsts.offset = (firsts.first - start) / unit_days
   local groups = firsts:to_rows()
   local rows, ca, ce, prev = {}, 0, 0, 0

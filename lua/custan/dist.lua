@@ -19,6 +19,9 @@
 local core = require "custan.core.dist"
 local json = require "custan.json"
 
+-- custan itself, loaded when first needed (it loads this module)
+local function custan() return require "custan" end
+
 local M = {}
 
 --- This process's rank, 0 .. size - 1.
@@ -114,6 +117,74 @@ function M.write_parts(frame, dir, name)
   end
   M.barrier() -- every part and the manifest are there when any rank returns
   return manifest
+end
+
+--- The exact sum of a float64 column's values over every rank (missing
+-- values left out), rounded once: the same bits however the rows are
+-- spread over the ranks, and with one rank the column's exact sum.
+function M.exact_sum(column) return core.exact_sum(column) end
+
+--- Every rank's value (anything json.encode takes) on every rank, as a
+-- list in rank order.
+function M.allgather(value)
+  local out = {}
+  for i, bytes in ipairs(core.allgather(json.encode(value))) do out[i] = json.decode(bytes) end
+  return out
+end
+
+-- ------------------------------------------------------------ frames --
+
+--- Sends each row of `frame` to the rank that owns its `key` (a column
+-- name, e.g. "customer"; a hash of the value, `missing` rows stay) and
+-- returns the rows this rank owns: every rank's rows in rank order, each
+-- rank's in their own order.  So when rank r holds the r-th run of a log's
+-- files, each key's rows arrive in the log's order.  With one rank, the
+-- frame itself.  `frame` may be nil on a rank that read nothing.
+function M.exchange(frame, key)
+  if M.size() == 1 then return frame end
+  local parts = {}
+  if frame then
+    local t = frame:copy()
+    t._owner = core.owners(frame:col(key))
+    t = t:sort("_owner") -- stable: each rank's rows keep their order
+    local at = 1
+    for r = 0, M.size() - 1 do
+      local n = t._owner:eq(r):sum()
+      parts[r + 1] = core.pack(t:slice(at, at + n - 1):drop("_owner"))
+      at = at + n
+    end
+  end
+  return M.unpack_all(core.alltoall(parts))
+end
+
+-- frames from packed bytes ("" for none), concatenated; nil when none
+function M.unpack_all(list)
+  local frames = {}
+  for _, bytes in ipairs(list) do
+    if bytes ~= "" then frames[#frames + 1] = core.unpack(bytes) end
+  end
+  if #frames == 0 then return nil end
+  if #frames == 1 then return frames[1] end
+  return custan().concat(table.unpack(frames))
+end
+
+--- Every rank's `frame` on every rank, in rank order, as a list (a rank
+-- with nil contributes nothing).
+function M.allgather_frames(frame)
+  local list = core.allgather(frame and core.pack(frame) or "")
+  local out = {}
+  for _, bytes in ipairs(list) do
+    if bytes ~= "" then out[#out + 1] = core.unpack(bytes) end
+  end
+  return out
+end
+
+--- Per-customer summaries of disjoint customers (each rank's own, from its
+-- share of the log) as one table on every rank, in customer order: what a
+-- summary of the whole log gives.  With one rank, the frame itself.
+function M.gather_customers(frame)
+  if M.size() == 1 then return frame end
+  return require("custan.core.rfm").merge(M.allgather_frames(frame))
 end
 
 --- Whether the fits and samplers split their work across the ranks (on

@@ -30,6 +30,7 @@ local experiment_analysis = require "custan.analysis.experiment"
 local funnel_analysis = require "custan.analysis.funnel"
 local cohort_analysis = require "custan.analysis.cohort"
 local clv = require "custan.clv"
+local dist = require "custan.dist"
 
 local M = {}
 
@@ -43,7 +44,7 @@ end
 
 -- "YYYY-MM-DD" of a timestamp column's min or max (text or microseconds)
 local function day_of(ts)
-  if type(ts) == "number" then return date.format(ts) end
+  if type(ts) == "number" then return date.format(ts):sub(1, 10) end
   return tostring(ts):sub(1, 10)
 end
 
@@ -52,15 +53,69 @@ end
 --- Reads and cleans the log once; every later stage uses ctx.tx.  Sets
 -- ctx.as_of (default: the day of the last purchase) and keeps the rows up
 -- to it.  Its summary is the data-quality report.
+-- Under mpirun, with the log in files: rank r reads the r-th run of the
+-- files (runs in file order), then every row goes to the rank owning its
+-- customer (custan.dist.exchange).  Each rank ends with all of its
+-- customers' rows, in the log's order, and `_row`, each row's place in
+-- the whole log (for ctx:log()).  Rows without a customer stay where they
+-- were read.  Returns the rank's frame and the read's facts for the whole
+-- log.
+local function read_partitioned(ctx, o)
+  local files = transactions.files(ctx.input)
+  local size, rank = dist.size(), dist.rank()
+  local mine = {}
+  for i = #files * rank // size + 1, #files * (rank + 1) // size do mine[#mine + 1] = files[i] end
+  local tx, info
+  if #mine > 0 then
+    tx, info = transactions.read(#mine == 1 and mine[1] or mine, o)
+  else -- more ranks than files: this rank reads nothing
+    info = {rows = 0, skipped_bad_rows = 0, skipped_lines = {}}
+  end
+  local counts = dist.allgather({tx and tx:nrows() or 0, info.skipped_lines or {}})
+  local before, lines = 0, {}
+  for r, c in ipairs(counts) do
+    if r <= rank then before = before + math.tointeger(c[1]) end
+    for _, l in ipairs(c[2]) do lines[#lines + 1] = math.tointeger(l) end
+  end
+  if tx then
+    tx._row = tx.purchase:cast("int64"):fill(0) * 0 + 1
+    tx._row = tx._row:cumsum() + before
+  end
+  local n = dist.sum({info.rows, info.skipped_bad_rows})
+  tx = dist.exchange(tx, "customer")
+  if not tx then error(ctx.input .. ": no rows", 0) end
+  return tx, {path = ctx.input, rows = math.tointeger(n[1]), skipped_bad_rows = math.tointeger(n[2]),
+              skipped_lines = lines}
+end
+
+-- A number over every rank (with one rank, the number itself): fn is
+-- dist.sum, max or min; `none` stands in for a rank's nil and comes back
+-- as nil when every rank had nil.
+local function global(fn, value, none)
+  if dist.size() == 1 then return value end
+  local v = fn(value or none)
+  if v == none then return nil end
+  return math.tointeger(v) or v
+end
+
 M.read = {name = "read", title = "read and clean", run = function(ctx, options)
   local o = merged(ctx.options, options)
-  local tx, info = transactions.read(ctx.input, o)
+  local tx, info
+  ctx.partitioned = dist.size() > 1 and type(ctx.input) ~= "userdata"
+  if ctx.partitioned then
+    tx, info = read_partitioned(ctx, o)
+  else
+    tx, info = transactions.read(ctx.input, o)
+  end
   ctx.event_log = tx:has("event")
   ctx.counts_only = transactions.counts_only(o)
   local purchases = tx:filter(tx.purchase)
-  if purchases:nrows() == 0 then error(ctx.input .. ": no purchase rows", 0) end
-  local last = day_of(purchases.date:max())
-  local first = day_of(purchases.date:min())
+  local npurchases = global(dist.sum, purchases:nrows())
+  if npurchases == 0 then error(tostring(ctx.input) .. ": no purchase rows", 0) end
+  local function ts(v) return type(v) == "string" and date.parse(v) or v end
+  local last = day_of(global(dist.max, ts(purchases.date:max()), -math.huge))
+  local first = day_of(global(dist.min, ts(purchases.date:min()), math.huge))
+  ctx.first_purchase = first
   ctx.as_of = o.as_of or last
   if not date.parse(ctx.as_of) then error("--as-of: not a date: " .. tostring(ctx.as_of), 0) end
   if ctx.as_of < first then
@@ -70,12 +125,16 @@ M.read = {name = "read", title = "read and clean", run = function(ctx, options)
   local rows_after = after:sum()
   ctx.tx = rows_after > 0 and tx:filter(~after) or tx
   local month_end = date.add_days(date.add_months(ctx.as_of:sub(1, 8) .. "01", 1), -1)
+  -- customers are disjoint across ranks, so their counts add
+  local n = dist.sum({tx.cancelled:sum(), tx.customer:nmissing(), rows_after,
+                      purchases.customer:n_unique()})
+  for i = 1, #n do n[i] = math.tointeger(n[i]) end
   local q = {
     input = ctx.input, rows = info.rows, skipped_bad_rows = info.skipped_bad_rows,
-    skipped_lines = info.skipped_lines, cancelled_rows = tx.cancelled:sum(),
-    purchase_rows = purchases:nrows(), rows_without_customer = tx.customer:nmissing(),
-    first_purchase = first, last_purchase = last, as_of = ctx.as_of, rows_after_as_of = rows_after,
-    customers = purchases.customer:n_unique(),
+    skipped_lines = info.skipped_lines, cancelled_rows = n[1],
+    purchase_rows = math.tointeger(npurchases), rows_without_customer = n[2],
+    first_purchase = first, last_purchase = last, as_of = ctx.as_of, rows_after_as_of = n[3],
+    customers = n[4],
     -- the last calendar month is partial unless as_of is its last day
     partial_last_month = ctx.as_of ~= month_end,
     days_in_last_month = tonumber(ctx.as_of:sub(9, 10)),
@@ -121,6 +180,12 @@ local function weekly_tables(ctx, customers)
     order = p:has("order") and p.order or p.date:floor("day")}, {"customer", "week", "amount", "order"})
   local per = t:group_by({"week", "customer"}):agg{{"amount", "sum", as = "revenue"},
     {"order", "n_unique", as = "orders"}}
+  if ctx.partitioned then -- each rank has its own customers' weeks: all of them, everywhere
+    per = custan.concat(table.unpack(dist.allgather_frames(per)))
+  end
+  -- in (week, customer) order, so the sums below add the same numbers in
+  -- the same order in one process and on any number of ranks
+  per = per:sort({"week", "customer"})
   per = per:join(first, "customer", {how = "left"})
   per.new = per.first_week:eq(per.week):fill(false):cast("int64")
   local w = per:group_by({"week", "segment"}, {sort = true}):agg{{"revenue", "sum", as = "revenue"},
@@ -171,7 +236,7 @@ end}
 M.cohorts = {name = "cohorts", title = "cohorts, concentration, products, countries",
   run = function(ctx, options)
   if ctx.counts_only then return nil end -- shares of revenue need amounts
-  return cohort_analysis.run(ctx.tx, merged(ctx.options, options))
+  return cohort_analysis.run(ctx:log(), merged(ctx.options, options))
 end}
 
 -- ---------------------------------------------------------- segmentation --
@@ -268,7 +333,8 @@ local function diagnostics(ctx, doc, calibration, chosen, o)
     d.holdout_by_frequency = clv.holdout_by_frequency(cmodel, calibration.customers)
     local purchases = transactions.purchases(ctx.tx, {"customer", "date"})
     purchases = purchases:filter(~purchases.customer:is_missing())
-    d.tracking = clv.tracking(cmodel, purchases, {customer = "customer", date = "date", unit = o.unit})
+    d.tracking = clv.tracking(cmodel, purchases, {customer = "customer", date = "date", unit = o.unit,
+      partitioned = ctx.partitioned})
   end
   doc.diagnostics = d
   local t = doc.tables
@@ -290,7 +356,7 @@ M.clv = {name = "clv", title = "purchase and spend models, CLV", run = function(
   local o = merged({model = "all", unit = "week", horizon = 12, draws = 100,
     seed = ctx.options.seed or 1}, ctx.options, options)
   o["end"] = ctx.as_of
-  local first = day_of(ctx.tx:filter(ctx.tx.purchase).date:min())
+  local first = ctx.first_purchase or day_of(ctx.tx:filter(ctx.tx.purchase).date:min())
   local span = date.days_between(first, ctx.as_of)
   local holdout_start = o.holdout_start or date.add_days(first, math.floor(span * 0.75) + 1)
   local calibration = clv_analysis.run(ctx.source, merged(o, {holdout_start = holdout_start, draws = 0}))
@@ -356,6 +422,7 @@ M.churn = {name = "churn", title = "churn model and scores", run = function(ctx,
   o.cutoff = o.cutoff or date.add_days(ctx.as_of, -o.window)
   o.as_of = ctx.as_of
   o.progress = function(what) ctx:progress("churn: %s", what) end
+  o.partitioned = ctx.partitioned
   local doc = churn_analysis.train(ctx.tx, o)
   ctx:add(doc.current, {"churn_probability", "risk_tier"})
   -- the same model's scores 4 weeks earlier, for the dashboards' "against
@@ -363,7 +430,8 @@ M.churn = {name = "churn", title = "churn model and scores", run = function(ctx,
   local before = date.add_days(ctx.as_of, -28)
   local ok, prev = pcall(function()
     local churn = require "custan.churn"
-    local then_, _ = churn.customers(ctx.tx, {cutoff = before, activity_days = o.activity_days})
+    local then_, _ = churn.customers(ctx.tx, {cutoff = before, activity_days = o.activity_days,
+                                              partitioned = ctx.partitioned})
     local X = churn.build(then_, doc.definition, doc.state, {window = o.window})
     local p = doc.model:predict(X)
     local tiers = churn.tiers(p, churn.load_tiers(o.tiers))
@@ -374,7 +442,8 @@ M.churn = {name = "churn", title = "churn model and scores", run = function(ctx,
     local m = ctx.clv
     if m and m.spend then
       local rfm = require "custan.rfm"
-      local s = rfm.summary(ctx.tx, {period = "day", unit = m.unit, ["end"] = before})
+      local s = rfm.summary(ctx.tx, {period = "day", unit = m.unit, ["end"] = before,
+                                     partitioned = ctx.partitioned})
       local v = clv.clv(m.purchase, m.spend, s, {horizon = m.horizon, unit = m.unit,
         discount = m.discount, margin = m.margin})
       local scores = custan.frame({customer = then_:col("customer"), p = p}, {"customer", "p"})
@@ -446,6 +515,9 @@ local function recent_revenue(ctx, ids, days)
   local tx = ctx.tx
   local recent = tx:filter(tx.purchase & tx.date:gt(from)):group_by("customer")
     :agg{{"amount", "sum", as = "revenue"}}
+  if ctx.partitioned then -- each rank's own customers, joined below by id
+    recent = custan.concat(table.unpack(dist.allgather_frames(recent)))
+  end
   local t = ids:select{"customer"}
   recent.customer = join.align(recent:col("customer"), t:col("customer"))
   return t:join(recent, "customer", {how = "left"}):col("revenue"):fill(0)
@@ -527,7 +599,7 @@ end}
 -- An order log has no funnel: the stage then does nothing.
 M.funnel = {name = "funnel", title = "event funnel", run = function(ctx, options)
   if not ctx.tx:has("event") then return nil end
-  local doc = funnel_analysis.run(ctx.tx, merged(ctx.options, {segments = ctx.customers}, options))
+  local doc = funnel_analysis.run(ctx:log(), merged(ctx.options, {segments = ctx.customers}, options))
   local f = doc.summary.overall
   ctx:progress("funnel: %d visitors, view -> cart %.3f, cart -> purchase %.3f", f.visitors,
     f.view_to_cart or 0, f.cart_to_purchase or 0)

@@ -81,6 +81,9 @@ end
 --   `purchase_rows`, `end`)
 function M.summary(tx, options)
   local o = transactions.options(options)
+  if o.partitioned and not o["end"] then
+    error("rfm.summary: a log partitioned across ranks needs an end date (options.end)", 2)
+  end
   local acc <close> = new_accumulator(o)
   local c = transactions.columns(tx, o)
   add(acc, c)
@@ -90,7 +93,24 @@ function M.summary(tx, options)
     r.add(c)
     r.apply(customers)
   end
+  if o.partitioned and dist.size() > 1 then return M.gather_partitioned(customers, info) end
   return customers, info
+end
+
+--- The summaries each rank made of its own customers' rows (a log
+-- partitioned by customer across the ranks: `custan.dist.exchange`) as
+-- one table on every rank, in customer order, with the counts of all
+-- ranks: what one process summarising the whole log returns.
+function M.gather_partitioned(customers, info)
+  local merged = dist.gather_customers(customers)
+  local n = dist.sum({info.rows, info.skipped, info.excluded, info.ignored, info.purchase_rows})
+  local out = {rows = n[1], skipped = n[2], excluded = n[3], ignored = n[4], purchase_rows = n[5]}
+  for k, v in pairs(out) do out[k] = math.tointeger(v) end
+  -- the end is the given day on every rank with purchases
+  for _, e in ipairs(dist.allgather({info["end"], info.end_day})) do
+    if e[1] then out["end"], out.end_day = e[1], e[2] break end
+  end
+  return merged, out
 end
 
 -- The options the C file scanner cannot honour: it applies the library's

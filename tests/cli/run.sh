@@ -487,7 +487,10 @@ check "churn.lua scores every customer as of the log's end (current_scores.csv)"
 # Debian's python3-sklearn 1.2.1 and python3-xgboost 1.7.4): base features
 # (tests/fixtures/churn_base_features.lua) logistic 0.7286 (newton-cg;
 # lbfgs 0.7286), xgboost 0.7242, forest 0.7299; all features logistic
-# 0.7311, xgboost 0.7278, forest 0.7383; BG/NBD expected purchases alone 0.7096.
+# 0.7311, xgboost 0.7301, forest 0.7348; BG/NBD expected purchases alone 0.7096.
+# (Rerun on 2026-11-30, when the CLV fits began adding their likelihood in
+# fixed blocks: BG/NBD's parameters moved by 2e-8 and the trees on its
+# features with them; before, xgboost 0.7278 and forest 0.7383.)
 churn=(--input "$retail" --cutoff 2011-09-09 --window 91)
 expect "churn --help" 0 "Usage: churn.lua" -- "$custan" run churn.lua --help
 expect "churn trains and compares" 0 "BG/NBD E[purchases] alone" -- "$custan" run churn.lua "${churn[@]}" --output "$work/churn" --save "$work/churn/model.json"
@@ -498,10 +501,10 @@ check "churn scores columns" grep -q "^customer,churn_probability,risk_tier,chur
 "$custan" run churn.lua "${churn[@]}" --json > "$work/c2.json" 2>&1
 check "churn --json is the same every run" cmp -s "$work/c1.json" "$work/c2.json"
 check "churn 3,370 customers, 1,449 churned" "$custan" -e "local d = require('cjson').decode(io.open('$work/c1.json'):read('a')); assert(d.customers == 3370 and d.churners == 1449, d.customers)"
-# the best model is within 0.01 of the best peer (0.7383), and beats the
+# the best model is within 0.01 of the best peer (0.7348), and beats the
 # best base-feature peer (0.7299) and BG/NBD alone (0.7096)
-check "churn AUC against the peers" "$custan" -e "local d = require('cjson').decode(io.open('$work/c1.json'):read('a')); local a = d.models[d.best].test.roc_auc; assert(math.abs(a - 0.7383) < 0.01 and a > 0.7299 and a > d.baseline.roc_auc and math.abs(d.baseline.roc_auc - 0.7096) < 1e-3, a); for _, k in ipairs{'logistic', 'xgboost', 'forest'} do assert(d.models[k].cv_auc and d.models[k].test.pr_auc and d.models[k].test.brier) end"
-check "churn xgboost equals the Python package" "$custan" -e "local d = require('cjson').decode(io.open('$work/c1.json'):read('a')); assert(math.abs(d.models.xgboost.test.roc_auc - 0.727814227) < 1e-8 and math.abs(d.models.forest.test.roc_auc - 0.738251036) < 1e-8 and math.abs(d.models.logistic.test.roc_auc - 0.731134899) < 1e-6)"
+check "churn AUC against the peers" "$custan" -e "local d = require('cjson').decode(io.open('$work/c1.json'):read('a')); local a = d.models[d.best].test.roc_auc; assert(math.abs(a - 0.7348) < 0.01 and a > 0.7299 and a > d.baseline.roc_auc and math.abs(d.baseline.roc_auc - 0.7096) < 1e-3, a); for _, k in ipairs{'logistic', 'xgboost', 'forest'} do assert(d.models[k].cv_auc and d.models[k].test.pr_auc and d.models[k].test.brier) end"
+check "churn xgboost equals the Python package" "$custan" -e "local d = require('cjson').decode(io.open('$work/c1.json'):read('a')); assert(math.abs(d.models.xgboost.test.roc_auc - 0.730145028) < 1e-8 and math.abs(d.models.forest.test.roc_auc - 0.734823895) < 1e-8 and math.abs(d.models.logistic.test.roc_auc - 0.731134899) < 1e-6)"
 expect "churn base features" 0 "8 features" -- "$custan" run churn.lua "${churn[@]}" --features "$fx/churn_base_features.lua" --model logistic --cv 0
 expect "churn score with a saved model" 0 "scored 4,339 customers" -- "$custan" run churn.lua --score --model-file "$work/churn/model.json" --input "$retail" --output "$work/scored"
 check "churn scores.csv" grep -q "^customer,churn_probability,risk_tier$" "$work/scored/scores.csv"

@@ -3,9 +3,12 @@
 #include "dist.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "frame.h"
+#include "hash.h"
 #include "parallel.h"
 #include "xsum.h"
 
@@ -79,6 +82,16 @@ int cu_dist_sum(double *x, size_t n) {
   int rc = ok(MPI_Allreduce(MPI_IN_PLACE, s, (int)n, xsum_type, xsum_op, MPI_COMM_WORLD));
   for (size_t i = 0; i < n && !rc; i++) x[i] = cu_xsum_value(&s[i]);
   free(s);
+  return rc;
+}
+
+int cu_dist_exact_sum(const double *x, const uint8_t *valid, size_t n, double *out) {
+  cu_xsum s;
+  cu_xsum_zero(&s);
+  for (size_t i = 0; i < n; i++)
+    if (!valid || valid[i]) cu_xsum_add(&s, x[i]);
+  int rc = size_ == 1 ? 0 : ok(MPI_Allreduce(MPI_IN_PLACE, &s, 1, xsum_type, xsum_op, MPI_COMM_WORLD));
+  *out = cu_xsum_value(&s);
   return rc;
 }
 
@@ -188,6 +201,35 @@ out:
   return rc;
 }
 
+int cu_dist_allgatherv(const char *send, size_t n, char **recv, size_t *rcount) {
+  *recv = NULL;
+  if (size_ == 1) {
+    rcount[0] = n;
+    if (!(*recv = malloc(n + 1))) return -1;
+    if (n) memcpy(*recv, send, n);
+    return 0;
+  }
+  if (n > INT_MAX) return -1;
+  uint64_t mine = n, *all = malloc((size_t)size_ * sizeof *all);
+  int *c = malloc(2 * (size_t)size_ * sizeof *c), rc = -1;
+  size_t total = 0;
+  if (!all || !c) goto out;
+  if (ok(MPI_Allgather(&mine, 1, MPI_UINT64_T, all, 1, MPI_UINT64_T, MPI_COMM_WORLD))) goto out;
+  for (int r = 0; r < size_; r++) rcount[r] = (size_t)all[r];
+  if (displs(rcount, c, c + size_, &total)) goto out;
+  if (!(*recv = malloc(total + 1))) goto out;
+  rc = ok(MPI_Allgatherv(send, (int)n, MPI_BYTE, *recv, c, c + size_, MPI_BYTE, MPI_COMM_WORLD));
+  moved += total - n;
+out:
+  free(all);
+  free(c);
+  if (rc && *recv) {
+    free(*recv);
+    *recv = NULL;
+  }
+  return rc;
+}
+
 int cu_dist_bcast(char **buf, size_t *n) {
   if (size_ == 1) return 0;
   uint64_t len = rank_ == 0 ? *n : 0;
@@ -222,6 +264,14 @@ int cu_dist_sum_u64(uint64_t *x, size_t n) {
   (void)x, (void)n;
   return 0;
 }
+int cu_dist_exact_sum(const double *x, const uint8_t *valid, size_t n, double *out) {
+  cu_xsum s;
+  cu_xsum_zero(&s);
+  for (size_t i = 0; i < n; i++)
+    if (!valid || valid[i]) cu_xsum_add(&s, x[i]);
+  *out = cu_xsum_value(&s);
+  return 0;
+}
 int cu_dist_max_i64(int64_t *x, size_t n) {
   (void)x, (void)n;
   return 0;
@@ -250,9 +300,37 @@ int cu_dist_bcast(char **buf, size_t *n) {
   (void)buf, (void)n;
   return 0;
 }
+int cu_dist_allgatherv(const char *send, size_t n, char **recv, size_t *rcount) {
+  return cu_dist_gatherv(send, n, recv, rcount);
+}
 #endif
 
 uint64_t cu_dist_bytes_moved(void) { return moved; }
+
+void cu_dist_owners(const cu_column *key, int64_t *owner) {
+  int size = cu_dist_size(), me = cu_dist_rank();
+  for (size_t i = 0; i < key->n; i++) {
+    if (key->valid && !key->valid[i]) {
+      owner[i] = me;
+      continue;
+    }
+    uint64_t h;
+    if (key->type == CU_STR) {
+      const cu_dict *d = key->dict;
+      int32_t code = ((const int32_t *)key->data)[i];
+      h = cu_hash_bytes(d->arena + d->off[code], d->len[code]);
+    } else if (key->type == CU_F64) {
+      double v = ((const double *)key->data)[i];
+      /* a whole number as the int64 it is, so 12346.0 and 12346 agree */
+      h = v == floor(v) && fabs(v) < 9.2e18 ? (uint64_t)(int64_t)v : cu_double_key(v);
+    } else if (key->type == CU_BOOL) {
+      h = ((const uint8_t *)key->data)[i];
+    } else {
+      h = (uint64_t)((const int64_t *)key->data)[i];
+    }
+    owner[i] = (int64_t)((cu_mix64(h) >> 32) % (uint64_t)size);
+  }
+}
 
 int cu_dist_set_split(int on) {
   int old = split;

@@ -34,6 +34,10 @@ int cu_dist_barrier(void);
 /* x[i] becomes the sum over ranks, exactly (xsum.h): the same bits for
  * any number of ranks and any order. */
 int cu_dist_sum(double *x, size_t n);
+/* The sum of n values on every rank (those with valid[i] != 0 when valid
+ * is given), exactly, rounded once: the same bits however the values are
+ * spread over the ranks and in whatever order. */
+int cu_dist_exact_sum(const double *x, const uint8_t *valid, size_t n, double *out);
 int cu_dist_sum_u64(uint64_t *x, size_t n);
 int cu_dist_max_i64(int64_t *x, size_t n);
 int cu_dist_min_i64(int64_t *x, size_t n);
@@ -46,9 +50,19 @@ int cu_dist_alltoallv(const char *send, const size_t *scount, char **recv, size_
 /* Rank 0 receives every rank's bytes in rank order (*recv, rcount per
  * rank); other ranks get NULL. */
 int cu_dist_gatherv(const char *send, size_t n, char **recv, size_t *rcount);
+/* Every rank gets every rank's bytes in rank order (*recv, rcount per
+ * rank; malloc'd). */
+int cu_dist_allgatherv(const char *send, size_t n, char **recv, size_t *rcount);
 /* Rank 0's bytes to every rank: *buf and *n on rank 0 in, on others out
  * (malloc'd). */
 int cu_dist_bcast(char **buf, size_t *n);
+/* The rank that owns each row's key (a customer id): a hash of the value,
+ * the same for an id read as int64, as a whole float64 or by any rank;
+ * text by its bytes.  A missing key stays on this rank.  The frame
+ * column type is frame.h's. */
+struct cu_column;
+void cu_dist_owners(const struct cu_column *key, int64_t *owner);
+
 /* ---- Work split across ranks by fixed blocks ----
  *
  * The fits and the Monte Carlo samplers already cut their work into

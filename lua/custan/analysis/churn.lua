@@ -22,7 +22,8 @@ local function log_customers(input, o, window, cutoff)
   local tx, read = input, {rows = 0, skipped_bad_rows = 0, skipped_lines = {}}
   if type(input) == "string" then tx, read = transactions.read(input, o) end
   local customers, info = churn.customers(tx, {cutoff = cutoff, window = window,
-                                               activity_days = o.activity_days})
+                                               activity_days = o.activity_days,
+                                               partitioned = o.partitioned})
   info.read = read
   return customers, info, tx
 end
@@ -319,7 +320,8 @@ function M.train(input, options)
   -- from the features the model was trained on, moved forward in time
   local current
   if tx then
-    local now, now_info = churn.customers(tx, {cutoff = o.as_of, activity_days = o.activity_days})
+    local now, now_info = churn.customers(tx, {cutoff = o.as_of, activity_days = o.activity_days,
+                                               partitioned = o.partitioned})
     local X_now = featurize(now, definition, state, window, name)
     check_values(X_now, names, now:col("customer"), name, not needs_complete)
     local p_now = model:predict(X_now)

@@ -5,6 +5,8 @@
 -- (customers.csv) and end in insights.json.
 -- @module custan.analysis.pipeline
 
+local custan = require "custan"
+local dist = require "custan.dist"
 local host = require "custan.core.host"
 local join = require "custan.join"
 local json = require "custan.json"
@@ -92,6 +94,18 @@ function Ctx:add(frame, columns)
       joined:nrows() - c:nrows() + 1), 2)
   end
   self.customers = joined
+end
+
+--- The whole log up to as_of, with ctx.tx's columns.  In one process
+-- that is ctx.tx.  Under mpirun ctx.tx holds only this rank's customers'
+-- rows (`ctx.partitioned`); this gathers every rank's share, in the log's
+-- order, on every rank, for stages that need every customer's rows at
+-- once (cohorts, the funnel).  Nothing keeps it but the caller.
+function Ctx:log()
+  if not self.partitioned then return self.tx end
+  local all = dist.allgather_frames(self.tx)
+  local t = #all == 1 and all[1] or custan.concat(table.unpack(all))
+  return t:sort("_row"):drop("_row")
 end
 
 --- A pipeline context (what stages get as `ctx`), with `fields` in it.
