@@ -51,12 +51,6 @@ if not args.output and not args.json and not args.quiet then
   -- a run's results are its files; without --output only the summary shows
   io.stderr:write("pipeline.lua: no --output folder: showing the summary only\n")
 end
-local dist = require "custan.dist"
-if dist.size() > 1 and dist.is_root() and not args.quiet then
-  -- the same results as one process, but each rank does all of the work
-  io.stderr:write(string.format("pipeline.lua: note: under mpirun every one of the %d ranks " ..
-    "runs the whole pipeline (its read stage is not distributed yet; docs/scale.md)\n", dist.size()))
-end
 if args.draws and (args.draws < 100 or args.draws % 100 ~= 0) then
   cli.usage_error("--draws must be a multiple of 100, at least 100")
 end

@@ -280,6 +280,16 @@ static int push_stat(lua_State *L, const cu_column *a, const cu_stat *s, cu_type
   return 1;
 }
 
+/* exact_sum(): a float64 column's sum, exact and rounded once */
+static int col_exact_sum(lua_State *L) {
+  cu_column *a = l_checkcolumn(L, 1);
+  double v;
+  cu_err e = {0};
+  if (cu_exact_sum(&v, a, &e)) return l_raise(L, &e);
+  lua_pushnumber(L, v);
+  return 1;
+}
+
 static int col_sum(lua_State *L) {
   cu_column *a = l_checkcolumn(L, 1);
   cu_stat s;
@@ -507,6 +517,7 @@ static const luaL_Reg column_methods[] = {{"type", col_type},
                                           {"ceil", col_ceil},
                                           {"cast", col_cast},
                                           {"sum", col_sum},
+                                          {"exact_sum", col_exact_sum},
                                           {"mean", col_mean},
                                           {"min", col_min},
                                           {"max", col_max},

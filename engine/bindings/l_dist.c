@@ -136,12 +136,15 @@ static int l_exact_sum(lua_State *L) {
   return 1;
 }
 
-/* owners(column) -> int64 column: the rank owning each row's key */
+/* owners(column[, fallback]) -> int64 column: the rank owning each row's
+ * key (by the fallback column where the key is missing) */
 static int l_owners(lua_State *L) {
   cu_column *key = l_checkcolumn(L, 1);
+  cu_column *fallback = lua_isnoneornil(L, 2) ? NULL : l_checkcolumn(L, 2);
+  if (fallback && fallback->n != key->n) return luaL_error(L, "owners: columns of different lengths");
   l_column_box *box = l_newcolumn(L);
   if (!(box->c = cu_column_new(CU_I64, key->n, NULL))) return luaL_error(L, "out of memory");
-  cu_dist_owners(key, box->c->data);
+  cu_dist_owners2(key, fallback, box->c->data);
   return 1;
 }
 

@@ -135,17 +135,18 @@ end
 -- ------------------------------------------------------------ frames --
 
 --- Sends each row of `frame` to the rank that owns its `key` (a column
--- name, e.g. "customer"; a hash of the value, `missing` rows stay) and
+-- name, e.g. "customer"; a hash of the value; a row whose key is missing
+-- goes by the column `fallback` names, when given, or stays) and
 -- returns the rows this rank owns: every rank's rows in rank order, each
 -- rank's in their own order.  So when rank r holds the r-th run of a log's
 -- files, each key's rows arrive in the log's order.  With one rank, the
 -- frame itself.  `frame` may be nil on a rank that read nothing.
-function M.exchange(frame, key)
+function M.exchange(frame, key, fallback)
   if M.size() == 1 then return frame end
   local parts = {}
   if frame then
     local t = frame:copy()
-    t._owner = core.owners(frame:col(key))
+    t._owner = core.owners(frame:col(key), fallback and frame:has(fallback) and frame:col(fallback) or nil)
     t = t:sort("_owner") -- stable: each rank's rows keep their order
     local at = 1
     for r = 0, M.size() - 1 do
@@ -177,6 +178,62 @@ function M.allgather_frames(frame)
     if bytes ~= "" then out[#out + 1] = core.unpack(bytes) end
   end
   return out
+end
+
+--- The aggregation specs of an exact float64 sum of `column` as `as`,
+-- for a group-by whose result goes to M.merge_groups: the sum, and under
+-- mpirun also what its rounding left out (`as`_err1..3).
+function M.exact_sum_specs(column, as)
+  local specs = {{column, "sum", as = as}}
+  if M.size() > 1 then
+    for k = 1, 3 do specs[k + 1] = {column, "sum_err" .. k, as = as .. "_err" .. k} end
+  end
+  return specs
+end
+
+--- Each rank's `group_by(keys):agg(...)` of its own rows, merged into the
+-- same group-by over every rank's rows, on every rank.  `how` names how
+-- each aggregated column combines: "sum" (counts, sizes, and n_unique of
+-- what no two ranks share: customers, their orders), "min", "max", or
+-- "exact" (a float64 sum made with M.exact_sum_specs: the result is the
+-- exact sum of every rank's rows, rounded once, as one process's is).
+-- Rows come in no particular order: sort them.  With one rank, the frame
+-- itself.
+function M.merge_groups(frame, keys, how)
+  if M.size() == 1 then return frame end
+  local cols, agg = {}, {}
+  for _, k in ipairs(keys) do cols[#cols + 1] = k end
+  for name, rule in pairs(how) do
+    cols[#cols + 1] = name
+    if rule ~= "sum" and rule ~= "min" and rule ~= "max" and rule ~= "exact" then
+      error("merge_groups: " .. name .. ": a rule is sum, min, max or exact", 2)
+    end
+  end
+  table.sort(cols, function(a, b) return a < b end)
+  local parts = {}
+  for _, f in ipairs(M.allgather_frames(frame)) do
+    -- the rounded sums, then each rest of them in a copy of the rows whose
+    -- other sums are 0 (they count once)
+    parts[#parts + 1] = f:select(cols)
+    for k = 1, 3 do
+      local copy = f:select(cols)
+      local any = false
+      for name, rule in pairs(how) do
+        if rule == "exact" then
+          copy[name] = f:col(name .. "_err" .. k)
+          any = true
+        elseif rule == "sum" then
+          copy[name] = f:col(name) * 0
+        end
+      end
+      if any then parts[#parts + 1] = copy end
+    end
+  end
+  local all = #parts == 1 and parts[1] or custan().concat(table.unpack(parts))
+  local specs = {}
+  for name, rule in pairs(how) do specs[#specs + 1] = {name, rule == "exact" and "sum" or rule, as = name} end
+  table.sort(specs, function(a, b) return a[1] < b[1] end)
+  return all:group_by(keys):agg(specs)
 end
 
 --- Per-customer summaries of disjoint customers (each rank's own, from its

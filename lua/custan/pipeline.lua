@@ -12,10 +12,20 @@
 --   ctx.as_of      "YYYY-MM-DD"            ctx.tx        the log up to as_of (custan's names)
 --   ctx.customers  one row per customer   ctx.results   the documents so far, by stage name
 --   ctx.warnings   for the whole run      ctx:progress(fmt, ...)  a line on stderr
+--   ctx:log()      the whole log (ctx.tx in one process)
 --
 -- Every stage here calls the same analysis the prepared script of its
 -- name runs (custan.analysis.*), so its numbers are that script's numbers
 -- with the same options.
+--
+-- Under mpirun (docs/scale.md) `ctx.partitioned` is true: ctx.tx holds only
+-- this rank's customers' rows, and ctx.source is ctx.tx.  The stages here
+-- pass `partitioned` on (it is in ctx.options), and their analyses merge
+-- every rank's partial tables, so every rank ends with what one process
+-- computes, to the bit; ctx.customers is the whole customer table on every
+-- rank.  A stage of your own that needs every customer's rows at once
+-- calls ctx:log() (it gathers the log on every rank); per-customer work on
+-- ctx.tx gathers its results with custan.dist.
 -- @module custan.pipeline
 
 local custan = require "custan"
@@ -82,7 +92,8 @@ local function read_partitioned(ctx, o)
     tx._row = tx._row:cumsum() + before
   end
   local n = dist.sum({info.rows, info.skipped_bad_rows})
-  tx = dist.exchange(tx, "customer")
+  -- rows without a customer go by their order, so an order stays whole
+  tx = dist.exchange(tx, "customer", "order")
   if not tx then error(ctx.input .. ": no rows", 0) end
   return tx, {path = ctx.input, rows = math.tointeger(n[1]), skipped_bad_rows = math.tointeger(n[2]),
               skipped_lines = lines}
@@ -152,8 +163,21 @@ M.read = {name = "read", title = "read and clean", run = function(ctx, options)
   -- same sums in the same order, so the same digits); a log given as a
   -- frame is summarised from the frame
   ctx.source = type(ctx.input) == "string" and ctx.input or ctx.tx
+  if ctx.partitioned then
+    -- under mpirun the summaries are of each rank's customers' rows, held
+    -- here, and gathered (exact sums: the same digits as from the file);
+    -- every stage's analysis hears so through the options
+    ctx.source = ctx.tx
+    ctx.options.partitioned, ctx.options.source_name = true, ctx.input
+    ctx.options.source_skipped_bad_rows = q.skipped_bad_rows
+  end
   ctx:progress("read %s rows (%s purchases, %s customers) up to %s", q.rows, q.purchase_rows,
     q.customers, ctx.as_of)
+  if ctx.partitioned then -- how the log is spread: each rank holds its customers' rows
+    local n = ctx.tx:nrows()
+    ctx:progress("the %d ranks hold %d to %d rows each (their customers')", dist.size(),
+      math.tointeger(dist.min(n)), math.tointeger(dist.max(n)))
+  end
   return {kind = "read", summary = q, warnings = warnings, tables = {}}
 end}
 
@@ -236,7 +260,8 @@ end}
 M.cohorts = {name = "cohorts", title = "cohorts, concentration, products, countries",
   run = function(ctx, options)
   if ctx.counts_only then return nil end -- shares of revenue need amounts
-  return cohort_analysis.run(ctx:log(), merged(ctx.options, options))
+  -- under mpirun each rank's customers; the analysis merges the ranks' tables
+  return cohort_analysis.run(ctx.tx, merged(ctx.options, options, {partitioned = ctx.partitioned}))
 end}
 
 -- ---------------------------------------------------------- segmentation --
@@ -599,7 +624,8 @@ end}
 -- An order log has no funnel: the stage then does nothing.
 M.funnel = {name = "funnel", title = "event funnel", run = function(ctx, options)
   if not ctx.tx:has("event") then return nil end
-  local doc = funnel_analysis.run(ctx:log(), merged(ctx.options, {segments = ctx.customers}, options))
+  local doc = funnel_analysis.run(ctx.tx, merged(ctx.options, {segments = ctx.customers,
+    partitioned = ctx.partitioned}, options))
   local f = doc.summary.overall
   ctx:progress("funnel: %d visitors, view -> cart %.3f, cart -> purchase %.3f", f.visitors,
     f.view_to_cart or 0, f.cart_to_purchase or 0)

@@ -307,30 +307,36 @@ int cu_dist_allgatherv(const char *send, size_t n, char **recv, size_t *rcount) 
 
 uint64_t cu_dist_bytes_moved(void) { return moved; }
 
-void cu_dist_owners(const cu_column *key, int64_t *owner) {
+/* a value's hash, the same for an id as int64, whole float64 or text bytes */
+static uint64_t key_hash(const cu_column *key, size_t i) {
+  if (key->type == CU_STR) {
+    const cu_dict *d = key->dict;
+    int32_t code = ((const int32_t *)key->data)[i];
+    return cu_hash_bytes(d->arena + d->off[code], d->len[code]);
+  }
+  if (key->type == CU_F64) {
+    double v = ((const double *)key->data)[i];
+    /* a whole number as the int64 it is, so 12346.0 and 12346 agree */
+    return v == floor(v) && fabs(v) < 9.2e18 ? (uint64_t)(int64_t)v : cu_double_key(v);
+  }
+  if (key->type == CU_BOOL) return ((const uint8_t *)key->data)[i];
+  return (uint64_t)((const int64_t *)key->data)[i];
+}
+
+void cu_dist_owners2(const cu_column *key, const cu_column *fallback, int64_t *owner) {
   int size = cu_dist_size(), me = cu_dist_rank();
   for (size_t i = 0; i < key->n; i++) {
-    if (key->valid && !key->valid[i]) {
+    const cu_column *k = key;
+    if (key->valid && !key->valid[i]) k = fallback;
+    if (!k || (k->valid && !k->valid[i])) {
       owner[i] = me;
       continue;
     }
-    uint64_t h;
-    if (key->type == CU_STR) {
-      const cu_dict *d = key->dict;
-      int32_t code = ((const int32_t *)key->data)[i];
-      h = cu_hash_bytes(d->arena + d->off[code], d->len[code]);
-    } else if (key->type == CU_F64) {
-      double v = ((const double *)key->data)[i];
-      /* a whole number as the int64 it is, so 12346.0 and 12346 agree */
-      h = v == floor(v) && fabs(v) < 9.2e18 ? (uint64_t)(int64_t)v : cu_double_key(v);
-    } else if (key->type == CU_BOOL) {
-      h = ((const uint8_t *)key->data)[i];
-    } else {
-      h = (uint64_t)((const int64_t *)key->data)[i];
-    }
-    owner[i] = (int64_t)((cu_mix64(h) >> 32) % (uint64_t)size);
+    owner[i] = (int64_t)((cu_mix64(key_hash(k, i)) >> 32) % (uint64_t)size);
   }
 }
+
+void cu_dist_owners(const cu_column *key, int64_t *owner) { cu_dist_owners2(key, NULL, owner); }
 
 int cu_dist_set_split(int on) {
   int old = split;

@@ -62,6 +62,10 @@ int cu_dist_bcast(char **buf, size_t *n);
  * column type is frame.h's. */
 struct cu_column;
 void cu_dist_owners(const struct cu_column *key, int64_t *owner);
+/* As cu_dist_owners, and a row whose key is missing goes by `fallback`
+ * (an order id: an order's rows without a customer stay together). */
+void cu_dist_owners2(const struct cu_column *key, const struct cu_column *fallback,
+                     int64_t *owner);
 
 /* ---- Work split across ranks by fixed blocks ----
  *

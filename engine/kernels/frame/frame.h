@@ -178,6 +178,9 @@ typedef struct cu_stat {
   int64_t i;
 } cu_stat;
 int cu_sum(cu_stat *out, const cu_column *a, cu_err *e); /* compensated */
+/* A float64 column's exact sum, rounded once (xsum.h): the same bits in
+ * any order; NaN when a value is not finite or beyond 2^95. */
+int cu_exact_sum(double *out, const cu_column *a, cu_err *e);
 int cu_mean(cu_stat *out, const cu_column *a, cu_err *e);
 int cu_min(cu_stat *out, const cu_column *a, cu_err *e);
 int cu_max(cu_stat *out, const cu_column *a, cu_err *e);
@@ -238,7 +241,14 @@ typedef enum {
   CU_AGG_LAST,
   CU_AGG_NUNIQUE,
   CU_AGG_STD,
-  CU_AGG_VAR
+  CU_AGG_VAR,
+  /* A float64 sum is exact, rounded once (xsum.h): the same bits in any
+   * row order.  sum_err1..3 are what rounding left out: the exact sum is
+   * sum + err1 + err2 + err3 (each the rounded rest of the one before),
+   * so partial sums made apart (on MPI ranks) add up exactly. */
+  CU_AGG_SUM_ERR1,
+  CU_AGG_SUM_ERR2,
+  CU_AGG_SUM_ERR3
 } cu_agg_fn;
 int cu_agg_parse(const char *name, cu_agg_fn *out);
 const char *cu_agg_name(cu_agg_fn fn);

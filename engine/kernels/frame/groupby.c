@@ -9,9 +9,12 @@
 #include <string.h>
 
 #include "frame.h"
+#include "xsum.h"
 
-static const char *const agg_names[] = {"count", "size", "sum",      "mean", "min", "max",
-                                        "first", "last", "n_unique", "std",  "var"};
+static const char *const agg_names[] = {"count",    "size",     "sum",     "mean",
+                                        "min",      "max",      "first",   "last",
+                                        "n_unique", "std",      "var",     "sum_err1",
+                                        "sum_err2", "sum_err3"};
 
 int cu_agg_parse(const char *name, cu_agg_fn *out) {
   for (size_t i = 0; i < sizeof agg_names / sizeof agg_names[0]; i++)
@@ -168,6 +171,45 @@ static int agg_nunique(cu_column *r, const cu_groups *g, const cu_column *src) {
   return st;
 }
 
+/* Float64 sums per group, exact (one xsum per group), or what rounding
+ * them left out (sum_err1..3). */
+static int exact_sums(cu_column **out, const cu_groups *g, const cu_column *src, cu_agg_fn fn,
+                      cu_err *e) {
+  size_t ng = g->ngroups;
+  cu_column *r = cu_column_new(CU_F64, ng, NULL);
+  cu_xsum *acc = calloc(ng ? ng : 1, sizeof *acc);
+  double *naive = calloc(ng ? ng : 1, sizeof *naive); /* for sums xsum cannot hold */
+  if (!r || !acc || !naive) {
+    cu_column_release(r);
+    free(acc), free(naive);
+    return cu_err_set(e, CU_ENOMEM, "out of memory");
+  }
+  const double *x = src->data;
+  for (size_t i = 0; i < g->nrows; i++) {
+    if (!cu_is_valid(src, i)) continue;
+    cu_xsum_add(&acc[g->gid[i]], x[i]);
+    naive[g->gid[i]] += x[i];
+  }
+  int rests = fn == CU_AGG_SUM ? 0 : fn == CU_AGG_SUM_ERR1 ? 1 : fn == CU_AGG_SUM_ERR2 ? 2 : 3;
+  double *v = r->data;
+  for (size_t k = 0; k < ng; k++) {
+    if (acc[k].bad) { /* an infinity, a NaN or beyond 2^95: as plain addition gives it */
+      v[k] = rests ? 0 : naive[k];
+      continue;
+    }
+    double part = cu_xsum_value(&acc[k]);
+    for (int j = 0; j < rests; j++) {
+      cu_xsum_add(&acc[k], -part); /* exact: part's bits are the sum's */
+      part = cu_xsum_value(&acc[k]);
+    }
+    v[k] = part;
+  }
+  free(acc);
+  free(naive);
+  *out = r;
+  return CU_OK;
+}
+
 int cu_group_agg(cu_column **out, const cu_groups *g, const cu_column *src, cu_agg_fn fn,
                  cu_err *e) {
   size_t ng = g->ngroups;
@@ -175,6 +217,10 @@ int cu_group_agg(cu_column **out, const cu_groups *g, const cu_column *src, cu_a
   int numeric = st == CU_F64 || st == CU_I64 || st == CU_BOOL;
   if (src->n != g->nrows)
     return cu_err_set(e, CU_EARG, "column has %zu rows, the groups %zu", src->n, g->nrows);
+  int exact = fn == CU_AGG_SUM_ERR1 || fn == CU_AGG_SUM_ERR2 || fn == CU_AGG_SUM_ERR3;
+  if (exact && st != CU_F64)
+    return cu_err_set(e, CU_ETYPE, "%s is defined for a float64 column", cu_agg_name(fn));
+  exact |= fn == CU_AGG_SUM && st == CU_F64;
   if ((fn == CU_AGG_SUM || fn == CU_AGG_STD || fn == CU_AGG_VAR) && !numeric)
     return cu_err_set(e, CU_ETYPE, "%s is not defined for a %s column", cu_agg_name(fn),
                       cu_type_name(st));
@@ -189,8 +235,12 @@ int cu_group_agg(cu_column **out, const cu_groups *g, const cu_column *src, cu_a
   case CU_AGG_MEAN: rt = st == CU_TS ? CU_TS : CU_F64; break;
   case CU_AGG_STD:
   case CU_AGG_VAR: rt = CU_F64; break;
+  case CU_AGG_SUM_ERR1:
+  case CU_AGG_SUM_ERR2:
+  case CU_AGG_SUM_ERR3: rt = CU_F64; break;
   default: rt = st; break;
   }
+  if (exact) return exact_sums(out, g, src, fn, e);
   cu_column *r = cu_column_new(rt, ng, st == CU_STR && rt == CU_STR ? src->dict : NULL);
   size_t *cnt = calloc(ng ? ng : 1, sizeof *cnt);
   double *acc = calloc(ng ? ng : 1, sizeof *acc);

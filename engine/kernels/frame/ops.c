@@ -11,6 +11,7 @@
 #include "datetime.h"
 #include "frame.h"
 #include "ops_fast.h"
+#include "xsum.h"
 
 static int nomem(cu_err *e) { return cu_err_set(e, CU_ENOMEM, "out of memory"); }
 
@@ -673,6 +674,19 @@ int cu_sum(cu_stat *out, const cu_column *a, cu_err *e) {
     out->count++;
   }
   out->f = s + c;
+  return CU_OK;
+}
+
+int cu_exact_sum(double *out, const cu_column *a, cu_err *e) {
+  if (a->type != CU_F64)
+    return cu_err_set(e, CU_ETYPE, "exact_sum is defined for a float64 column, not %s",
+                      cu_type_name(a->type));
+  cu_xsum s;
+  cu_xsum_zero(&s);
+  const double *x = a->data;
+  for (size_t i = 0; i < a->n; i++)
+    if (cu_is_valid(a, i)) cu_xsum_add(&s, x[i]);
+  *out = s.bad ? NAN : cu_xsum_value(&s);
   return CU_OK;
 }
 

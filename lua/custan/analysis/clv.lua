@@ -99,11 +99,13 @@ function M.run(input, options)
     local so = {}
     for k, v in pairs(o) do so[k] = v end
     if o.holdout_start then so.calibration_end = date.add_days(o.holdout_start, -1) end
-    name = type(input) == "string" and input or "transactions"
+    name = type(input) == "string" and input or o.source_name or "transactions"
     if type(input) == "string" then
       summary, info = rfm.summary_file(input, so)
     else
       summary, info = rfm.summary(input, so)
+      -- a log read before (a pipeline's): the rows its read skipped
+      if o.source_skipped_bad_rows then info.read = {skipped_bad_rows = o.source_skipped_bad_rows} end
     end
     if o.holdout_start and summary:nrows() > 0 and not summary:has("frequency_holdout") then
       error(string.format("%s: the holdout starts %s, after the last purchase", name, o.holdout_start), 0)

@@ -6,6 +6,7 @@
 local custan = require "custan"
 local clv = require "custan.clv"
 local cohort = require "custan.cohort"
+local dist = require "custan.dist"
 local transactions = require "custan.data.transactions"
 
 local M = {}
@@ -16,7 +17,7 @@ M.defaults = {top_share = 0.2, abc = {0.8, 0.95}, months = 12, retention_model =
 -- The retention model fitted to the pooled cohorts' survival, with its
 -- projection: survival and retention by age, observed and fitted.
 local function retention_model(purchases, o, warnings)
-  local survival, cohorts = cohort.survival(purchases, {grace = o.grace})
+  local survival, cohorts = cohort.survival(purchases, {grace = o.grace, partitioned = o.partitioned})
   if #cohorts == 0 then
     warnings[#warnings + 1] = "too few months of data for a retention model"
     return survival, nil
@@ -72,22 +73,35 @@ function M.run(input, options)
   local purchases = transactions.purchases(tx, {"customer", "date", "amount", "order", "product",
                                                 "country"})
   tx = nil -- the log's other columns are not needed again: let the collector have them
-  if purchases:nrows() == 0 then error(name .. ": no purchases in the file", 0) end
+  -- under mpirun a pipeline hands over its rank's customers' rows: every
+  -- table below merges all ranks' (custan.cohort)
+  local part = o.partitioned and dist.size() > 1
+  local nrows = part and math.tointeger(dist.sum(purchases:nrows())) or purchases:nrows()
+  if nrows == 0 then error(name .. ": no purchases in the file", 0) end
   local warnings = {}
-  local revenue = purchases.amount:sum()
-  local cohorts = cohort.cohorts(purchases)
-  local conc = cohort.concentration(purchases, o.top_share)
+  local amount = purchases.amount:cast("float64")
+  local revenue = part and dist.exact_sum(amount) or amount:exact_sum()
+  local cohorts = cohort.cohorts(purchases, part)
+  local conc = cohort.concentration(purchases, o.top_share, part)
   if not (revenue > 0) then
     warnings[#warnings + 1] = string.format("total revenue is %.2f: shares and the Gini " ..
       "coefficient mean nothing (are the prices or amounts right?)", revenue)
   end
-  local abc = purchases:has("product") and revenue > 0 and cohort.abc(purchases, a, b) or nil
-  local hours = cohort.weekday_hour(purchases)
-  local countries = purchases:has("country") and revenue > 0 and cohort.by_country(purchases) or nil
-  local monthly = cohort.monthly(purchases)
+  local abc = purchases:has("product") and revenue > 0 and cohort.abc(purchases, a, b, part) or nil
+  local hours = cohort.weekday_hour(purchases, part)
+  local countries = purchases:has("country") and revenue > 0 and cohort.by_country(purchases, part) or nil
+  local monthly = cohort.monthly(purchases, part)
   local survival, retention
   if o.retention_model and o.retention_model ~= "none" then
     survival, retention = retention_model(purchases, o, warnings)
+  end
+  local first, last = purchases.date:min(), purchases.date:max()
+  if part then -- the first and last purchase over every rank
+    first, last = nil, nil
+    for _, d in ipairs(dist.allgather({purchases.date:min() or false, purchases.date:max() or false})) do
+      if d[1] and (not first or d[1] < first) then first = d[1] end
+      if d[2] and (not last or d[2] > last) then last = d[2] end
+    end
   end
   local abc_classes = abc and abc:group_by("class"):agg{{"class", "size", as = "products"},
     {"revenue", "sum", as = "revenue"}} or nil
@@ -95,10 +109,10 @@ function M.run(input, options)
   local summary = {
     input = name,
     skipped_bad_rows = info.skipped_bad_rows,
-    purchase_rows = purchases:nrows(),
+    purchase_rows = nrows,
     customers = conc.customers,
-    first = purchases.date:min():sub(1, 10),
-    last = purchases.date:max():sub(1, 10),
+    first = first:sub(1, 10),
+    last = last:sub(1, 10),
     concentration = {top = conc.top, top_customers = conc.top_customers,
       top_share = finite(conc.top_share), gini = finite(conc.gini)},
     cohorts = cohorts:to_rows(),

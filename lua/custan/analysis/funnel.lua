@@ -13,6 +13,7 @@
 local custan = require "custan"
 local join = require "custan.join"
 local transactions = require "custan.data.transactions"
+local dist = require "custan.dist"
 
 local M = {}
 
@@ -29,10 +30,15 @@ end
 
 local function share(a, b) return b > 0 and a / b or nil end
 
--- Event counts and rates by a key column (segment, week).
+-- Event counts and rates by a key column (segment, week); with
+-- o.partitioned (mpirun) the counts of every rank's visitors.
 local function by_key(t, key, o)
   local g = t:group_by(key):agg{{"view", "sum", as = "views"}, {"cart", "sum", as = "carts"},
     {"buy", "sum", as = "purchases"}, {"customer", "n_unique", as = "visitors"}}
+  if o.partitioned then
+    g = dist.merge_groups(g, {key}, {views = "sum", carts = "sum", purchases = "sum", visitors = "sum"})
+      :select{key, "views", "carts", "purchases", "visitors"}
+  end
   g = g:sort(key)
   g.cart_rate = (g.carts:cast("float64") / g.views:cast("float64"))
   g.purchase_rate = (g.purchases:cast("float64") / g.carts:cast("float64"))
@@ -53,14 +59,18 @@ function M.run(input, options)
   if not tx:has("event") then
     error("funnel: the log has no event column (an event log, e.g. --preset retailrocket)", 0)
   end
+  o.partitioned = o.partitioned and dist.size() > 1 or nil
   local flags = visitor_flags(tx, o)
-  local viewers = flags.viewed:sum()
-  local carters = (flags.viewed:eq(1) & flags.carted:eq(1)):sum()
-  local buyers_after_cart = (flags.carted:eq(1) & flags.bought:eq(1)):sum()
-  local viewer_buyers = (flags.viewed:eq(1) & flags.bought:eq(1)):sum()
-  local overall = {visitors = flags:nrows(), viewers = viewers, carters = flags.carted:sum(),
-    buyers = flags.bought:sum(), view_to_cart = share(carters, viewers),
-    cart_to_purchase = share(buyers_after_cart, flags.carted:sum()),
+  -- visitors on every rank when partitioned (each rank has its own)
+  local n = {flags:nrows(), flags.viewed:sum(), (flags.viewed:eq(1) & flags.carted:eq(1)):sum(),
+    (flags.carted:eq(1) & flags.bought:eq(1)):sum(), (flags.viewed:eq(1) & flags.bought:eq(1)):sum(),
+    flags.carted:sum(), flags.bought:sum()}
+  if o.partitioned then n = dist.sum(n) end
+  for i = 1, #n do n[i] = math.tointeger(n[i]) end
+  local visitors, viewers, carters, buyers_after_cart, viewer_buyers, carted, bought = table.unpack(n)
+  local overall = {visitors = visitors, viewers = viewers, carters = carted,
+    buyers = bought, view_to_cart = share(carters, viewers),
+    cart_to_purchase = share(buyers_after_cart, carted),
     view_to_purchase = share(viewer_buyers, viewers)}
 
   local ev = tx.event

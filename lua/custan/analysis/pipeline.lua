@@ -68,7 +68,7 @@ Ctx.__index = Ctx
 --- A line of progress on stderr: elapsed seconds and the message (plain
 -- lines, also when stderr is not a terminal); nothing when quiet.
 function Ctx:progress(fmt, ...)
-  if self.quiet then return end
+  if self.quiet or dist.rank() ~= 0 then return end -- under mpirun, rank 0 speaks for all
   local ok, msg = pcall(string.format, fmt, ...)
   io.stderr:write(string.format("[%6.1f s] %s\n", host.now() - self.started, ok and msg or fmt))
   io.stderr:flush()

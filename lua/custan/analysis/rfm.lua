@@ -3,6 +3,7 @@
 -- @module custan.analysis.rfm
 
 local rfm = require "custan.rfm"
+local dist = require "custan.dist"
 local transactions = require "custan.data.transactions"
 
 local M = {}
@@ -29,9 +30,11 @@ function M.run(input, options)
     customers, info = rfm.summary_file(input, o)
   else
     customers, info = rfm.summary(input, o)
-    info.read = {rows = input:nrows(), skipped_bad_rows = 0, skipped_lines = {}}
+    local rows = input:nrows()
+    if o.partitioned then rows = math.tointeger(dist.sum(rows)) end -- every rank's share
+    info.read = {rows = rows, skipped_bad_rows = o.source_skipped_bad_rows or 0, skipped_lines = {}}
   end
-  local name = type(input) == "string" and input or "transactions"
+  local name = type(input) == "string" and input or o.source_name or "transactions"
   if customers:nrows() == 0 then
     error(string.format("%s: no purchases to summarise (%d rows read, %d without customer or " ..
       "date, %d after the end)", name, info.rows, info.skipped, info.excluded), 0)

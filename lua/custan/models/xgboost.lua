@@ -5,6 +5,7 @@
 -- @module custan.models.xgboost
 
 local core = require "custan.core.ml"
+local dist = require "custan.dist"
 local json = require "custan.json"
 
 -- Options that are custan's, not XGBoost parameters.
@@ -38,7 +39,20 @@ local function kind(name, defaults)
     for k in pairs(params) do keys[#keys + 1] = k end
     table.sort(keys) -- the same order every run
     for i, k in ipairs(keys) do vals[i] = param_string(params[k]) end
-    m.booster = core.xgb_train(cols, m.features, y, w, keys, vals, rounds)
+    if dist.size() > 1 and dist.split() then
+      -- under mpirun every rank holds the same table (customers, not
+      -- transactions): XGBoost trains once, on rank 0 with its threads, and
+      -- the other ranks load its model (docs/scale.md)
+      local ok, text = true, nil
+      if dist.is_root() then
+        ok, text = pcall(function() return core.xgb_train(cols, m.features, y, w, keys, vals, rounds):save() end)
+      end
+      local got = dist.broadcast({ok = ok, text = text})
+      if not got.ok then error(got.text, 0) end -- every rank stops with rank 0's error
+      m.booster = core.xgb_load(got.text)
+    else
+      m.booster = core.xgb_train(cols, m.features, y, w, keys, vals, rounds)
+    end
     params.rounds = rounds
     m.params = params
   end
