@@ -136,13 +136,21 @@ end
 
 --- Sends each row of `frame` to the rank that owns its `key` (a column
 -- name, e.g. "customer"; a hash of the value; a row whose key is missing
--- goes by the column `fallback` names, when given, or stays) and
--- returns the rows this rank owns: every rank's rows in rank order, each
--- rank's in their own order.  So when rank r holds the r-th run of a log's
--- files, each key's rows arrive in the log's order.  With one rank, the
--- frame itself.  `frame` may be nil on a rank that read nothing.
+-- goes by the column `fallback` names, when given, or stays) and returns
+-- the rows this rank owns: every rank's rows in rank order, each rank's in
+-- their own order.  So when rank r holds the r-th run of a log's files,
+-- each key's rows arrive in the log's order.  With one rank, the frame
+-- itself.  `frame` may be nil on a rank that has nothing to send; the
+-- result is nil when no rank sent this one anything.
 function M.exchange(frame, key, fallback)
   if M.size() == 1 then return frame end
+  return M.concat(M.exchange_parts(frame, key, fallback))
+end
+
+--- As M.exchange, but the rows received as a list indexed by the sending
+-- rank + 1 (a frame, or false where that rank sent none), for a caller
+-- that exchanges a log piece by piece and puts the pieces in order itself.
+function M.exchange_parts(frame, key, fallback)
   local parts = {}
   if frame then
     local t = frame:copy()
@@ -154,15 +162,24 @@ function M.exchange(frame, key, fallback)
       parts[r + 1] = core.pack(t:slice(at, at + n - 1):drop("_owner"))
       at = at + n
     end
+    t = nil -- luacheck: ignore (let the collector have it before the exchange)
   end
-  return M.unpack_all(core.alltoall(parts))
+  local got = core.alltoall(parts)
+  parts = nil -- luacheck: ignore
+  local out = {}
+  for i, bytes in ipairs(got) do
+    out[i] = bytes ~= "" and core.unpack(bytes) or false
+    got[i] = false
+  end
+  return out
 end
 
--- frames from packed bytes ("" for none), concatenated; nil when none
-function M.unpack_all(list)
+--- Frames in a list (false entries skipped) as one frame, or nil when
+-- there are none.
+function M.concat(list)
   local frames = {}
-  for _, bytes in ipairs(list) do
-    if bytes ~= "" then frames[#frames + 1] = core.unpack(bytes) end
+  for _, f in ipairs(list) do
+    if f then frames[#frames + 1] = f end
   end
   if #frames == 0 then return nil end
   if #frames == 1 then return frames[1] end

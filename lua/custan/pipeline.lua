@@ -64,39 +64,74 @@ end
 -- ctx.as_of (default: the day of the last purchase) and keeps the rows up
 -- to it.  Its summary is the data-quality report.
 -- Under mpirun, with the log in files: rank r reads the r-th run of the
--- files (runs in file order), then every row goes to the rank owning its
--- customer (custan.dist.exchange).  Each rank ends with all of its
--- customers' rows, in the log's order, and `_row`, each row's place in
--- the whole log (for ctx:log()).  Rows without a customer stay where they
--- were read.  Returns the rank's frame and the read's facts for the whole
--- log.
+-- files (runs in file order), one file at a time, and each file's rows go
+-- to the rank owning their customer (custan.dist.exchange_parts) before
+-- the next is read, so a rank never holds more than its share and one
+-- file.  Each rank ends with all of its customers' rows in the log's order
+-- (the pieces put in order of sending rank, then file), and `_row`, each
+-- row's place in the whole log (for ctx:log()).  Rows without a customer
+-- go by their order id, so an order stays whole.  Returns the rank's frame
+-- and the read's facts for the whole log.
 local function read_partitioned(ctx, o)
   local files = transactions.files(ctx.input)
   local size, rank = dist.size(), dist.rank()
-  local mine = {}
-  for i = #files * rank // size + 1, #files * (rank + 1) // size do mine[#mine + 1] = files[i] end
-  local tx, info
-  if #mine > 0 then
-    tx, info = transactions.read(#mine == 1 and mine[1] or mine, o)
-  else -- more ranks than files: this rank reads nothing
-    info = {rows = 0, skipped_bad_rows = 0, skipped_lines = {}}
+  local function run_of(r) return #files * r // size + 1, #files * (r + 1) // size end
+  local first, last = run_of(rank)
+  -- the rows before each of this rank's files: every file's row count
+  -- is known only once read, so _row counts from this rank's start and
+  -- is shifted when all counts are in
+  local pieces, mine, rows, skipped, lines, template = {}, {}, 0, 0, {}, nil
+  local most = 0
+  for r = 0, size - 1 do
+    local a, b = run_of(r)
+    most = math.max(most, b - a + 1)
   end
-  local counts = dist.allgather({tx and tx:nrows() or 0, info.skipped_lines or {}})
-  local before, lines = 0, {}
+  for k = 1, most do -- every rank exchanges `most` times, with nothing when out of files
+    local path = first + k - 1 <= last and files[first + k - 1] or nil
+    local tx, info
+    if path then
+      tx, info = transactions.read(path, o)
+      tx._row = tx.purchase:cast("int64"):fill(0) * 0 + 1
+      tx._row = tx._row:cumsum() + rows
+      rows, skipped = rows + info.rows, skipped + info.skipped_bad_rows
+      for _, l in ipairs(info.skipped_lines or {}) do lines[#lines + 1] = l end
+      mine[#mine + 1] = tx:nrows()
+      template = template or tx:slice(1, 0)
+    end
+    pieces[k] = dist.exchange_parts(tx, "customer", "order")
+    tx = nil -- luacheck: ignore
+  end
+  -- every rank's rows and skipped lines, to number rows and report the read
+  local counts = dist.allgather({#mine > 0 and rows or 0, lines})
+  local before, all_lines, total = 0, {}, 0
   for r, c in ipairs(counts) do
     if r <= rank then before = before + math.tointeger(c[1]) end
-    for _, l in ipairs(c[2]) do lines[#lines + 1] = math.tointeger(l) end
+    total = total + math.tointeger(c[1])
+    for _, l in ipairs(c[2]) do all_lines[#all_lines + 1] = math.tointeger(l) end
   end
-  if tx then
-    tx._row = tx.purchase:cast("int64"):fill(0) * 0 + 1
-    tx._row = tx._row:cumsum() + before
+  -- in the log's order: by the sending rank, then its files in turn
+  local offsets = {}
+  for r = 1, size do
+    offsets[r] = 0
+    for q = 1, r - 1 do offsets[r] = offsets[r] + math.tointeger(counts[q][1]) end
   end
-  local n = dist.sum({info.rows, info.skipped_bad_rows})
-  -- rows without a customer go by their order, so an order stays whole
-  tx = dist.exchange(tx, "customer", "order")
-  if not tx then error(ctx.input .. ": no rows", 0) end
-  return tx, {path = ctx.input, rows = math.tointeger(n[1]), skipped_bad_rows = math.tointeger(n[2]),
-              skipped_lines = lines}
+  local ordered = {}
+  for r = 1, size do
+    for k = 1, most do
+      local f = pieces[k][r]
+      if f then
+        f._row = f._row + offsets[r] -- from the sender's count to the log's
+        ordered[#ordered + 1] = f
+      end
+      pieces[k][r] = false
+    end
+  end
+  -- a rank that got no rows still needs the log's columns
+  local templates = dist.allgather_frames(template)
+  if #templates == 0 then error(ctx.input .. ": no rows", 0) end
+  local tx = dist.concat(ordered) or templates[1]
+  local bad = math.tointeger(dist.sum(skipped))
+  return tx, {path = ctx.input, rows = total, skipped_bad_rows = bad, skipped_lines = all_lines}
 end
 
 -- A number over every rank (with one rank, the number itself): fn is
@@ -204,17 +239,18 @@ local function weekly_tables(ctx, customers)
     order = p:has("order") and p.order or p.date:floor("day")}, {"customer", "week", "amount", "order"})
   local per = t:group_by({"week", "customer"}):agg{{"amount", "sum", as = "revenue"},
     {"order", "n_unique", as = "orders"}}
-  if ctx.partitioned then -- each rank has its own customers' weeks: all of them, everywhere
-    per = custan.concat(table.unpack(dist.allgather_frames(per)))
-  end
-  -- in (week, customer) order, so the sums below add the same numbers in
-  -- the same order in one process and on any number of ranks
-  per = per:sort({"week", "customer"})
   per = per:join(first, "customer", {how = "left"})
   per.new = per.first_week:eq(per.week):fill(false):cast("int64")
-  local w = per:group_by({"week", "segment"}, {sort = true}):agg{{"revenue", "sum", as = "revenue"},
-    {"orders", "sum", as = "orders"}, {"customer", "size", as = "customers"},
-    {"new", "sum", as = "new_customers"}}
+  -- sums of the customers' weekly sums, exact: the same bits in any order,
+  -- and under mpirun every rank's customers merged (custan.dist.merge_groups)
+  local specs = dist.exact_sum_specs("revenue", "revenue")
+  for _, spec in ipairs{{"orders", "sum", as = "orders"}, {"customer", "size", as = "customers"},
+      {"new", "sum", as = "new_customers"}} do specs[#specs + 1] = spec end
+  local w = per:group_by({"week", "segment"}):agg(specs)
+  if ctx.partitioned then
+    w = dist.merge_groups(w, {"week", "segment"},
+      {revenue = "exact", orders = "sum", customers = "sum", new_customers = "sum"})
+  end
   w.returning_customers = w.customers - w.new_customers
   local labels = {}
   w.week = w.week:map(function(k)
@@ -224,8 +260,12 @@ local function weekly_tables(ctx, customers)
   w = w:sort({"week", "segment"})
   local function period(from, to)
     local x = per:filter(per.week:ge(from) & per.week:le(to))
-    local revenue, orders = x.revenue:sum(), x.orders:sum()
-    return {revenue = revenue, orders = orders, customers = x.customer:n_unique(),
+    local revenue, n = x.revenue:exact_sum(), {x.orders:sum(), x.customer:n_unique()}
+    if ctx.partitioned then -- customers are each on one rank: their counts add
+      revenue, n = dist.exact_sum(x.revenue), dist.sum(n)
+    end
+    local orders = math.tointeger(n[1])
+    return {revenue = revenue, orders = orders, customers = math.tointeger(n[2]),
       average_order_value = orders > 0 and revenue / orders or nil}
   end
   return w:select{"week", "segment", "revenue", "orders", "customers", "new_customers",
