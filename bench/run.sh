@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh [load|rfm|stream|dist|clv|cluster|churn|policy|join|interval|pipeline|dashboard|generate|columns|busy|all] [REPS]: custan's benchmarks, with the
+# bench/run.sh [load|rfm|stream|dist|distpipe|clv|cluster|churn|policy|join|interval|pipeline|dashboard|generate|columns|busy|all] [REPS]: custan's benchmarks, with the
 # peer measured in the same run.  Prints Markdown for docs/benchmarks.md.
 #   load    Online Retail CSV into a typed frame, against DuckDB's read_csv
 #   rfm     Online Retail CSV to the written customer summary (whole process),
@@ -9,7 +9,12 @@
 #           DuckDB's lean query and rfm.lua's fields in SQL (duckdb_lean.mjs, duckdb_rfm.mjs)
 #   dist    the distributed summary of a generated 100,000,000-row log in 50
 #           shards (DIST_ROWS=N for another size), one process and mpirun with
-#           1, 2 and 4 ranks: time, peak memory and bytes exchanged per rank
+#           1, 2 and 4 ranks: time, peak memory and bytes exchanged per rank;
+#           BUSY=1 runs it beside two spinning processes
+#   distpipe the whole pipeline on generated logs of 1,000,000 and 5,000,000 rows
+#           in 50 shards (DISTPIPE_ROWS="N ..."), one process on both cores and mpirun
+#           with 1, 2 and 4 ranks of one thread: time, peak memory and bytes
+#           exchanged per rank, the slowest stages, same files
 #   clv     BG/NBD and MBG/NBD fits on CDNOW, and BG/NBD on 1,000,000
 #           simulated customers (bench/clv_bench.lua); with PEERS=DIR (the
 #           lifetimes and autograd source trees), lifetimes in the same run
@@ -198,8 +203,11 @@ bench_dist() {
   echo
   echo "| run | ranks x threads | time (s) | rows per second | peak memory per rank (MB) | exchanged per rank (MB) | same summary |"
   echo "|---|---|---|---|---|---|---|"
-  local np line times t cores
+  local np line times t cores spin=()
   cores=$(nproc)
+  if [ -n "${BUSY:-}" ]; then # two spinning processes beside every run
+    for _ in 1 2; do (while :; do :; done) & spin+=($!); done
+  fi
   for np in 0 1 2 4; do
     local threads=$(( cores / (np > 0 ? np : 1) )); [ "$threads" -lt 1 ] && threads=1
     times=()
@@ -218,6 +226,66 @@ bench_dist() {
     local same="-"
     [ "$np" != 0 ] && { cmp -s "$out/dist_0.csv" "$out/dist_$np.csv" && same=yes || same=NO; }
     echo "| $([ "$np" = 0 ] && echo "one process" || echo "mpirun -np $np") | $([ "$np" = 0 ] && echo 1 || echo "$np") x $threads | $t | $(awk -v r="$rows" -v t="$t" 'BEGIN { printf "%.1f million", r / t / 1e6 }') | $(echo "$line" | cut -d' ' -f4) | $(echo "$line" | cut -d' ' -f5) | $same |"
+  done
+  [ ${#spin[@]} -gt 0 ] && kill "${spin[@]}"
+  echo
+}
+
+bench_distpipe() {
+  # the whole pipeline under mpirun: generated logs of DISTPIPE_ROWS rows
+  # (1,000,000 and 5,000,000; 200,000 customers either way) in 50 shards:
+  # one process on both cores, then mpirun with 1, 2 and 4 ranks of one
+  # thread each (1 to 2 ranks is the scaling from one core to two; 4 ranks
+  # share the 2 cores); time, peak memory per rank, bytes exchanged per
+  # rank, the slowest stages, and whether every output file is one process's
+  cc -O2 -o "$out/gen" bench/gen_transactions.c
+  # ranks waiting in a collective yield the core (4 ranks share 2 cores)
+  local mpi=(mpirun --oversubscribe --bind-to none --mca mpi_yield_when_idle 1)
+  [ "$(id -u)" = 0 ] && mpi+=(--allow-run-as-root)
+  local header cores rows np line times t dir
+  header=$("$out/gen" 1 | head -1)
+  cores=$(nproc)
+  echo "### The pipeline under mpirun"
+  echo
+  echo "$cores cores, $(date -u +%Y-%m-%d)${BUSY:+, busy}; bench/dist_pipeline.lua (pipeline.lua's analysis and files) on"
+  echo "generated logs in 50 shards (200,000 customers); whole run, wall clock, median of $reps; one process on"
+  echo "$cores threads, ranks of 1 thread each; peak memory and bytes sent plus received per rank, in MB;"
+  echo "\"same files\": every CSV the run wrote is byte for byte the one-process run's"
+  echo
+  echo "| rows | run | ranks x threads | time (s) | peak memory per rank (MB) | exchanged per rank (MB) | same files | slowest stages (s) |"
+  echo "|---|---|---|---|---|---|---|---|"
+  for rows in ${DISTPIPE_ROWS:-1000000 5000000}; do
+    dir=/tmp/custan_bench_pipeshards_$rows
+    if ! [ -s "$dir/shard49.csv" ]; then
+      rm -rf "$dir" && mkdir -p "$dir"
+      "$out/gen" "$rows" | tail -n +2 |
+        split -l $(( (rows + 49) / 50 )) -d -a 2 --additional-suffix=.csv \
+          --filter="{ echo '$header'; cat; } > \$FILE" - "$dir/shard"
+    fi
+    for np in 0 1 2 4; do
+      local threads=1; [ "$np" = 0 ] && threads=$cores
+      times=()
+      for _ in $(seq "$reps"); do
+        rm -rf "$out/pipe_$np"
+        if [ "$np" = 0 ]; then
+          line=$(CUSTAN_THREADS=$threads "$custan" run bench/dist_pipeline.lua "$dir/*.csv" "$out/pipe_$np")
+        else
+          line=$("${mpi[@]}" -np "$np" -x CUSTAN_THREADS=$threads "$custan" run bench/dist_pipeline.lua "$dir/*.csv" "$out/pipe_$np")
+        fi
+        times+=("$(echo "$line" | cut -d' ' -f1)")
+      done
+      t=$(printf '%s\n' "${times[@]}" | median)
+      local same="-"
+      if [ "$np" != 0 ]; then
+        same=yes
+        for f in $(cd "$out/pipe_0" && find . -name '*.csv'); do
+          cmp -s "$out/pipe_0/$f" "$out/pipe_$np/$f" || same="NO ($f)"
+        done
+      fi
+      local slow
+      slow=$(echo "$line" | cut -d' ' -f5 | tr ',' '\n' | sort -t= -k2 -rn | head -3 | paste -sd' ')
+      echo "| $rows | $([ "$np" = 0 ] && echo "one process" || echo "mpirun -np $np") | $([ "$np" = 0 ] && echo 1 || echo "$np") x $threads | $t | $(echo "$line" | cut -d' ' -f3) | $(echo "$line" | cut -d' ' -f4) | $same | $slow |"
+    done
   done
   echo
 }
@@ -648,6 +716,7 @@ case "$what" in
   rfm) bench_rfm ;;
   stream) bench_stream ;;
   dist) bench_dist ;;
+  distpipe) bench_distpipe ;;
   clv) bench_clv ;;
   cluster) bench_cluster ;;
   churn) bench_churn ;;
@@ -657,5 +726,5 @@ case "$what" in
   pipeline) bench_pipeline ;;
   dashboard) bench_dashboard ;;
   all) bench_load; bench_rfm; bench_clv; bench_cluster; bench_churn; bench_policy; bench_join; bench_interval; bench_pipeline; bench_dashboard; bench_generate; bench_columns; bench_busy; bench_stream ;;
-  *) echo "usage: bench/run.sh [load|rfm|stream|dist|clv|cluster|churn|policy|join|interval|pipeline|dashboard|generate|columns|busy|all] [REPS]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh [load|rfm|stream|dist|distpipe|clv|cluster|churn|policy|join|interval|pipeline|dashboard|generate|columns|busy|all] [REPS]" >&2; exit 2 ;;
 esac

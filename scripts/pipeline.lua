@@ -44,6 +44,9 @@ p:option("--layout", "With --dashboards: layout files instead of the library's t
 p:flag("--pdf", "Also print the strategic dashboard and the model diagnostics into report.pdf " ..
   "(headless Chromium).")
 p:flag("--png", "Also write each dashboard chart as a PNG, for slides (charts/; headless Chromium).")
+p:flag("--parts", "Write the customer table as one file per MPI rank, each rank's own " ..
+  "customers (customers.part-RRRR.csv), with customers.manifest.json, instead of customers.csv " ..
+  "(docs/scale.md); without mpirun, one part.")
 p:option("--draws", "Monte Carlo draws of each policy (default 10,000, or the pipeline " ..
   "file's), a multiple of 100."):convert(math.tointeger)
 local args = cli.parse(p, arg)
@@ -67,7 +70,8 @@ options.policy_draws = args.draws
 options.quiet = args.quiet or args.json
 local doc = cli.try(analysis.run, args.input, options)
 if (args.pdf or args.png) and not args.output then cli.usage_error("--pdf and --png need --output") end
-if args.dashboards or args.pdf or args.png then
+-- the pages go into rank 0's files (under mpirun the other ranks write none)
+if (args.dashboards or args.pdf or args.png) and require("custan.dist").is_root() then
   local browser = require "custan.report.browser"
   if args.pdf or args.png then
     local _, err = browser.find()
@@ -97,11 +101,18 @@ end
 
 if not args.quiet and not args.json then cli.try(report.render, doc, "terminal") end
 if args.output then
+  local parts
+  if args.parts then
+    -- each rank writes the customers it owns; the gathered table is not written
+    local dist = require "custan.dist"
+    parts = {{"customers", dist.owned(doc.customers, "customer")}}
+    table.remove(doc.tables, 1) -- {"customers.csv", ...}
+  end
   local names = cli.try(report.render, doc, "files", {dir = args.output, force = args.force,
-                                                    extra = doc.extra})
+                                                    extra = doc.extra, parts = parts})
   if not args.quiet and not args.json then
-    print(string.format("\nwrote %d files in %s: customers.csv, insights.json and a folder per stage",
-      #names, args.output))
+    print(string.format("\nwrote %d files in %s: %s, insights.json and a folder per stage",
+      #names, args.output, args.parts and "the customer table's parts" or "customers.csv"))
   end
 end
 if args.json then cli.try(report.render, {kind = "pipeline", summary = doc.insights,

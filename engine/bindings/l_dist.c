@@ -37,13 +37,15 @@ static int l_split(lua_State *L) {
   return 1;
 }
 
-/* blocks(): blocks this rank ran through the split, and blocks in all */
+/* blocks(): blocks this rank ran through the split, blocks in all, and
+ * the rounds of exchanging their results */
 static int l_blocks(lua_State *L) {
   uint64_t ran, total;
   cu_dist_block_counts(&ran, &total);
   lua_pushinteger(L, (lua_Integer)ran);
   lua_pushinteger(L, (lua_Integer)total);
-  return 2;
+  lua_pushinteger(L, (lua_Integer)cu_dist_block_rounds());
+  return 3;
 }
 
 static int failed(lua_State *L, const char *what) {

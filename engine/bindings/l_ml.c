@@ -442,6 +442,18 @@ static int l_xgb_train(lua_State *L) {
 }
 
 /* xgb_load(json) -> booster */
+/* xgb_collective(config | nil): starts XGBoost's collective with a JSON
+ * config, or stops it when given nil */
+static int l_xgb_collective(lua_State *L) {
+  if (lua_isnoneornil(L, 1)) {
+    cu_xgb_collective_stop();
+    return 0;
+  }
+  cu_err e = {0};
+  if (cu_xgb_collective_start(luaL_checkstring(L, 1), &e)) return l_raise(L, &e);
+  return 0;
+}
+
 static int l_xgb_load(lua_State *L) {
   size_t len;
   const char *s = luaL_checklstring(L, 1, &len);
@@ -590,6 +602,7 @@ static const luaL_Reg module_fns[] = {{"logistic_fit", l_logistic_fit},
                                       {"smote", l_smote},
                                       {"xgb_train", l_xgb_train},
                                       {"xgb_load", l_xgb_load},
+                                      {"xgb_collective", l_xgb_collective},
                                       {"xgb_version", l_xgb_version},
                                       {"normal_sf", l_normal_sf},
                                       {NULL, NULL}};

@@ -186,6 +186,13 @@ function M.concat(list)
   return custan().concat(table.unpack(frames))
 end
 
+--- The rows of `frame` whose `key` this rank owns (M.exchange's owner):
+-- each row on exactly one rank.  With one rank, the frame.
+function M.owned(frame, key)
+  if M.size() == 1 then return frame end
+  return frame:filter(core.owners(frame:col(key)):eq(M.rank()))
+end
+
 --- Every rank's `frame` on every rank, in rank order, as a list (a rank
 -- with nil contributes nothing).
 function M.allgather_frames(frame)
@@ -271,8 +278,10 @@ end
 -- with `gather = "none"`) turns splitting off.
 function M.split(on) return core.split(on) end
 
---- Blocks of fit and sampler work this rank has computed, and the blocks
--- those calls had in all (equal with one rank or splitting off).
+--- Blocks of fit and sampler work this rank has computed, the blocks
+-- those calls had in all (equal with one rank or splitting off), and the
+-- rounds in which the ranks exchanged blocks' results (one MPI_Allgatherv
+-- each; a CLV fit takes one per likelihood evaluation).
 function M.blocks() return core.blocks() end
 
 --- Bytes this rank has sent to and received from the others so far.

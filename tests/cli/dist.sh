@@ -24,6 +24,14 @@ done
 expect "shards: a pattern that matches nothing is named" 1 "no file matches '$shards/*.csv.zip'" -- \
   "$custan" run rfm.lua --input "$shards/*.csv.zip"
 
+# --parts without mpirun: the customer table as one part and a manifest
+"$custan" run pipeline.lua --input "$root/examples/data/online_retail.csv.gz" --output "$work/parts_one" --parts -q
+check "pipeline --parts in one process: one part, the whole customer table, and its manifest" bash -c "
+  test ! -e '$work/parts_one/customers.csv' &&
+  head -1 '$work/parts_one/customers.part-0000.csv' | grep -q '^customer,frequency,recency,T,' &&
+  grep -q '\"ranks\": 1' '$work/parts_one/customers.manifest.json' &&
+  [ \$(tail -n +2 '$work/parts_one/customers.part-0000.csv' | wc -l) = 4339 ]"
+
 if "$custan" version | grep -q "^MPI none"; then
   echo "skip: mpirun tests (this custan is built without MPI)"
 elif ! command -v mpirun >/dev/null; then
@@ -78,6 +86,26 @@ else
     --output "$work/ev_np4" -q
   check "mpirun -np 4 on 3 shards: the event log's pipeline (funnel, counts only) is one process's" bash -c \
     "cd '$work/ev_one' && for f in \$(find . -name '*.csv' -o -name '*.json' ! -name '.custan-manifest.json'); do diff -q <(grep -v '\"input\"\\|seconds' \"\$f\") <(grep -v '\"input\"\\|seconds' '$work/ev_np4/'\"\$f\") > /dev/null || { echo \"differs: \$f\"; exit 1; }; done"
+  # --parts: the customer table as one file per rank (each rank's own
+  # customers) and a manifest, in the same set; together the one process's
+  "${mpi[@]}" -np 2 "$custan" run pipeline.lua --input "$shards/*.csv.gz" --output "$work/pl_parts" --parts -q
+  check "mpirun -np 2 --parts: customers.csv is two parts and a manifest, together the one process's table" bash -c "
+    test ! -e '$work/pl_parts/customers.csv' &&
+    grep -q 'customers.part-0001.csv' '$work/pl_parts/customers.manifest.json' &&
+    grep -q 'customers.part-0001.csv' '$work/pl_parts/.custan-manifest.json' &&
+    diff <(tail -n +2 '$work/pl_one/customers.csv' | sort) \
+         <(for f in '$work/pl_parts'/customers.part-*.csv; do tail -n +2 \"\$f\"; done | sort) > /dev/null &&
+    [ \$(head -1 '$work/pl_parts/customers.part-0000.csv') = \$(head -1 '$work/pl_one/customers.csv') ] &&
+    [ \$(tail -n +2 '$work/pl_parts/customers.part-0000.csv' | wc -l) -gt 0 ] &&
+    cmp -s '$work/pl_one/clv/customers.csv' '$work/pl_parts/clv/customers.csv'"
+  # XGBoost's own collective (python3-xgboost's tracker): one model on every
+  # rank, as good as rank 0's training on every row
+  expect "mpirun -np 2: XGBoost's collective trains one model on every rank" 0 \
+    "ranks 2, same model on every rank: true" -- \
+    "${mpi[@]}" -np 2 "$custan" run "$root/tests/fixtures/dist_xgb_collective.lua" "$fx/online_retail_rfm.csv"
+  check "mpirun -np 2: the collective's AUC is within 0.01 of rank 0's" bash -c \
+    "${mpi[*]} -np 2 '$custan' run '$root/tests/fixtures/dist_xgb_collective.lua' '$fx/online_retail_rfm.csv' 2>/dev/null |
+     awk '/AUC collective/ { gsub(\",\", \"\"); c = \$(NF - 3); r = \$NF; d = c - r; if (d < 0) d = -d; ok = d < 0.01 } END { exit !ok }'"
   # the fits and samplers split their blocks across the ranks: one process's
   # bits at every rank count, and each rank computed its share
   fits="$root/tests/fixtures/dist_fits.lua"
@@ -111,4 +139,8 @@ LUA
     "bad_shards/part03.csv.gz:100: column 4 (Quantity): cannot read 'abc' as float64" -- \
     "${mpi[@]}" -np 2 "$custan" run rfm.lua --input "$work/bad_shards/*.csv.gz" --output "$work/rfm_bad"
   check "mpirun -np 2: the failed run wrote nothing" test ! -e "$work/rfm_bad"
+  expect "mpirun -np 4: the pipeline's read stops every rank at a bad value, naming file, line and column" 1 \
+    "bad_shards/part03.csv.gz:100: column 4 (Quantity)" -- \
+    "${mpi[@]}" -np 4 "$custan" run pipeline.lua --input "$work/bad_shards/*.csv.gz" --output "$work/pl_bad"
+  check "mpirun -np 4: the failed pipeline wrote nothing" test ! -e "$work/pl_bad"
 fi

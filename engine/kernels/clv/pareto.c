@@ -10,6 +10,7 @@
 #include <gsl/gsl_sf_gamma.h>
 #include <gsl/gsl_sf_hyperg.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +49,12 @@ static void gauss_legendre(double *x, double *w) { /* nodes and weights on [0, 1
     w[i] = w[GL_N - 1 - i] = 1 / ((1 - z * z) * pp * pp);
   }
 }
+
+/* The nodes and weights, computed once (every likelihood and P(alive)
+ * call needs them; the CLV interval makes millions of such calls). */
+static double GL_X[GL_N], GL_W[GL_N];
+static pthread_once_t gl_once = PTHREAD_ONCE_INIT;
+static void gl_init(void) { gauss_legendre(GL_X, GL_W); }
 
 /* ln D and, if g, its derivatives in r, alpha, s, beta.  The change of
  * variables is made on the smaller of alpha and beta: (w+u)^-k with w =
@@ -191,8 +198,8 @@ int cu_pareto_loglik(const double *p, double *ll, double *grad, void *data) {
   const cu_clv_data *d = data;
   double r = p[0], al = p[1], s = p[2], be = p[3];
   if (!(r > 0 && al > 0 && s > 0 && be > 0)) return -1;
-  double gx[GL_N], gw[GL_N];
-  gauss_legendre(gx, gw);
+  pthread_once(&gl_once, gl_init);
+  const double *gx = GL_X, *gw = GL_W;
   double lgr = lgamma(r), lal = log(al), lbe = log(be), psr = cu_psi(r);
   double tot = 0, g[4] = {0, 0, 0, 0};
   double cur_x = -1, A1x = 0, dr_x = 0;
@@ -231,7 +238,7 @@ int cu_pareto_loglik(const double *p, double *ll, double *grad, void *data) {
 }
 
 double cu_pareto_log_d(const double *p, double x, double tx, double T, int method, double *grad) {
-  double gx[GL_N], gw[GL_N], D = NAN;
+  double D = NAN;
   if (!(tx < T)) return -INFINITY;
   if (method != 2) {
     pareto_series ps;
@@ -239,8 +246,8 @@ double cu_pareto_log_d(const double *p, double x, double tx, double T, int metho
     D = pareto_log_d_series(&ps, p, x, tx, T, grad);
   }
   if (isnan(D) && method != 1) {
-    gauss_legendre(gx, gw);
-    D = pareto_log_d(p, x, tx, T, gx, gw, grad);
+    pthread_once(&gl_once, gl_init);
+    D = pareto_log_d(p, x, tx, T, GL_X, GL_W, grad);
   }
   return D;
 }

@@ -15,6 +15,7 @@
 static uint64_t moved;                    /* bytes to and from other ranks */
 static int split = 1;                     /* cu_dist_set_split */
 static uint64_t blocks_ran, blocks_total; /* cu_dist_block_counts */
+static uint64_t rounds;                   /* exchanges of blocks' results */
 
 #ifdef CUSTAN_HAVE_MPI
 #include <mpi.h>
@@ -374,7 +375,10 @@ static void run_shifted(void *ctx, size_t block, int thread) {
   s->fn(s->ctx, s->lo + block, thread);
 }
 
+uint64_t cu_dist_block_rounds(void) { return rounds; }
+
 int cu_dist_share(size_t nblocks, double *slots, size_t stride, size_t total) {
+  rounds++; /* counted with one rank too: what a run on many would exchange */
   if (parts() == 1) return 0;
 #ifdef CUSTAN_HAVE_MPI
   /* each rank's results are a contiguous run of slots: gathered, never

@@ -100,6 +100,9 @@ int cu_dist_split(void);
 /* Blocks this process has run through cu_dist_blocks and the blocks they
  * belonged to, so tests can see that the work was divided. */
 void cu_dist_block_counts(uint64_t *ran, uint64_t *total);
+/* Exchanges of blocks' results so far (cu_dist_share calls, one
+ * MPI_Allgatherv each under mpirun; counted with one rank too). */
+uint64_t cu_dist_block_rounds(void);
 
 /* Bytes exchanged by this rank so far (sent and received), for the
  * benchmark's record. */

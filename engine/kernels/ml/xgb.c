@@ -93,6 +93,13 @@ int cu_xgb_train(cu_xgb **out, const double *X, size_t n, size_t d, const double
   return CU_OK;
 }
 
+int cu_xgb_collective_start(const char *config, cu_err *e) {
+  if (XGCommunicatorInit(config)) return xgb_fail(e, "collective");
+  return CU_OK;
+}
+
+void cu_xgb_collective_stop(void) { XGCommunicatorFinalize(); }
+
 void cu_xgb_free(cu_xgb *m) {
   if (!m) return;
   if (m->h) XGBoosterFree(m->h);

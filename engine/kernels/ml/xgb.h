@@ -52,6 +52,14 @@ int cu_xgb_shape(cu_xgb *m, size_t *features, int *rounds, cu_err *e);
 int cu_xgb_importance(cu_xgb *m, const char *type, size_t *count, char ***names, double **scores,
                       cu_err *e);
 
+/* XGBoost's own collective (Rabit): after cu_xgb_collective_start on
+ * every worker, with the tracker's address in `config` (XGBoost's JSON:
+ * dmlc_communicator, DMLC_TRACKER_URI, DMLC_TRACKER_PORT, DMLC_TASK_ID),
+ * cu_xgb_train on each worker's own rows trains one model together: the
+ * histograms are summed across workers each round.  Stop it after. */
+int cu_xgb_collective_start(const char *config, cu_err *e);
+void cu_xgb_collective_stop(void);
+
 /* XGBoost's version, e.g. "1.7.4". */
 const char *cu_xgb_version(void);
 

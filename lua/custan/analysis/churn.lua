@@ -164,7 +164,9 @@ end
 --   `label`, `id`, `activity_days`, `model` ("logistic" | "xgboost" |
 --   "forest" | "all"), `cv`, `test_size`, `features`, `tiers`, `costs`,
 --   `grid` (true or a file), `smote`, `penalty`, `C`, `rounds`,
---   `max_depth`, `eta`, `threshold`, `importance_repeats`, `seed`
+--   `max_depth`, `eta`, `threshold`, `importance_repeats`, `seed`,
+--   `xgboost_collective` (under mpirun: the trees trained by XGBoost's own
+--   collective, each rank on its run of the rows, instead of on rank 0)
 -- @return result document {kind = "churn", summary, tables, model, scores, ...}
 function M.train(input, options)
   local o = with_defaults(options)
@@ -226,8 +228,10 @@ function M.train(input, options)
 
   local per_kind = {
     logistic = {penalty = o.penalty, C = o.C},
-    xgboost = {rounds = o.rounds, max_depth = o.max_depth, eta = o.eta},
-    forest = {max_depth = o.max_depth},
+    -- collective: under mpirun, XGBoost's own collective instead of rank 0
+    xgboost = {rounds = o.rounds, max_depth = o.max_depth, eta = o.eta,
+               collective = o.xgboost_collective},
+    forest = {max_depth = o.max_depth, collective = o.xgboost_collective},
   }
   for _, po in pairs(per_kind) do po.seed = o.seed end
   local grid

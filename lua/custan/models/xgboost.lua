@@ -9,7 +9,57 @@ local dist = require "custan.dist"
 local json = require "custan.json"
 
 -- Options that are custan's, not XGBoost parameters.
-local NOT_PARAMS = {class_weight = true, weights = true, threads = true, seed = true}
+local NOT_PARAMS = {class_weight = true, weights = true, threads = true, seed = true,
+                    collective = true, tracker_host = true}
+
+-- XGBoost's Rabit tracker from Debian's python3-xgboost, started by rank 0
+-- (it coordinates the workers; the data never passes through it).  Prints
+-- its address on the first line; its own messages go nowhere.
+local TRACKER = [[
+import socket, sys
+from xgboost.tracker import RabitTracker
+host = sys.argv[1] if sys.argv[1] != "-" else socket.gethostbyname(socket.gethostname())
+t = RabitTracker(host_ip=host, n_workers=int(sys.argv[2]))
+t.start(int(sys.argv[2]))
+env = t.worker_envs()
+print("tracker", env["DMLC_TRACKER_URI"], env["DMLC_TRACKER_PORT"], flush=True)
+sys.stdout = sys.stderr
+t.join()
+]]
+
+local function start_tracker(host, n)
+  local cmd = string.format("/usr/bin/python3 -c '%s' %s %d 2>/dev/null", TRACKER, host or "-", n)
+  local h = io.popen(cmd, "r")
+  local line = h and h:read("l")
+  local uri, port = (line or ""):match("^tracker (%S+) (%d+)$")
+  if not uri then
+    if h then h:close() end
+    return nil, "XGBoost's tracker did not start (it needs Debian's python3-xgboost)"
+  end
+  return {handle = h, uri = uri, port = port} -- text: it travels as JSON, where 1234 may come back 1234.0
+end
+
+-- Trains with XGBoost's own collective: rank 0 starts the tracker, every
+-- rank joins with its run of the rows, and XGBoost sums the histograms
+-- across the ranks each round; every rank ends with the same model.
+local function train_collective(cols, features, y, w, keys, vals, rounds, o)
+  local tracker, err
+  if dist.is_root() then tracker, err = start_tracker(o.tracker_host, dist.size()) end
+  local at = dist.broadcast(tracker and {uri = tracker.uri, port = tracker.port} or {err = err})
+  if at.err then error(at.err, 0) end
+  local n, r, size = y:len(), dist.rank(), dist.size()
+  local lo, hi = n * r // size + 1, n * (r + 1) // size
+  local mine = {}
+  for i, c in ipairs(cols) do mine[i] = c:slice(lo, hi) end
+  core.xgb_collective(json.encode({xgboost_communicator = "rabit", DMLC_TRACKER_URI = at.uri,
+    DMLC_TRACKER_PORT = at.port, DMLC_TASK_ID = tostring(r)}))
+  local ok, booster = pcall(core.xgb_train, mine, features, y:slice(lo, hi), w and w:slice(lo, hi),
+    keys, vals, rounds)
+  core.xgb_collective(nil)
+  if tracker then tracker.handle:close() end
+  if not ok then error(booster, 0) end
+  return booster
+end
 
 local function param_string(v)
   if math.type(v) == "float" then return string.format("%.17g", v) end
@@ -39,7 +89,10 @@ local function kind(name, defaults)
     for k in pairs(params) do keys[#keys + 1] = k end
     table.sort(keys) -- the same order every run
     for i, k in ipairs(keys) do vals[i] = param_string(params[k]) end
-    if dist.size() > 1 and dist.split() then
+    if o.collective and dist.size() > 1 then
+      -- XGBoost's collective (an option): each rank trains on its rows
+      m.booster = train_collective(cols, m.features, y, w, keys, vals, rounds, o)
+    elseif dist.size() > 1 and dist.split() then
       -- under mpirun every rank holds the same table (customers, not
       -- transactions): XGBoost trains once, on rank 0 with its threads, and
       -- the other ranks load its model (docs/scale.md)

@@ -224,6 +224,60 @@ local function write_locked(path, parent, base, tables, summary, o)
   return names
 end
 
+-- Per-rank parts of a table in a distributed run (options.parts: a list of
+-- {name, frame}, each rank's own rows): rank 0 makes the set's folder and
+-- sends its path; every rank writes `NAME.part-RRRR.csv` into it; rank 0
+-- adds `NAME.manifest.json` (ranks, columns, rows and files of the parts)
+-- and lists every part in the set, which is then swapped in whole.  A rank
+-- that cannot write its part fails the set on every rank.
+local function part_name(name, rank) return string.format("%s.part-%04d.csv", name, rank) end
+
+local function write_my_parts(dir, parts, dist)
+  local rows = {}
+  for i, p in ipairs(parts) do
+    p[2]:write_csv(dir .. "/" .. part_name(p[1], dist.rank()))
+    rows[i] = p[2]:nrows()
+  end
+  return rows
+end
+
+-- rank 0's side, as the set's `produce`: returns the names it adds
+local function root_parts(dir, parts, dist)
+  dist.broadcast({ok = true, dir = dir})
+  local ok, rows = pcall(write_my_parts, dir, parts, dist)
+  local all = dist.gather({ok = ok, rows = ok and rows or nil, err = not ok and tostring(rows) or nil})
+  for r, got in ipairs(all) do
+    if not got.ok then error(string.format("rank %d: %s", r - 1, got.err), 0) end
+  end
+  local names = {}
+  for i, p in ipairs(parts) do
+    local files, counts = {}, {}
+    for r = 1, dist.size() do
+      files[r] = part_name(p[1], r - 1)
+      counts[r] = math.tointeger(all[r].rows[i])
+      names[#names + 1] = files[r]
+    end
+    local manifest = {name = p[1], ranks = dist.size(), columns = p[2]:names(), rows = counts,
+                      parts = files}
+    local w_ok, w_err = json.write(dir .. "/" .. p[1] .. ".manifest.json", manifest, {indent = "  "})
+    if not w_ok then error(w_err, 0) end
+    names[#names + 1] = p[1] .. ".manifest.json"
+  end
+  return names
+end
+
+-- every other rank's side: write the part where rank 0 says, then hear how
+-- the set ended
+local function other_parts(parts, dist)
+  local where = dist.broadcast(nil)
+  if not where.ok then error(where.err, 0) end
+  local ok, rows = pcall(write_my_parts, where.dir, parts, dist)
+  dist.gather({ok = ok, rows = ok and rows or nil, err = not ok and tostring(rows) or nil})
+  local final = dist.broadcast(nil)
+  if not final.ok then error(final.err, 0) end
+  return {}
+end
+
 --- Writes a result's files into `dir` as one set.
 -- @tparam string dir the output folder (created with its parents)
 -- @tparam table tables array of {file name, frame or nil}
@@ -231,20 +285,43 @@ end
 -- @tparam[opt] table options `force` (write into a folder that holds other
 --   files), `extra` (array of {file name, text}), `produce` (a function
 --   of the folder that writes files itself, each whole, and returns their
---   names; called first, so it may still fill in `summary`)
+--   names; called first, so it may still fill in `summary`), `parts`
+--   (array of {name, frame}: under mpirun every rank calls this and
+--   writes its own rows as NAME.part-RRRR.csv, with NAME.manifest.json;
+--   with one rank, one part)
 -- @return array of the names written (none on ranks other than 0 of an mpirun)
 -- @raise "DIR: ..." when the folder cannot be written or holds other files
 function M.write(dir, tables, summary, options)
   local o = options or {}
   if type(dir) ~= "string" or dir == "" then error("report: files need a folder", 2) end
-  -- in a distributed run every rank holds the same result: rank 0 writes it
-  if not require("custan.dist").is_root() then return {} end
-  local path, parent, base = split_path(dir)
-  local ok, err = util.mkdir_p(parent)
-  if not ok then error(err, 0) end
-  local unlock = lock(parent, base, path)
-  local results = table.pack(pcall(write_locked, path, parent, base, tables, summary, o))
-  unlock()
+  local dist = require "custan.dist"
+  local parts = o.parts and #o.parts > 0 and o.parts or nil
+  -- in a distributed run every rank holds the same result: rank 0 writes
+  -- it, and the others only their parts
+  if not dist.is_root() then return parts and other_parts(parts, dist) or {} end
+  if parts then
+    local produce = o.produce
+    o = setmetatable({produce = function(d)
+      local names = root_parts(d, parts, dist)
+      for _, n in ipairs(produce and produce(d) or {}) do names[#names + 1] = n end
+      return names
+    end}, {__index = o})
+  end
+  local results = table.pack(pcall(function()
+    local path, parent, base = split_path(dir)
+    local ok, err = util.mkdir_p(parent)
+    if not ok then error(err, 0) end
+    local unlock = lock(parent, base, path)
+    local r = table.pack(pcall(write_locked, path, parent, base, tables, summary, o))
+    unlock()
+    if not r[1] then error(r[2], 0) end
+    return r[2]
+  end))
+  if parts and dist.size() > 1 then
+    -- the other ranks wait to hear how it went: before the folder was made
+    -- this is their only word (an error), after it the set's outcome
+    dist.broadcast(results[1] and {ok = true} or {ok = false, err = tostring(results[2])})
+  end
   if not results[1] then error(results[2], 0) end
   return results[2]
 end
