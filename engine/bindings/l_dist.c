@@ -52,6 +52,19 @@ static int failed(lua_State *L, const char *what) {
   return luaL_error(L, "%s across the ranks failed", what);
 }
 
+/* Pushes a list of the byte pieces in recv (count[r] bytes from rank r,
+ * in rank order) and frees recv. */
+static void push_pieces(lua_State *L, char *recv, const size_t *count, int size) {
+  lua_createtable(L, size, 0);
+  size_t at = 0;
+  for (int r = 0; r < size; r++) {
+    lua_pushlstring(L, recv + at, count[r]);
+    lua_rawseti(L, -2, r + 1);
+    at += count[r];
+  }
+  free(recv);
+}
+
 /* pack(frame) -> bytes, to send to another rank (same build) */
 static int l_pack(lua_State *L) {
   cu_frame *f = l_checkframe(L, 1);
@@ -97,14 +110,7 @@ static int l_alltoall(lua_State *L) {
   const char *send = lua_tostring(L, -1);
   char *recv = NULL;
   if (cu_dist_alltoallv(send, count, &recv, rcount)) return failed(L, "the exchange");
-  lua_createtable(L, size, 0);
-  size_t at = 0;
-  for (int r = 0; r < size; r++) {
-    lua_pushlstring(L, recv + at, rcount[r]);
-    lua_rawseti(L, -2, r + 1);
-    at += rcount[r];
-  }
-  free(recv);
+  push_pieces(L, recv, rcount, size);
   return 1;
 }
 
@@ -116,14 +122,7 @@ static int l_allgather(lua_State *L) {
   size_t *count = lua_newuserdatauv(L, (size_t)size * sizeof *count, 0);
   char *recv = NULL;
   if (cu_dist_allgatherv(s, n, &recv, count)) return failed(L, "allgather");
-  lua_createtable(L, size, 0);
-  size_t at = 0;
-  for (int r = 0; r < size; r++) {
-    lua_pushlstring(L, recv + at, count[r]);
-    lua_rawseti(L, -2, r + 1);
-    at += count[r];
-  }
-  free(recv);
+  push_pieces(L, recv, count, size);
   return 1;
 }
 
@@ -242,14 +241,7 @@ static int l_gather_bytes(lua_State *L) {
     lua_pushnil(L);
     return 1;
   }
-  lua_createtable(L, size, 0);
-  size_t at = 0;
-  for (int r = 0; r < size; r++) {
-    lua_pushlstring(L, recv + at, count[r]);
-    lua_rawseti(L, -2, r + 1);
-    at += count[r];
-  }
-  free(recv);
+  push_pieces(L, recv, count, size);
   return 1;
 }
 

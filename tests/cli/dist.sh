@@ -5,14 +5,19 @@
 # from the whole file.  Without MPI in the build the mpirun part is
 # skipped (the sanitizer build is made without it).
 
+# make_shards LOG.csv.gz DIR N: the log's lines after the header cut into N
+# gzipped shards in file order, each with the header (DIR/part00.csv.gz, ...)
+make_shards() {
+  mkdir -p "$2"
+  zcat "$1" > "$work/log.csv"
+  head -1 "$work/log.csv" > "$work/log_header"
+  tail -n +2 "$work/log.csv" > "$work/log_body"
+  split -n "l/$3" -d "$work/log_body" "$2/part"
+  for f in "$2"/part0?; do cat "$work/log_header" "$f" | gzip -c > "$f.csv.gz"; rm "$f"; done
+  rm -f "$work/log.csv" "$work/log_body" "$work/log_header"
+}
 shards="$work/shards"
-mkdir -p "$shards"
-zcat "$root/examples/data/online_retail.csv.gz" > "$work/or.csv"
-head -1 "$work/or.csv" > "$work/or_header"
-tail -n +2 "$work/or.csv" > "$work/or_body"
-split -n l/5 -d "$work/or_body" "$shards/part"
-for f in "$shards"/part0?; do cat "$work/or_header" "$f" | gzip -c > "$f.csv.gz"; rm "$f"; done
-rm -f "$work/or.csv" "$work/or_body"
+make_shards "$root/examples/data/online_retail.csv.gz" "$shards" 5
 
 # one process, the whole file: what every distributed run must match
 "$custan" run rfm.lua --input "$root/examples/data/online_retail.csv.gz" --end 2011-12-09 --output "$work/rfm_one" -q
@@ -74,12 +79,7 @@ else
      [ \"\$max\" -lt 541909 ]"
   # an event log (counts only, a funnel) in 3 shards on 4 ranks: one rank
   # reads no file and still takes its customers
-  mkdir -p "$work/ev_shards"
-  zcat "$root/examples/data/events_sample.csv.gz" > "$work/ev.csv"
-  head -1 "$work/ev.csv" > "$work/ev_header"
-  tail -n +2 "$work/ev.csv" > "$work/ev_body"
-  split -n l/3 -d "$work/ev_body" "$work/ev_shards/p"
-  for f in "$work/ev_shards"/p0?; do cat "$work/ev_header" "$f" | gzip -c > "$f.csv.gz"; rm "$f"; done
+  make_shards "$root/examples/data/events_sample.csv.gz" "$work/ev_shards" 3
   "$custan" run pipeline.lua --input "$root/examples/data/events_sample.csv.gz" --preset retailrocket \
     --output "$work/ev_one" -q
   "${mpi[@]}" -np 4 "$custan" run pipeline.lua --input "$work/ev_shards/*.csv.gz" --preset retailrocket \

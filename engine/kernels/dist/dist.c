@@ -17,6 +17,14 @@ static int split = 1;                     /* cu_dist_set_split */
 static uint64_t blocks_ran, blocks_total; /* cu_dist_block_counts */
 static uint64_t rounds;                   /* exchanges of blocks' results */
 
+/* What one rank gathers from itself: a copy of its bytes. */
+static int copy_self(const char *send, size_t n, char **recv, size_t *rcount) {
+  rcount[0] = n;
+  if (!(*recv = malloc(n + 1))) return -1;
+  if (n) memcpy(*recv, send, n);
+  return 0;
+}
+
 #ifdef CUSTAN_HAVE_MPI
 #include <mpi.h>
 
@@ -138,12 +146,7 @@ static int displs(const size_t *count, int *c, int *d, size_t *total) {
 
 int cu_dist_alltoallv(const char *send, const size_t *scount, char **recv, size_t *rcount) {
   *recv = NULL;
-  if (size_ == 1) {
-    rcount[0] = scount[0];
-    if (!(*recv = malloc(scount[0] + 1))) return -1;
-    if (scount[0]) memcpy(*recv, send, scount[0]);
-    return 0;
-  }
+  if (size_ == 1) return copy_self(send, scount[0], recv, rcount);
   uint64_t *s64 = malloc(2 * (size_t)size_ * sizeof *s64);
   int *sc = malloc(4 * (size_t)size_ * sizeof *sc);
   int rc = -1;
@@ -171,12 +174,7 @@ out:
 
 int cu_dist_gatherv(const char *send, size_t n, char **recv, size_t *rcount) {
   *recv = NULL;
-  if (size_ == 1) {
-    rcount[0] = n;
-    if (!(*recv = malloc(n + 1))) return -1;
-    if (n) memcpy(*recv, send, n);
-    return 0;
-  }
+  if (size_ == 1) return copy_self(send, n, recv, rcount);
   if (n > INT_MAX) return -1;
   uint64_t mine = n, *all = rank_ == 0 ? malloc((size_t)size_ * sizeof *all) : NULL;
   int *c = rank_ == 0 ? malloc(2 * (size_t)size_ * sizeof *c) : NULL;
@@ -204,12 +202,7 @@ out:
 
 int cu_dist_allgatherv(const char *send, size_t n, char **recv, size_t *rcount) {
   *recv = NULL;
-  if (size_ == 1) {
-    rcount[0] = n;
-    if (!(*recv = malloc(n + 1))) return -1;
-    if (n) memcpy(*recv, send, n);
-    return 0;
-  }
+  if (size_ == 1) return copy_self(send, n, recv, rcount);
   if (n > INT_MAX) return -1;
   uint64_t mine = n, *all = malloc((size_t)size_ * sizeof *all);
   int *c = malloc(2 * (size_t)size_ * sizeof *c), rc = -1;
@@ -286,16 +279,10 @@ int cu_dist_any(int flag, int *out) {
   return 0;
 }
 int cu_dist_alltoallv(const char *send, const size_t *scount, char **recv, size_t *rcount) {
-  rcount[0] = scount[0];
-  if (!(*recv = malloc(scount[0] + 1))) return -1;
-  if (scount[0]) memcpy(*recv, send, scount[0]);
-  return 0;
+  return copy_self(send, scount[0], recv, rcount);
 }
 int cu_dist_gatherv(const char *send, size_t n, char **recv, size_t *rcount) {
-  rcount[0] = n;
-  if (!(*recv = malloc(n + 1))) return -1;
-  if (n) memcpy(*recv, send, n);
-  return 0;
+  return copy_self(send, n, recv, rcount);
 }
 int cu_dist_bcast(char **buf, size_t *n) {
   (void)buf, (void)n;
