@@ -440,7 +440,7 @@ function M.tracking(model, tx, options)
   t = t:group_by{"customer", "day"}:size():select{"customer", "day"} -- purchases merged per day
   t.first = t:group_by("customer"):transform("day", "min")
   if o.partitioned and dist.size() > 1 then -- every rank's customers' days, on every rank
-    t = custan.concat(table.unpack(dist.allgather_frames(t)))
+    t = dist.allgather_frame(t)
   end
   local start = o.start or t.first:min()
   local repeat_ = t:filter(t.day:gt(t.first))

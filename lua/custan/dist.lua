@@ -156,9 +156,11 @@ function M.exchange_parts(frame, key, fallback)
     local t = frame:copy()
     t._owner = core.owners(frame:col(key), fallback and frame:has(fallback) and frame:col(fallback) or nil)
     t = t:sort("_owner") -- stable: each rank's rows keep their order
+    local counts = {}
+    for _, g in ipairs(t:group_by("_owner"):size():to_rows()) do counts[g._owner] = g.size end
     local at = 1
     for r = 0, M.size() - 1 do
-      local n = t._owner:eq(r):sum()
+      local n = counts[r] or 0
       parts[r + 1] = core.pack(t:slice(at, at + n - 1):drop("_owner"))
       at = at + n
     end
@@ -258,6 +260,12 @@ function M.merge_groups(frame, keys, how)
   for name, rule in pairs(how) do specs[#specs + 1] = {name, rule == "exact" and "sum" or rule, as = name} end
   table.sort(specs, function(a, b) return a[1] < b[1] end)
   return all:group_by(keys):agg(specs)
+end
+
+--- Every rank's `frame` concatenated in rank order, on every rank (a
+-- rank with nil contributes nothing); nil when no rank has one.
+function M.allgather_frame(frame)
+  return M.concat(M.allgather_frames(frame))
 end
 
 --- Per-customer summaries of disjoint customers (each rank's own, from its

@@ -581,7 +581,7 @@ local function recent_revenue(ctx, ids, days)
   local recent = tx:filter(tx.purchase & tx.date:gt(from)):group_by("customer")
     :agg{{"amount", "sum", as = "revenue"}}
   if ctx.partitioned then -- each rank's own customers, joined below by id
-    recent = custan.concat(table.unpack(dist.allgather_frames(recent)))
+    recent = dist.allgather_frame(recent)
   end
   local t = ids:select{"customer"}
   recent.customer = join.align(recent:col("customer"), t:col("customer"))

@@ -5,7 +5,6 @@
 -- (customers.csv) and end in insights.json.
 -- @module custan.analysis.pipeline
 
-local custan = require "custan"
 local dist = require "custan.dist"
 local host = require "custan.core.host"
 local join = require "custan.join"
@@ -103,9 +102,7 @@ end
 -- once (cohorts, the funnel).  Nothing keeps it but the caller.
 function Ctx:log()
   if not self.partitioned then return self.tx end
-  local all = dist.allgather_frames(self.tx)
-  local t = #all == 1 and all[1] or custan.concat(table.unpack(all))
-  return t:sort("_row"):drop("_row")
+  return dist.allgather_frame(self.tx):sort("_row"):drop("_row")
 end
 
 --- A pipeline context (what stages get as `ctx`), with `fields` in it.
